@@ -1,0 +1,13 @@
+"""URL configuration: pages, admin and the API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sscard.portal.urls")),
+]

@@ -1,0 +1,89 @@
+"""The audit trail and the bulk-import job record, shared by every app."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One append-only entry of the audit trail (审计日志), chained by SM3 to the one before.
+
+    ``changes`` names what changed but never holds plaintext personal data: identifiers appear
+    masked or as their keyed lookup index.
+    """
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor_role = models.CharField(_("actor role"), max_length=32)
+    actor_label = models.CharField(_("actor"), max_length=150)
+    actor_user_id = models.BigIntegerField(_("actor user id"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    changes = models.JSONField(_("changes"), default=dict)
+    pack_hash = models.CharField(_("policy pack hash"), max_length=64, blank=True)
+    prev_hash = models.BinaryField(_("previous hash"), max_length=32)
+    hash = models.BinaryField(_("hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The tip of the audit hash chain (审计链头); locking it orders concurrent appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_event_id = models.BigIntegerField(default=0)
+    last_hash = models.BinaryField(max_length=32, default=b"\x00" * 32)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+
+class ImportJob(models.Model):
+    """A bulk import of one file (批量导入任务): what it read, what it wrote, what it refused."""
+
+    class Kind(models.TextChoices):
+        PERSONS = "persons", _("Persons")
+        EMPLOYERS = "employers", _("Employers")
+        SCHOOLS = "schools", _("Schools")
+        OUTLETS = "outlets", _("Outlets")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Done, some rows refused")
+        REFUSED = "refused", _("File refused")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_digest = models.CharField(_("file SM3 digest"), max_length=64, db_index=True)
+    file_bytes = models.BigIntegerField(_("file size"), default=0)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    rows_read = models.BigIntegerField(_("rows read"), default=0)
+    rows_inserted = models.BigIntegerField(_("rows inserted"), default=0)
+    rows_unchanged = models.BigIntegerField(_("rows unchanged"), default=0)
+    rows_refused = models.BigIntegerField(_("rows refused"), default=0)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    report_path = models.CharField(_("error report"), max_length=500, blank=True)
+    actor_role = models.CharField(_("actor role"), max_length=32)
+    actor_label = models.CharField(_("actor"), max_length=150)
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.file_name} ({self.status})"

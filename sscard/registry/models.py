@@ -1,0 +1,146 @@
+"""Persons, employers, schools and administrative divisions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sscard.core.models import ImportJob
+from sscard.registry.choices import DivisionLevel, IdKind, PersonCategory, SchoolKind, Sex
+
+
+class Division(models.Model):
+    """An administrative division (行政区划), province-level or district, by its real code."""
+
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    abolished = models.BooleanField(_("abolished"), default=False)
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class Employer(models.Model):
+    """An insured employer (参保单位), known by its unified social credit code."""
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    insured_district = models.CharField(_("insured district"), max_length=6, db_index=True)
+    payroll_banks = models.JSONField(_("payroll banks"), default=list, blank=True)
+    source_digest = models.BinaryField(max_length=16, editable=False)
+    import_job = models.ForeignKey(
+        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    """A school or kindergarten (学校/幼儿园) whose pupils may apply through their parents."""
+
+    code = models.CharField(_("school code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    district = models.CharField(_("district"), max_length=6, db_index=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=SchoolKind.choices)
+    source_digest = models.BinaryField(max_length=16, editable=False)
+    import_job = models.ForeignKey(
+        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A person of the social insurance registry (参保人员及户籍人员).
+
+    The ID number and phone are stored SM4-encrypted (``*_enc``) and found through a keyed SM3
+    index (``*_index``); the masked forms are kept for display so that pages never decrypt.
+    """
+
+    id_number_index = models.BinaryField(max_length=16, unique=True, editable=False)
+    id_number_enc = models.BinaryField(editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18)
+    id_kind = models.CharField(_("ID kind"), max_length=24, choices=IdKind.choices)
+    upgraded_from_15 = models.BooleanField(_("upgraded from a 15-digit ID"), default=False)
+    name = models.CharField(_("name"), max_length=64)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    phone_index = models.BinaryField(max_length=16, null=True, editable=False, db_index=True)
+    phone_enc = models.BinaryField(null=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=11, blank=True)
+    hukou_region = models.CharField(_("household registration region"), max_length=6, blank=True)
+    insured_region = models.CharField(_("insured region"), max_length=6, blank=True)
+    category = models.CharField(_("category"), max_length=24, choices=PersonCategory.choices)
+    employer = models.ForeignKey(
+        Employer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("employer"),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pupils",
+        verbose_name=_("school"),
+    )
+    guardian = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wards",
+        verbose_name=_("guardian"),
+    )
+    pension_bank = models.CharField(_("pension bank"), max_length=16, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    source_digest = models.BinaryField(max_length=16, editable=False)
+    import_job = models.ForeignKey(
+        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(fields=["insured_region", "category"]),
+            models.Index(fields=["hukou_region", "category"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.masked_name} {self.id_number_masked}"
+
+    @property
+    def masked_name(self) -> str:
+        """张*, 欧阳** — the surname stays, the given name is hidden."""
+        if len(self.name) <= 1:
+            return self.name
+        keep = 2 if len(self.name) >= 4 else 1
+        return self.name[:keep] + "*" * (len(self.name) - keep)

@@ -1,11 +1,273 @@
-"""The ``sscard`` command (placeholder until the CLI lands)."""
+"""The ``sscard`` command: demo, serve, import, generate, audit, and Django's own commands.
+
+Exit codes: 0 done; 1 done but some rows were refused (the report's path is printed);
+2 the input was refused as a whole or the command was misused.
+"""
+
+from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sscard.core.actors import Actor
+    from sscard.core.models import ImportJob
+
+DEMO_PERSONS = 20_000
+DEMO_CITY = "beijing"
+IMPORT_KINDS = ("employers", "schools", "outlets", "persons")
 
 
-def main() -> None:
+def _django(settings: str | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or "config.settings.base")
+    import django
+
+    django.setup()
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sscard")
+def cli() -> None:
+    """sscard — 社会保障卡服务平台 / the social security card platform."""
+
+
+def _system_actor() -> Actor:
+    from sscard.core.actors import Actor
+
+    return Actor.system("sscard-cli")
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _run_import_with_bar(kind: str, path: Path, *, quiet: bool = False) -> ImportJob:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from sscard.network.imports import import_outlets
+    from sscard.registry.imports import import_employers, import_persons, import_schools
+
+    importer = {
+        "persons": import_persons,
+        "employers": import_employers,
+        "schools": import_schools,
+        "outlets": import_outlets,
+    }[kind]
+    total = path.stat().st_size
+    with Progress(
+        TextColumn(f"[bold]{kind}[/bold]"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=_console(),
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(kind, total=total, rows=0)
+
+        def progress(rows: int, done: int) -> None:
+            bar.update(task, completed=done or bar.tasks[task].completed, rows=rows)
+
+        job = importer(actor=_system_actor(), path=path, file_name=path.name, progress=progress)
+        bar.update(task, completed=total)
+    return job
+
+
+def _summarise(job: ImportJob) -> str:
+    return (
+        f"#{job.pk} {job.kind}: {job.rows_read:,} rows read, {job.rows_inserted:,} inserted, "
+        f"{job.rows_unchanged:,} unchanged, {job.rows_refused:,} refused"
+    )
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def import_command(kind: str, file: Path, quiet: bool) -> None:
+    """Import persons, employers, schools or outlets from CSV or XLSX."""
+    _django()
+    from sscard.core.errors import ApplicationError
+
+    console = _console()
+    try:
+        job = _run_import_with_bar(kind, file, quiet=quiet)
+    except ApplicationError as exc:
+        console.print(f"[red]{exc.code}[/red] {exc.message_zh}\n{exc.message_en}")
+        sys.exit(2)
+    console.print(_summarise(job))
+    if job.rows_refused:
+        console.print(
+            f"[yellow]有 {job.rows_refused:,} 行未导入 / {job.rows_refused:,} rows refused[/yellow]"
+            f" — report: {job.report_path}"
+        )
+        sys.exit(1)
+
+
+@cli.group()
+def generate() -> None:
+    """Generate synthetic data for demos, tests and benchmarks."""
+
+
+@generate.command("population")
+@click.option("--city", type=click.Choice(["beijing", "shanghai"]), required=True)
+@click.option("--persons", type=click.IntRange(1_000, 25_000_000), required=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=20240131, show_default=True)
+def generate_population_command(city: str, persons: int, out: Path, seed: int) -> None:
+    """Write persons.csv, employers.csv, schools.csv and outlets.csv (deterministic)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from sscard.synthetic.population import generate_population
+
+    with Progress(
+        TextColumn("[bold]persons[/bold]"), BarColumn(), MofNCompleteColumn(), console=_console()
+    ) as bar:
+        task = bar.add_task("persons", total=persons)
+        summary = generate_population(
+            city=city,
+            persons=persons,
+            out_dir=out,
+            seed=seed,
+            progress=lambda n: bar.update(task, completed=n),
+        )
+    _console().print(summary)
+
+
+def _load_reference(city_code: str) -> None:
+    from sscard.network.services import banks_load
+    from sscard.registry.services import divisions_load
+
+    actor = _system_actor()
+    divisions_load(actor=actor)
+    banks_load(actor=actor)
+
+
+def _demo_setup(*, persons: int, city: str) -> list[tuple[str, str, str]]:
+    from django.conf import settings
+
+    from sscard.portal.services import demo_accounts_create
+    from sscard.synthetic.population import generate_population
+
+    console = _console()
+    data_dir = Path(settings.DATA_DIR)
+    console.print(f"数据目录 / data directory: [bold]{data_dir}[/bold]")
+    _migrate()
+    city_code = {"beijing": "110000", "shanghai": "310000"}[city]
+    _load_reference(city_code)
+    out = data_dir / "demo" / f"{city}-{persons}"
+    if not (out / "persons.csv").exists():
+        console.print(f"生成示例人口 / generating {persons:,} synthetic persons → {out}")
+        generate_population(city=city, persons=persons, out_dir=out)
+    for kind in IMPORT_KINDS:
+        job = _run_import_with_bar(kind, out / f"{kind}.csv")
+        console.print("  " + _summarise(job))
+    return demo_accounts_create(actor=_system_actor(), city_code=city_code)
+
+
+def _print_accounts(accounts: list[tuple[str, str, str]], url: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"示例账号 / demo accounts — {url}")
+    table.add_column("角色 / role")
+    table.add_column("用户名 / username")
+    table.add_column("密码 / password")
+    for username, password, role in accounts:
+        table.add_row(role, username, password)
+    _console().print(table)
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("config.asgi:application", host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Set up the demo and exit.")
+@click.option("--persons", type=click.IntRange(1_000, 25_000_000), default=DEMO_PERSONS)
+@click.option("--city", type=click.Choice(["beijing", "shanghai"]), default=DEMO_CITY)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+def demo(no_serve: bool, persons: int, city: str, host: str, port: int) -> None:
+    """Set up an embedded demo city (SQLite) and serve it at http://127.0.0.1:8000."""
+    _django()
+    accounts = _demo_setup(persons=persons, city=city)
+    url = f"http://{host}:{port}/"
+    _print_accounts(accounts, url)
+    if no_serve:
+        return
+    _console().print(f"打开 / open [bold]{url}[/bold]  (Ctrl+C 停止 / to stop)")
+    _serve(host, port)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve sscard (ASGI, uvicorn) on the configured database."""
+    _django()
+    _migrate()
+    _serve(host, port)
+
+
+@cli.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the SM3 hash chain of the audit trail."""
+    _django()
+    from sscard.core.audit import audit_verify_chain
+
+    result = audit_verify_chain()
+    if result.ok:
+        _console().print(f"审计链完整 / audit chain intact: {result.events:,} events")
+        return
+    _console().print(f"[red]审计链在事件 #{result.first_bad_id} 处断开 / chain broken[/red]")
+    sys.exit(2)
+
+
+@cli.command(
+    "manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command (``sscard manage migrate`` …)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["sscard", *sys.argv[1:]])
+    execute_from_command_line(["sscard manage", *args])
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints our figure, its baseline measured in the same run, and the ratio."""

@@ -1,0 +1,78 @@
+"""Shared set-up for benchmarks: a fresh database (SQLite file or PostgreSQL) per run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+PG_ADMIN_URL = os.environ.get("SSCARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def population(city: str, persons: int) -> Path:
+    """Generate (once, cached under benchmarks/out) a synthetic population."""
+    from sscard.synthetic.population import generate_population
+
+    folder = OUT / f"{city}-{persons}"
+    if not (folder / "persons.csv").exists():
+        print(f"generating {persons:,} persons → {folder}", flush=True)
+        generate_population(city=city, persons=persons, out_dir=folder)
+    return folder
+
+
+@contextmanager
+def fresh_database(backend: str) -> Iterator[str]:
+    """Point Django at a new, empty, migrated database; drop it afterwards (PostgreSQL)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="sscard-bench-"))
+    os.environ["SSCARD_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("SSCARD_FIELD_KEY", secrets.token_hex(32))
+    os.environ.setdefault("SSCARD_SECRET_KEY", secrets.token_hex(32))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    name = f"sscard_bench_{os.getpid()}"
+    if backend == "postgresql":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        os.environ["SSCARD_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        os.environ.pop("SSCARD_DATABASE_URL", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    try:
+        yield name
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if backend == "postgresql":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def report(title: str, rows: int, ours: float, base: float, base_name: str, target: float) -> None:
+    ratio = (rows / ours) / (rows / base)
+    print(f"\n{title}")
+    print(f"  ours     : {rows:>12,} rows in {ours:8.2f} s = {rows / ours:>12,.0f} rows/s")
+    print(f"  baseline : {rows:>12,} rows in {base:8.2f} s = {rows / base:>12,.0f} rows/s ({base_name})")
+    print(f"  ratio    : {ratio:.2f} (ours/baseline throughput; target >= {target})", flush=True)

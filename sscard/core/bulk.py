@@ -1,0 +1,398 @@
+"""Set-based bulk import: one service behind the CLI, the API and the upload page.
+
+Policy (documented in the README): **valid rows go in, refused rows are reported.** The whole
+file is imported in ONE transaction, so a killed or failed import leaves nothing behind and is
+simply run again. Rows are keyed (ID number, credit code, school or outlet code); a row whose
+key is already stored with the same content is *unchanged* (so importing a file twice changes
+nothing), a row whose key is stored with other content is refused (``*_exists``), and a second
+row with the same key in one file is refused (``*_duplicate_in_file``). Refused rows go to a
+CSV report (row, column, code, message_zh, message_en) that never holds personal data.
+
+Rows move in chunks (``SSCARD_IMPORT_CHUNK_ROWS``): each chunk is validated in Python, probed
+against the table with one query, and written with one ``COPY`` on PostgreSQL or one
+``executemany`` on SQLite. Memory stays flat however large the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sscard.core.actors import Actor
+from sscard.core.audit import AuditFact, audit_append_many
+from sscard.core.errors import ApplicationError, PermissionDenied
+from sscard.core.exports import safe_cell
+from sscard.core.models import ImportJob
+from sscard.core.tables import FileRefused, TableStream, check_header, open_table
+
+Progress = Callable[[int, int], None]
+"""Called with (rows read, bytes read) after each chunk."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one row was refused; names the column, never the value."""
+
+    row: int
+    column: str
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class ErrorReport:
+    """Streams refused rows to a CSV file opened on the first error."""
+
+    HEADER = ("row", "column", "code", "message_zh", "message_en")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._file: Any = None
+        self._writer: Any = None
+
+    def add(self, error: RowError) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", newline="", encoding="utf-8-sig")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(self.HEADER)
+        self._writer.writerow(
+            [error.row, error.column, error.code]
+            + [safe_cell(error.message_zh), safe_cell(error.message_en)]
+        )
+        self.count += 1
+
+    def close(self) -> Path | None:
+        if self._file is not None:
+            self._file.close()
+            return self.path
+        return None
+
+
+class BulkWriter:
+    """The two set-based write paths: COPY on PostgreSQL, executemany on SQLite."""
+
+    SQLITE_PARAMS = 5000
+
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        self.vendor = connection.vendor
+        self.raw: Any = connection.connection
+        self.true: object = True if self.vendor == "postgresql" else 1
+        self.false: object = False if self.vendor == "postgresql" else 0
+
+    def timestamp(self, value: datetime) -> object:
+        if self.vendor == "postgresql":
+            return value
+        return connection.ops.adapt_datetimefield_value(value)
+
+    def date(self, value: date) -> object:
+        return value if self.vendor == "postgresql" else value.isoformat()
+
+    def allocate_ids(self, table: str, count: int) -> list[int]:
+        """Reserve primary keys so rows can refer to each other before they are written."""
+        if count == 0:
+            return []
+        if self.vendor == "postgresql":
+            with self.raw.cursor() as cur:
+                cur.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    (table, count),
+                )
+                return [r[0] for r in cur.fetchall()]
+        # SQLite: the transaction holds the database's write lock, so max(id) is stable.
+        cur = self.raw.cursor()
+        cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
+        top = int(cur.fetchone()[0])
+        cur.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
+        seq = cur.fetchone()
+        start = max(top, int(seq[0]) if seq else 0) + 1
+        return list(range(start, start + count))
+
+    def probe(
+        self, table: str, key: str, keys: Iterable[object], columns: Sequence[str]
+    ) -> dict[object, tuple[Any, ...]]:
+        """Fetch ``columns`` of the stored rows whose ``key`` is among ``keys``, in one pass."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        select = ", ".join(f'"{c}"' for c in (key, *columns))
+        found: dict[object, tuple[Any, ...]] = {}
+        if self.vendor == "postgresql":
+            with self.raw.cursor() as cur:
+                cur.execute(
+                    f'SELECT {select} FROM "{table}" WHERE "{key}" = ANY(%s)',  # noqa: S608
+                    (wanted,),
+                )
+                for row in cur:
+                    found[_key(row[0])] = tuple(row[1:])
+            return found
+        cur = self.raw.cursor()
+        for start in range(0, len(wanted), self.SQLITE_PARAMS):
+            part = wanted[start : start + self.SQLITE_PARAMS]
+            marks = ",".join("?" * len(part))
+            cur.execute(f'SELECT {select} FROM "{table}" WHERE "{key}" IN ({marks})', part)  # noqa: S608
+            for row in cur.fetchall():
+                found[_key(row[0])] = tuple(row[1:])
+        return found
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        if not rows:
+            return
+        names = ", ".join(f'"{c}"' for c in columns)
+        if self.vendor == "postgresql":
+            with (
+                self.raw.cursor() as cur,
+                cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ",".join("?" * len(columns))
+        self.raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
+
+
+def _key(value: object) -> object:
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+@dataclass
+class ImportContext:
+    """What a spec needs while it processes chunks."""
+
+    job: ImportJob
+    actor: Actor
+    today: date
+    now: datetime
+    writer: BulkWriter
+    report: ErrorReport
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"inserted": 0, "unchanged": 0, "refused": 0}
+    )
+
+    def refuse(self, row: int, column: str, code: str, zh: str, en: str) -> None:
+        self.report.add(RowError(row, column, code, zh, en))
+        self.counts["refused"] += 1
+
+
+class ImportSpec(ABC):
+    """One kind of import: its columns and how a chunk of rows is checked and written."""
+
+    kind: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+
+    def begin(self, ctx: ImportContext) -> None:  # noqa: B027 - optional hook
+        """Load what the whole file is checked against (small reference tables)."""
+
+    @abstractmethod
+    def process(self, ctx: ImportContext, rows: list[tuple[int, list[str]]]) -> AuditFact | None:
+        """Check and write one chunk; refuse bad rows through ``ctx.refuse``."""
+
+
+def classify_existing(
+    ctx: ImportContext,
+    *,
+    number: int,
+    column: str,
+    stored: tuple[Any, ...] | None,
+    digest: bytes,
+    what_zh: str,
+    what_en: str,
+    code_prefix: str,
+) -> bool:
+    """Decide what a row whose key is already stored means. True when the row is new.
+
+    ``stored`` is ``(id, source_digest, import_job_id)`` of the stored row, if any.
+    """
+    if stored is None:
+        return True
+    _pk, stored_digest, stored_job = stored
+    if stored_job == ctx.job.pk:
+        ctx.refuse(
+            number,
+            column,
+            f"{code_prefix}_duplicate_in_file",
+            f"{what_zh}在本文件中重复出现，已导入第一次出现的行。",
+            f"The {what_en} appears more than once in this file; its first row was imported.",
+        )
+        return False
+    if stored_digest is not None and bytes(stored_digest) == digest:
+        ctx.counts["unchanged"] += 1
+        return False
+    ctx.refuse(
+        number,
+        column,
+        f"{code_prefix}_exists",
+        f"{what_zh}已在系统中登记且内容不同；修改已有记录请走变更流程。",
+        f"The {what_en} is already registered with other data; change it through an update.",
+    )
+    return False
+
+
+def id_ranges(ids: Sequence[int]) -> list[list[int]]:
+    """Compress sorted ids into [first, last] runs for the audit trail."""
+    runs: list[list[int]] = []
+    for value in sorted(ids):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return runs
+
+
+def _chunks(
+    rows: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.new("sm3") if "sm3" in hashlib.algorithms_available else hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_import(
+    *,
+    spec: ImportSpec,
+    actor: Actor,
+    path: Path,
+    file_name: str,
+    today: date | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int | None = None,
+) -> ImportJob:
+    """Import one file; return its job. A file refused as a whole raises ``FileRefused``."""
+    if not actor.may_import:
+        raise PermissionDenied("import registry data", "批量导入登记数据")
+    now = timezone.now()
+    job = ImportJob.objects.create(
+        kind=spec.kind,
+        file_name=file_name[:255],
+        file_digest=_file_digest(path),
+        file_bytes=path.stat().st_size,
+        actor_role=str(actor.role),
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        started_at=now,
+    )
+    report = ErrorReport(Path(settings.SSCARD_REPORTS_DIR) / f"import-{job.pk}-{spec.kind}.csv")
+    try:
+        stream = open_table(path)
+        positions = check_header(stream.header, spec.columns)
+        with transaction.atomic():
+            ctx = ImportContext(
+                job=job,
+                actor=actor,
+                today=today or timezone.localdate(),
+                now=now,
+                writer=BulkWriter(),
+                report=report,
+            )
+            spec.begin(ctx)
+            facts = _run_chunks(spec, ctx, stream, positions, chunk_rows, progress, job)
+            audit_append_many(actor=actor, facts=facts)
+            report_path = report.close()
+            job.rows_inserted = ctx.counts["inserted"]
+            job.rows_unchanged = ctx.counts["unchanged"]
+            job.rows_refused = ctx.counts["refused"]
+            job.report_path = str(report_path or "")
+            job.status = ImportJob.Status.PARTIAL if report.count else ImportJob.Status.SUCCEEDED
+            job.finished_at = timezone.now()
+            job.save(
+                update_fields=[
+                    "rows_read",
+                    "rows_inserted",
+                    "rows_unchanged",
+                    "rows_refused",
+                    "report_path",
+                    "status",
+                    "finished_at",
+                ]
+            )
+        return job
+    except ApplicationError as exc:
+        report.close()
+        _finish_badly(job, ImportJob.Status.REFUSED, exc.code)
+        exc.details.setdefault("job_id", job.pk)
+        raise
+    except BaseException:
+        report.close()
+        _finish_badly(job, ImportJob.Status.FAILED, "internal_error")
+        raise
+
+
+def _run_chunks(
+    spec: ImportSpec,
+    ctx: ImportContext,
+    stream: TableStream,
+    positions: dict[str, int],
+    chunk_rows: int | None,
+    progress: Progress | None,
+    job: ImportJob,
+) -> list[AuditFact]:
+    order = [positions[c] for c in spec.columns]
+    width = len(stream.header)
+    identity = order == list(range(len(spec.columns)))
+    size = chunk_rows or settings.SSCARD_IMPORT_CHUNK_ROWS
+    facts: list[AuditFact] = []
+    read = 0
+    for chunk in _chunks(stream.rows, size):
+        good: list[tuple[int, list[str]]] = []
+        for number, cells in chunk:
+            if len(cells) != width:
+                ctx.refuse(
+                    number,
+                    "",
+                    "row_field_count",
+                    f"该行有 {len(cells)} 列，表头有 {width} 列。",
+                    f"The row has {len(cells)} cells; the header has {width}.",
+                )
+                continue
+            good.append((number, cells if identity else [cells[i] for i in order]))
+        read += len(chunk)
+        fact = spec.process(ctx, good)
+        if fact is not None:
+            facts.append(fact)
+        if progress is not None:
+            progress(read, stream.bytes_read())
+    job.rows_read = read
+    return facts
+
+
+def _finish_badly(job: ImportJob, status: str, code: str) -> None:
+    try:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=status, error_code=code, finished_at=timezone.now()
+        )
+    except Exception:  # noqa: BLE001 - the original error matters more than this bookkeeping
+        pass
+
+
+__all__ = [
+    "BulkWriter",
+    "ErrorReport",
+    "FileRefused",
+    "ImportContext",
+    "ImportSpec",
+    "Progress",
+    "RowError",
+    "classify_existing",
+    "id_ranges",
+    "run_import",
+]

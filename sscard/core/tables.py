@@ -1,0 +1,243 @@
+"""Stream rows out of an uploaded table: CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) or XLSX.
+
+Nothing here loads a whole file: CSV is decoded incrementally and XLSX is read with openpyxl's
+read-only mode, so a file far larger than memory streams through in constant space. Problems
+with the file as a whole (its encoding, its header, formulas, merged cells) are refused with a
+stable code before any row is handed on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO
+
+from sscard.core.errors import ApplicationError
+
+SNIFF_BYTES = 1 << 20
+XLSX_MAGIC = b"PK\x03\x04"
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b")
+csv.field_size_limit(1 << 20)
+
+
+class FileRefused(ApplicationError):
+    """The file as a whole cannot be imported; nothing was written."""
+
+
+def _refuse(code: str, zh: str, en: str, **details: object) -> FileRefused:
+    return FileRefused(code, zh, en, dict(details))
+
+
+@dataclass
+class TableStream:
+    """A header and an iterator of ``(row_number, cells)``; row numbers count the header as 1."""
+
+    format: str
+    encoding: str
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    total_bytes: int
+    _tell: IO[bytes] | None = field(default=None, repr=False)
+
+    def bytes_read(self) -> int:
+        if self._tell is None:
+            return 0
+        try:
+            return self._tell.tell()
+        except (OSError, ValueError):
+            return self.total_bytes
+
+
+def open_table(path: Path) -> TableStream:
+    """Open a CSV or XLSX file for streaming, refusing what cannot be read."""
+    size = path.stat().st_size
+    with path.open("rb") as probe:
+        head = probe.read(SNIFF_BYTES)
+    if not head.strip(b"\xef\xbb\xbf \r\n\t,"):
+        raise _refuse("file_empty", "文件为空。", "The file is empty.")
+    if head.startswith(XLSX_MAGIC):
+        return _open_xlsx(path, size)
+    return _open_csv(path, size, head)
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        raise _refuse(
+            "file_encoding_unsupported",
+            "文件编码不受支持：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。",
+            "Unsupported file encoding: save the CSV as UTF-8 or GB18030 (GBK).",
+        )
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            decoder.decode(head, final=len(head) < SNIFF_BYTES)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise _refuse(
+        "file_encoding_unsupported",
+        "无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。",
+        "The file's encoding is not recognised: save it as UTF-8 or GB18030 (GBK) CSV.",
+    )
+
+
+def _open_csv(path: Path, size: int, head: bytes) -> TableStream:
+    encoding = _detect_encoding(head)
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except (StopIteration, UnicodeDecodeError) as exc:
+        raw.close()
+        raise _refuse("file_empty", "文件为空。", "The file is empty.") from exc
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                yield number, cells
+        except UnicodeDecodeError as exc:
+            raise _refuse(
+                "file_encoding_inconsistent",
+                f"第 {number + 1} 行附近的字节不是 {encoding} 编码，文件未导入。",
+                f"Bytes near row {number + 1} are not {encoding}; nothing was imported.",
+                row=number + 1,
+            ) from exc
+        except csv.Error as exc:
+            raise _refuse(
+                "file_csv_malformed",
+                f"第 {number + 1} 行不是合法的 CSV：{exc}",
+                f"Row {number + 1} is not valid CSV: {exc}",
+                row=number + 1,
+            ) from exc
+        finally:
+            raw.close()
+
+    return TableStream("csv", encoding, header, rows(), size, raw)
+
+
+def _xlsx_sheet_name(archive: zipfile.ZipFile) -> str:
+    names = sorted(n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+    if not names:
+        raise _refuse("xlsx_invalid", "XLSX 文件中没有工作表。", "The XLSX file has no sheet.")
+    return names[0]
+
+
+def _check_no_merged_cells(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive, archive.open(_xlsx_sheet_name(archive)) as sheet:
+        tail = b""
+        while chunk := sheet.read(1 << 20):
+            if _MERGE_CELL.search(tail + chunk):
+                raise _refuse(
+                    "xlsx_merged_cells",
+                    "表格含有合并单元格：请取消合并后再导入。",
+                    "The sheet has merged cells: unmerge them and import again.",
+                )
+            tail = chunk[-32:]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_xlsx(path: Path, size: int) -> TableStream:
+    from openpyxl import load_workbook
+
+    try:
+        _check_no_merged_cells(path)
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except FileRefused:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise _refuse(
+            "xlsx_invalid", "无法读取该 XLSX 文件。", "The XLSX file cannot be read."
+        ) from exc
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows()
+
+    def texts(cells: tuple[object, ...], number: int) -> list[str]:
+        out = []
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                ref = getattr(cell, "coordinate", f"row {number}")
+                raise _refuse(
+                    "xlsx_formula",
+                    f"单元格 {ref} 含有公式：请将公式转换为数值后再导入。",
+                    f"Cell {ref} holds a formula: convert formulas to values and import again.",
+                    cell=ref,
+                )
+            out.append(_cell_text(getattr(cell, "value", None)).strip())
+        while out and out[-1] == "":
+            out.pop()
+        return out
+
+    try:
+        first = next(iterator)
+    except StopIteration as exc:
+        workbook.close()
+        raise _refuse("file_empty", "文件为空。", "The file is empty.") from exc
+    header = texts(first, 1)
+    if not header:
+        workbook.close()
+        raise _refuse("file_empty", "文件为空。", "The file is empty.")
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, cells in enumerate(iterator, start=2):
+                values = texts(cells, number)
+                if values:
+                    yield number, values
+        finally:
+            workbook.close()
+
+    return TableStream("xlsx", "xlsx", header, rows(), size)
+
+
+def check_header(header: list[str], expected: tuple[str, ...]) -> dict[str, int]:
+    """Map each expected column to its position; refuse missing, unknown or repeated columns."""
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    missing = [c for c in expected if c not in names]
+    unknown = [c for c in names if c not in expected]
+    repeated = sorted({c for c in names if names.count(c) > 1})
+    if missing:
+        raise _refuse(
+            "columns_missing",
+            f"缺少列：{'、'.join(missing)}。",
+            f"Missing columns: {', '.join(missing)}.",
+            missing=missing,
+            expected=list(expected),
+        )
+    if unknown or repeated:
+        extra = unknown + repeated
+        raise _refuse(
+            "columns_unknown",
+            f"多出或重复的列：{'、'.join(extra)}。",
+            f"Unknown or repeated columns: {', '.join(extra)}.",
+            unknown=unknown,
+            repeated=repeated,
+            expected=list(expected),
+        )
+    return {name: names.index(name) for name in expected}

@@ -74,5 +74,6 @@ def report(title: str, rows: int, ours: float, base: float, base_name: str, targ
     ratio = (rows / ours) / (rows / base)
     print(f"\n{title}")
     print(f"  ours     : {rows:>12,} rows in {ours:8.2f} s = {rows / ours:>12,.0f} rows/s")
-    print(f"  baseline : {rows:>12,} rows in {base:8.2f} s = {rows / base:>12,.0f} rows/s ({base_name})")
+    rate = f"{rows / base:>12,.0f}"
+    print(f"  baseline : {rows:>12,} rows in {base:8.2f} s = {rate} rows/s ({base_name})")
     print(f"  ratio    : {ratio:.2f} (ours/baseline throughput; target >= {target})", flush=True)

@@ -56,10 +56,13 @@ def run(persons: int, backend: str, city: str = "beijing") -> float:
             with transaction.atomic():
                 connection.cursor().execute(f'TRUNCATE "{table}" CASCADE')
             payload = buffer.getvalue()
-            with Timer() as base:
-                with transaction.atomic(), raw.cursor() as cur:
-                    with cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                        copy.write(payload)
+            with (
+                Timer() as base,
+                transaction.atomic(),
+                raw.cursor() as cur,
+                cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+            ):
+                copy.write(payload)
             base_name = "raw COPY of the same final rows"
         else:
             cur = raw.cursor()
@@ -68,12 +71,16 @@ def run(persons: int, backend: str, city: str = "beijing") -> float:
             with transaction.atomic():
                 cur.execute(f'DELETE FROM "{table}"')
             marks = ",".join("?" * len(columns))
-            with Timer() as base:
-                with transaction.atomic():
-                    raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', final)
+            with Timer() as base, transaction.atomic():
+                raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', final)
             base_name = "raw executemany of the same final rows, one transaction"
         report(
-            f"import {rows:,} persons on {backend}", rows, ours.seconds, base.seconds, base_name, 0.4
+            f"import {rows:,} persons on {backend}",
+            rows,
+            ours.seconds,
+            base.seconds,
+            base_name,
+            0.4,
         )
         return (rows / ours.seconds) / (rows / base.seconds)
 

@@ -1,13 +1,17 @@
-"""URL configuration: pages, admin and the API."""
+"""URL configuration: pages, admin, the API and the language switch."""
+
+from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
 
-from config.api import api
+from config import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", api.urls()),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sscard.registry.urls")),
+    path("", include("sscard.network.urls")),
     path("", include("sscard.portal.urls")),
 ]

@@ -25,14 +25,21 @@ IMPORT_KINDS = ("employers", "schools", "outlets", "persons")
 def _django(settings: str | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or "config.settings.base")
     import django
+    from django.conf import settings as conf
 
     django.setup()
+    # The embedded database lives in the data directory: make sure it exists.
+    Path(conf.DATA_DIR).mkdir(parents=True, exist_ok=True)
 
 
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        # Piped or logged output: wide enough that no password is ever cut short.
+        console = Console(highlight=False, width=max(console.width, 120))
+    return console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -193,8 +200,8 @@ def _print_accounts(accounts: list[tuple[str, str, str]], url: str) -> None:
 
     table = Table(title=f"示例账号 / demo accounts — {url}")
     table.add_column("角色 / role")
-    table.add_column("用户名 / username")
-    table.add_column("密码 / password")
+    table.add_column("用户名 / username", no_wrap=True)
+    table.add_column("密码 / password", no_wrap=True)
     for username, password, role in accounts:
         table.add_row(role, username, password)
     _console().print(table)
@@ -253,13 +260,11 @@ def audit_verify() -> None:
     sys.exit(2)
 
 
-@cli.command(
-    "manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
-)
+@cli.command("manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:
     """Run a Django management command (``sscard manage migrate`` …)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    _django()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["sscard manage", *args])

@@ -50,7 +50,9 @@ SECRET_KEY = os.environ.get("SSCARD_SECRET_KEY") or _secret_from_file("django-se
 SSCARD_FIELD_KEY = os.environ.get("SSCARD_FIELD_KEY") or _secret_from_file("field-master", 32)
 
 DEBUG = os.environ.get("SSCARD_DEBUG", "0") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("SSCARD_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("SSCARD_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "sscard.core",
     "sscard.registry",
     "sscard.network",
@@ -153,6 +156,12 @@ SSCARD_REPORTS_DIR = DATA_DIR / "reports"
 SSCARD_UPLOADS_DIR = DATA_DIR / "uploads"
 # Rows handled per set-based step of a bulk import.
 SSCARD_IMPORT_CHUNK_ROWS = int(os.environ.get("SSCARD_IMPORT_CHUNK_ROWS", "20000"))
+# Worker processes that prepare rows (validation, SM4, SM3) while the parent writes; files
+# smaller than SSCARD_IMPORT_PARALLEL_MIN_BYTES are prepared inline.
+SSCARD_IMPORT_WORKERS = int(os.environ.get("SSCARD_IMPORT_WORKERS", "1"))
+SSCARD_IMPORT_PARALLEL_MIN_BYTES = int(
+    os.environ.get("SSCARD_IMPORT_PARALLEL_MIN_BYTES", str(8 * 1024 * 1024))
+)
 SSCARD_MAX_UPLOAD_BYTES = int(os.environ.get("SSCARD_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

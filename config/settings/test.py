@@ -11,8 +11,8 @@ os.environ.setdefault("SSCARD_DATA_DIR", tempfile.mkdtemp(prefix="sscard-test-")
 os.environ.setdefault("SSCARD_SECRET_KEY", secrets.token_hex(32))
 os.environ.setdefault("SSCARD_FIELD_KEY", secrets.token_hex(32))
 
-from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import DATA_DIR  # noqa: E402
+from config.settings.base import *
+from config.settings.base import DATA_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SSCARD_REPORTS_DIR = Path(DATA_DIR) / "reports"

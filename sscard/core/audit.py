@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sscard.core.actors import Actor
+from sscard.core.actors import Actor, Role
 from sscard.core.models import AuditChainHead, AuditEvent
 from sscard.kernel.gm import sm3
 
@@ -122,7 +122,9 @@ def audit_verify_chain(*, batch: int = 5000) -> ChainCheck:
         if not rows:
             break
         for event in rows:
-            actor = Actor(role=event.actor_role, label=event.actor_label, user_id=event.actor_user_id)  # type: ignore[arg-type]
+            actor = Actor(
+                role=Role(event.actor_role), label=event.actor_label, user_id=event.actor_user_id
+            )
             fact = AuditFact(
                 event.action, event.object_type, event.object_id, event.changes, event.pack_hash
             )

@@ -15,6 +15,7 @@ against the table with one query, and written with one ``COPY`` on PostgreSQL or
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 from abc import ABC, abstractmethod
@@ -34,21 +35,11 @@ from sscard.core.audit import AuditFact, audit_append_many
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.core.exports import safe_cell
 from sscard.core.models import ImportJob
+from sscard.core.prepare import RowError, prepared_chunks
 from sscard.core.tables import FileRefused, TableStream, check_header, open_table
 
 Progress = Callable[[int, int], None]
 """Called with (rows read, bytes read) after each chunk."""
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """Why one row was refused; names the column, never the value."""
-
-    row: int
-    column: str
-    code: str
-    message_zh: str
-    message_en: str
 
 
 class ErrorReport:
@@ -69,8 +60,13 @@ class ErrorReport:
             self._writer = csv.writer(self._file)
             self._writer.writerow(self.HEADER)
         self._writer.writerow(
-            [error.row, error.column, error.code]
-            + [safe_cell(error.message_zh), safe_cell(error.message_en)]
+            [
+                error.row,
+                error.column,
+                error.code,
+                safe_cell(error.message_zh),
+                safe_cell(error.message_en),
+            ]
         )
         self.count += 1
 
@@ -92,6 +88,8 @@ class BulkWriter:
         self.raw: Any = connection.connection
         self.true: object = True if self.vendor == "postgresql" else 1
         self.false: object = False if self.vendor == "postgresql" else 0
+        self._types: dict[str, dict[str, str]] = {}
+        self._sequences: dict[str, str] = {}
 
     def timestamp(self, value: datetime) -> object:
         if self.vendor == "postgresql":
@@ -107,9 +105,22 @@ class BulkWriter:
             return []
         if self.vendor == "postgresql":
             with self.raw.cursor() as cur:
+                sequence = self._sequences.get(table)
+                if sequence is None:
+                    cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
+                    sequence = self._sequences[table] = cur.fetchone()[0]
+                # The sequence hands out each value once whatever else runs; the values are
+                # almost always one run, so only its ends cross the wire.
                 cur.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    (table, count),
+                    "SELECT min(v), max(v) FROM (SELECT nextval(%s::regclass) AS v"
+                    " FROM generate_series(1, %s)) AS reserved",
+                    (sequence, count),
+                )
+                low, high = cur.fetchone()
+                if high - low + 1 == count:
+                    return list(range(low, high + 1))
+                cur.execute(
+                    "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count)
                 )
                 return [r[0] for r in cur.fetchall()]
         # SQLite: the transaction holds the database's write lock, so max(id) is stable.
@@ -130,10 +141,26 @@ class BulkWriter:
             return {}
         select = ", ".join(f'"{c}"' for c in (key, *columns))
         found: dict[object, tuple[Any, ...]] = {}
-        if self.vendor == "postgresql":
+        width = len(wanted[0]) if isinstance(wanted[0], bytes) else 0
+        if self.vendor == "postgresql" and width and all(len(k) == width for k in wanted):  # type: ignore[arg-type]
+            # Fixed-width binary keys travel as ONE bytea, cut up by the server: no per-key
+            # escaping or array building on the client.
             with self.raw.cursor() as cur:
                 cur.execute(
-                    f'SELECT {select} FROM "{table}" WHERE "{key}" = ANY(%s)',  # noqa: S608
+                    # ANY(ARRAY(...)) keeps the plan an index scan however large the table.
+                    f'SELECT {select} FROM "{table}" WHERE "{key}" = ANY(ARRAY('  # noqa: S608
+                    "SELECT substring(%s::bytea FROM i * %s + 1 FOR %s)"
+                    " FROM generate_series(0, %s - 1) AS i))",
+                    (b"".join(wanted), width, width, len(wanted)),  # type: ignore[arg-type]
+                )
+                for row in cur:
+                    found[_key(row[0])] = tuple(row[1:])
+            return found
+        if self.vendor == "postgresql":
+            with self.raw.cursor() as cur:
+                # %b: the key array travels in binary, so bytea keys need no escaping.
+                cur.execute(
+                    f'SELECT {select} FROM "{table}" WHERE "{key}" = ANY(%b)',  # noqa: S608
                     (wanted,),
                 )
                 for row in cur:
@@ -148,15 +175,55 @@ class BulkWriter:
                 found[_key(row[0])] = tuple(row[1:])
         return found
 
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    def column_types(self, table: str, columns: Sequence[str]) -> list[str]:
+        """PostgreSQL type names of ``columns``, for a binary COPY."""
+        cached = self._types.get(table)
+        if cached is None:
+            with self.raw.cursor() as cur:
+                cur.execute(
+                    "SELECT a.attname, t.typname FROM pg_attribute a"
+                    " JOIN pg_type t ON t.oid = a.atttypid"
+                    " WHERE a.attrelid = %s::regclass AND a.attnum > 0",
+                    (table,),
+                )
+                cached = self._types[table] = dict(cur.fetchall())
+        return [cached[c] for c in columns]
+
+    def copy_lines(self, table: str, columns: Sequence[str], lines: str) -> None:
+        """PostgreSQL only: COPY rows already formatted as COPY text (tab-separated lines)."""
+        names = ", ".join(f'"{c}"' for c in columns)
+        with (
+            self.raw.cursor() as cur,
+            cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+        ):
+            copy.write(lines.encode())
+
+    def insert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        *,
+        binary: bool = False,
+    ) -> None:
+        """Write rows in one statement: COPY on PostgreSQL, executemany on SQLite.
+
+        ``binary`` selects PostgreSQL's binary COPY, which spares escaping bytea values; the
+        rows must then hold exact Python types (``date``, aware ``datetime``, ``bool``).
+        """
         if not rows:
             return
         names = ", ".join(f'"{c}"' for c in columns)
         if self.vendor == "postgresql":
+            options = " (FORMAT BINARY)" if binary else ""
+            # Ask for the types before COPY starts: the connection is busy until it ends.
+            types = self.column_types(table, columns) if binary else None
             with (
                 self.raw.cursor() as cur,
-                cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+                cur.copy(f'COPY "{table}" ({names}) FROM STDIN{options}') as copy,
             ):
+                if types is not None:
+                    copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
             return
@@ -188,16 +255,26 @@ class ImportContext:
 
 
 class ImportSpec(ABC):
-    """One kind of import: its columns and how a chunk of rows is checked and written."""
+    """One kind of import: its columns and how a chunk of rows is checked and written.
+
+    A spec whose per-row work is heavy names a ``preparer``: the dotted path of a pure,
+    Django-free function ``preparer(state, rows)`` that runs in worker processes on large
+    files; ``process`` then receives what it returned instead of the raw rows.
+    """
 
     kind: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
+    preparer: ClassVar[str | None] = None
+
+    def worker_state(self, ctx: ImportContext) -> Any:
+        """The picklable state the preparer needs (reference data, keys, today)."""
+        return None
 
     def begin(self, ctx: ImportContext) -> None:  # noqa: B027 - optional hook
         """Load what the whole file is checked against (small reference tables)."""
 
     @abstractmethod
-    def process(self, ctx: ImportContext, rows: list[tuple[int, list[str]]]) -> AuditFact | None:
+    def process(self, ctx: ImportContext, rows: Any) -> AuditFact | None:
         """Check and write one chunk; refuse bad rows through ``ctx.refuse``."""
 
 
@@ -350,23 +427,42 @@ def _run_chunks(
     width = len(stream.header)
     identity = order == list(range(len(spec.columns)))
     size = chunk_rows or settings.SSCARD_IMPORT_CHUNK_ROWS
-    facts: list[AuditFact] = []
     read = 0
-    for chunk in _chunks(stream.rows, size):
-        good: list[tuple[int, list[str]]] = []
-        for number, cells in chunk:
-            if len(cells) != width:
-                ctx.refuse(
-                    number,
-                    "",
-                    "row_field_count",
-                    f"该行有 {len(cells)} 列，表头有 {width} 列。",
-                    f"The row has {len(cells)} cells; the header has {width}.",
-                )
-                continue
-            good.append((number, cells if identity else [cells[i] for i in order]))
-        read += len(chunk)
-        fact = spec.process(ctx, good)
+
+    def checked() -> Iterator[list[tuple[int, list[str]]]]:
+        nonlocal read
+        for chunk in _chunks(stream.rows, size):
+            read += len(chunk)
+            good: list[tuple[int, list[str]]] = []
+            for number, cells in chunk:
+                if len(cells) != width:
+                    ctx.refuse(
+                        number,
+                        "",
+                        "row_field_count",
+                        f"该行有 {len(cells)} 列，表头有 {width} 列。",
+                        f"The row has {len(cells)} cells; the header has {width}.",
+                    )
+                    continue
+                good.append((number, cells if identity else [cells[i] for i in order]))
+            yield good
+
+    if spec.preparer is None:
+        work: Iterator[Any] = checked()
+    else:
+        parallel = stream.total_bytes >= settings.SSCARD_IMPORT_PARALLEL_MIN_BYTES
+        work = (
+            prepared
+            for _rows, prepared in prepared_chunks(
+                preparer=spec.preparer,
+                state=spec.worker_state(ctx),
+                chunks=checked(),
+                workers=settings.SSCARD_IMPORT_WORKERS if parallel else 0,
+            )
+        )
+    facts: list[AuditFact] = []
+    for item in work:
+        fact = spec.process(ctx, item)
         if fact is not None:
             facts.append(fact)
         if progress is not None:
@@ -376,12 +472,10 @@ def _run_chunks(
 
 
 def _finish_badly(job: ImportJob, status: str, code: str) -> None:
-    try:
+    with contextlib.suppress(Exception):
         ImportJob.objects.filter(pk=job.pk).update(
             status=status, error_code=code, finished_at=timezone.now()
         )
-    except Exception:  # noqa: BLE001 - the original error matters more than this bookkeeping
-        pass
 
 
 __all__ = [

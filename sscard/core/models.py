@@ -44,6 +44,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
 
+    def __str__(self) -> str:
+        return f"audit chain at #{self.last_event_id}"
+
 
 class ImportJob(models.Model):
     """A bulk import of one file (批量导入任务): what it read, what it wrote, what it refused."""

@@ -132,7 +132,12 @@ class OutletSpec(ImportSpec):
                 "The outlet code may hold letters, digits, - and _, up to 32.",
             )
         if not name or len(name) > 200 or len(address) > 200:
-            return ("name", "name_invalid", "名称或地址为空或过长。", "Name or address empty or too long.")
+            return (
+                "name",
+                "name_invalid",
+                "名称或地址为空或过长。",
+                "Name or address empty or too long.",
+            )
         if kind not in KINDS:
             return (
                 "kind",

@@ -1,6 +1,19 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sscard.portal import views
 
 app_name = "portal"
-urlpatterns = [path("", views.home, name="home"), path("login/", views.home, name="login")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST, from the header
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/new/", views.import_create, name="import_create"),
+    path("imports/<int:job_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/report.csv", views.import_report, name="import_report"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]

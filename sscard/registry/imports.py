@@ -8,17 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from django.conf import settings
+
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact
 from sscard.core.bulk import ImportContext, ImportSpec, Progress, classify_existing, id_ranges
 from sscard.core.bulk import run_import as _run_import
-from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, mask_phone
+from sscard.core.crypto import field_cipher
 from sscard.core.models import ImportJob
-from sscard.kernel import creditcode, idnumber, regions
+from sscard.core.prepare import RowError
+from sscard.kernel import creditcode
 from sscard.registry.choices import PersonCategory, SchoolKind
 from sscard.registry.models import Division, Employer, Person, School
+from sscard.registry.prepare import PAYLOAD_COLUMNS, PersonPrepState, PreparedPerson
 
-MOBILE = re.compile(r"1[3-9]\d{9}")
 BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 SCHOOL_CODE = re.compile(r"\d{10}")
 CATEGORIES = frozenset(PersonCategory.values)
@@ -39,7 +42,12 @@ def _current_districts() -> frozenset[str]:
 
 class EmployerSpec(ImportSpec):
     kind = ImportJob.Kind.EMPLOYERS
-    columns: ClassVar[tuple[str, ...]] = ("credit_code", "name", "insured_district", "payroll_banks")
+    columns: ClassVar[tuple[str, ...]] = (
+        "credit_code",
+        "name",
+        "insured_district",
+        "payroll_banks",
+    )
     table = Employer._meta.db_table
 
     def begin(self, ctx: ImportContext) -> None:
@@ -57,7 +65,11 @@ class EmployerSpec(ImportSpec):
                 continue
             if not name or len(name) > 200:
                 ctx.refuse(
-                    number, "name", "name_invalid", "单位名称为空或过长。", "The name is empty or too long."
+                    number,
+                    "name",
+                    "name_invalid",
+                    "单位名称为空或过长。",
+                    "The name is empty or too long.",
                 )
                 continue
             if district not in self.districts:
@@ -118,7 +130,11 @@ class SchoolSpec(ImportSpec):
                 continue
             if not name or len(name) > 200:
                 ctx.refuse(
-                    number, "name", "name_invalid", "学校名称为空或过长。", "The name is empty or too long."
+                    number,
+                    "name",
+                    "name_invalid",
+                    "学校名称为空或过长。",
+                    "The name is empty or too long.",
                 )
                 continue
             if district not in self.districts:
@@ -195,7 +211,10 @@ def _insert_keyed(
     ctx.writer.insert(
         table,
         ("id", *columns, "source_digest", "import_job_id", *extra_columns),
-        [[pk, *row, digest, ctx.job.pk, *tail] for pk, (row, digest) in zip(ids, fresh, strict=True)],
+        [
+            [pk, *row, digest, ctx.job.pk, *tail]
+            for pk, (row, digest) in zip(ids, fresh, strict=True)
+        ],
     )
     ctx.counts["inserted"] += len(fresh)
     return AuditFact(
@@ -207,7 +226,7 @@ def _insert_keyed(
 
 
 class PersonSpec(ImportSpec):
-    """Persons: the hot path of a megacity's load, so the per-row work is kept lean."""
+    """Persons: rows are prepared by ``sscard.registry.prepare`` (in workers on big files)."""
 
     kind = ImportJob.Kind.PERSONS
     columns: ClassVar[tuple[str, ...]] = (
@@ -223,280 +242,90 @@ class PersonSpec(ImportSpec):
         "pension_bank",
         "address",
     )
+    preparer = "sscard.registry.prepare.prepare_persons"
     table = Person._meta.db_table
-    insert_columns = (
-        "id",
-        "id_number_index",
-        "id_number_enc",
-        "id_number_masked",
-        "id_kind",
-        "upgraded_from_15",
-        "name",
-        "sex",
-        "birth_date",
-        "phone_index",
-        "phone_enc",
-        "phone_masked",
-        "hukou_region",
-        "insured_region",
-        "category",
-        "employer_id",
-        "school_id",
-        "guardian_id",
-        "pension_bank",
-        "address",
-        "source_digest",
-        "import_job_id",
-        "created_at",
-    )
+    insert_columns = ("id", "guardian_id", *PAYLOAD_COLUMNS)
 
-    def begin(self, ctx: ImportContext) -> None:
-        self.districts = _current_districts()
-        self.employers: dict[str, int] = dict(Employer.objects.values_list("credit_code", "id"))
-        self.schools: dict[str, int] = dict(School.objects.values_list("code", "id"))
-        self.cipher = field_cipher()
-
-    def _refuse_region(self, ctx: ImportContext, number: int, column: str) -> None:
-        ctx.refuse(
-            number,
-            column,
-            "region_unknown",
-            "地区代码不存在。" if column == "hukou_region" else "参保地不是本系统登记的现行区县。",
-            "The region code does not exist."
-            if column == "hukou_region"
-            else "The insured region is not a current district known to sscard.",
+    def worker_state(self, ctx: ImportContext) -> PersonPrepState:
+        return PersonPrepState(
+            master_key=bytes.fromhex(settings.SSCARD_FIELD_KEY),
+            today=ctx.today,
+            districts=_current_districts(),
+            categories=CATEGORIES,
+            employers=dict(Employer.objects.values_list("credit_code", "id")),
+            schools=dict(School.objects.values_list("code", "id")),
+            text_copy=ctx.writer.vendor == "postgresql",
+            job_id=ctx.job.pk,
+            created=str(ctx.writer.timestamp(ctx.now)),
         )
 
-    def process(self, ctx: ImportContext, rows: list[tuple[int, list[str]]]) -> AuditFact | None:
-        today = ctx.today
-        parse = idnumber.parse
-        is_region = regions.is_known
-        districts = self.districts
-        employers = self.employers
-        schools = self.schools
-        valid: list[tuple[int, idnumber.IdNumber, list[str], int | None, int | None, str]] = []
-        for number, cells in rows:
-            (
-                raw_id,
-                name,
-                phone,
-                hukou,
-                insured,
-                category,
-                employer_code,
-                school_code,
-                guardian_raw,
-                bank,
-                address,
-            ) = cells
-            try:
-                parsed = parse(raw_id, today=today)
-            except idnumber.IdNumberError as exc:
-                ctx.refuse(number, "id_number", exc.code, exc.message_zh, exc.message_en)
-                continue
-            name = name.strip()
-            if not name or len(name) > 64 or any(ch.isdigit() for ch in name):
-                ctx.refuse(
-                    number,
-                    "name",
-                    "name_invalid",
-                    "姓名为空、过长或含有数字。",
-                    "The name is empty, too long or contains digits.",
-                )
-                continue
-            if phone and not MOBILE.fullmatch(phone):
-                ctx.refuse(
-                    number,
-                    "phone",
-                    "phone_invalid",
-                    "手机号码应为11位中国大陆手机号。",
-                    "The phone must be an 11-digit mainland mobile number.",
-                )
-                continue
-            if hukou and not is_region(hukou):
-                self._refuse_region(ctx, number, "hukou_region")
-                continue
-            if insured and insured not in districts:
-                self._refuse_region(ctx, number, "insured_region")
-                continue
-            if category not in CATEGORIES:
-                ctx.refuse(
-                    number,
-                    "category",
-                    "category_invalid",
-                    "人员类别不正确。",
-                    f"The category must be one of: {', '.join(sorted(CATEGORIES))}.",
-                )
-                continue
-            employer_id = employers.get(employer_code) if employer_code else None
-            if employer_code and employer_id is None:
-                ctx.refuse(
-                    number,
-                    "employer_credit_code",
-                    "employer_unknown",
-                    "该统一社会信用代码的单位未登记，请先导入单位。",
-                    "No employer with this credit code is registered; import employers first.",
-                )
-                continue
-            if category == "in_service_staff" and employer_id is None:
-                ctx.refuse(
-                    number,
-                    "employer_credit_code",
-                    "employer_required",
-                    "在职人员须填写参保单位的统一社会信用代码。",
-                    "In-service staff need their employer's credit code.",
-                )
-                continue
-            school_id = schools.get(school_code) if school_code else None
-            if school_code and school_id is None:
-                ctx.refuse(
-                    number,
-                    "school_code",
-                    "school_unknown",
-                    "该学校未登记，请先导入学校。",
-                    "No school with this code is registered; import schools first.",
-                )
-                continue
-            if bank and not BANK_CODE.fullmatch(bank):
-                ctx.refuse(
-                    number,
-                    "pension_bank",
-                    "bank_code_invalid",
-                    "养老金代发银行代码格式不正确。",
-                    "The pension bank code is malformed.",
-                )
-                continue
-            guardian = ""
-            if guardian_raw:
-                try:
-                    guardian = parse(guardian_raw, today=today).value
-                except idnumber.IdNumberError as exc:
-                    ctx.refuse(
-                        number, "guardian_id_number", exc.code, exc.message_zh, exc.message_en
-                    )
-                    continue
-            if len(address) > 200:
-                ctx.refuse(
-                    number, "address", "address_too_long", "地址过长。", "The address is too long."
-                )
-                continue
-            normalised = [
-                parsed.value,
-                name,
-                phone,
-                hukou,
-                insured,
-                category,
-                employer_code,
-                school_code,
-                guardian,
-                bank,
-                address,
-            ]
-            valid.append((number, parsed, normalised, employer_id, school_id, guardian))
-        return self._write(ctx, valid)
-
-    def _write(
-        self,
-        ctx: ImportContext,
-        valid: list[tuple[int, idnumber.IdNumber, list[str], int | None, int | None, str]],
+    def process(
+        self, ctx: ImportContext, rows: list[PreparedPerson | RowError]
     ) -> AuditFact | None:
-        cipher = self.cipher
-        indexes = cipher.index_many([v[1].value for v in valid], field=ID_NUMBER)
-        digests = [
-            cipher.index(ROW_SEPARATOR.join(v[2]), field="row:persons") for v in valid
-        ]
-        guardian_of = {
-            i: cipher.index(v[5], field=ID_NUMBER) for i, v in enumerate(valid) if v[5]
-        }
+        valid: list[PreparedPerson] = []
+        for item in rows:
+            if isinstance(item, RowError):
+                ctx.refuse(item.row, item.column, item.code, item.message_zh, item.message_en)
+            else:
+                valid.append(item)
         stored = ctx.writer.probe(
             self.table,
             "id_number_index",
-            [*indexes, *guardian_of.values()],
+            [*(p.id_index for p in valid), *(p.guardian_index for p in valid if p.guardian_index)],
             ("id", "source_digest", "import_job_id"),
         )
-        fresh: list[int] = []
-        for i, (number, _parsed, _cells, _e, _s, _g) in enumerate(valid):
+        fresh: list[PreparedPerson] = []
+        for person in valid:
             if classify_existing(
                 ctx,
-                number=number,
+                number=person.row,
                 column="id_number",
-                stored=stored.get(indexes[i]),
-                digest=digests[i],
+                stored=stored.get(person.id_index),
+                digest=person.digest,
                 what_zh="身份证件号码",
                 what_en="identity number",
                 code_prefix="id_number",
             ):
-                stored[indexes[i]] = (None, digests[i], ctx.job.pk)
-                fresh.append(i)
+                stored[person.id_index] = (None, person.digest, ctx.job.pk)
+                fresh.append(person)
         ids = ctx.writer.allocate_ids(self.table, len(fresh))
-        new_id = {indexes[i]: pk for i, pk in zip(fresh, ids, strict=True)}
-        keep: list[tuple[int, int, int | None]] = []
-        for i, pk in zip(fresh, ids, strict=True):
+        new_id = {p.id_index: pk for p, pk in zip(fresh, ids, strict=True)}
+        text_copy = ctx.writer.vendor == "postgresql"
+        lines: list[str] = []
+        tuples: list[tuple[object, ...]] = []
+        kept: list[int] = []
+        upgraded = 0
+        for p, pk in zip(fresh, ids, strict=True):
             guardian_id: int | None = None
-            if i in guardian_of:
-                key = guardian_of[i]
-                guardian_id = new_id.get(key)
-                if guardian_id is None and key in stored and stored[key][0] is not None:
-                    guardian_id = int(stored[key][0])
+            if p.guardian_index is not None:
+                guardian_id = new_id.get(p.guardian_index)
+                known = stored.get(p.guardian_index)
+                if guardian_id is None and known is not None and known[0] is not None:
+                    guardian_id = int(known[0])
                 if guardian_id is None or guardian_id == pk:
                     ctx.refuse(
-                        valid[i][0],
+                        p.row,
                         "guardian_id_number",
                         "guardian_unknown",
                         "监护人须已登记，或在同一文件中更早出现。",
                         "The guardian must be registered already or appear earlier in the file.",
                     )
                     continue
-            keep.append((i, pk, guardian_id))
-        if not keep:
+            upgraded += p.upgraded
+            kept.append(pk)
+            if text_copy:
+                guardian = "\\N" if guardian_id is None else str(guardian_id)
+                lines.append(f"{pk}\t{guardian}\t{p.payload}\n")
+            else:
+                tuples.append((pk, guardian_id, *p.payload))
+        if not kept:
             return None
-        id_values = [valid[i][1].value for i, _pk, _g in keep]
-        id_cipher = cipher.encrypt_many(id_values, field=ID_NUMBER)
-        phones = [valid[i][2][2] for i, _pk, _g in keep]
-        present = [p for p in phones if p]
-        phone_cipher = iter(cipher.encrypt_many(present, field=PHONE))
-        phone_index = iter(cipher.index_many(present, field=PHONE))
-        created = ctx.writer.timestamp(ctx.now)
-        true, false = ctx.writer.true, ctx.writer.false
-        job_id = ctx.job.pk
-        upgraded = 0
-        out = []
-        for n, (i, pk, guardian_id) in enumerate(keep):
-            _number, parsed, cells, employer_id, school_id, _g = valid[i]
-            phone = cells[2]
-            if parsed.upgraded_from:
-                upgraded += 1
-            out.append(
-                (
-                    pk,
-                    indexes[i],
-                    id_cipher[n],
-                    idnumber.mask(parsed.value),
-                    parsed.kind.value,
-                    true if parsed.upgraded_from else false,
-                    cells[1],
-                    parsed.sex,
-                    parsed.birth_date.isoformat(),
-                    next(phone_index) if phone else None,
-                    next(phone_cipher) if phone else None,
-                    mask_phone(phone) if phone else "",
-                    cells[3],
-                    cells[4],
-                    cells[5],
-                    employer_id,
-                    school_id,
-                    guardian_id,
-                    cells[9],
-                    cells[10],
-                    digests[i],
-                    job_id,
-                    created,
-                )
-            )
-        ctx.writer.insert(self.table, self.insert_columns, out)
-        ctx.counts["inserted"] += len(out)
-        changes: dict[str, Any] = {"created": len(out), "ids": id_ranges([k[1] for k in keep])}
+        if text_copy:
+            ctx.writer.copy_lines(self.table, self.insert_columns, "".join(lines))
+        else:
+            ctx.writer.insert(self.table, self.insert_columns, tuples)
+        ctx.counts["inserted"] += len(kept)
+        changes: dict[str, Any] = {"created": len(kept), "ids": id_ranges(kept)}
         if upgraded:
             # GB 11643: 15-digit numbers are stored in their 18-digit form; the upgrade is
             # recorded per person (``upgraded_from_15``) and counted here.
@@ -504,7 +333,7 @@ class PersonSpec(ImportSpec):
         return AuditFact(
             action="import",
             object_type="registry.person",
-            object_id=f"job:{job_id}",
+            object_id=f"job:{ctx.job.pk}",
             changes=changes,
         )
 

@@ -1,0 +1,91 @@
+"""Admin of the shared records (audit trail, import jobs), and the admin site's titles.
+
+The admin reads; writes go through services so that each one is audited. Hence most model
+admins here and in the apps are read-only (``ReadOnlyAdmin``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from sscard.core.models import AuditChainHead, AuditEvent, ImportJob
+
+admin.site.site_header = _("Social Security Card Service Platform administration")
+admin.site.site_title = _("Social Security Card Service Platform administration")
+admin.site.index_title = _("Administration")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A model whose rows the admin may look at but not add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_label", "actor_role", "action", "object_type", "object_id")
+    list_filter = ("action", "actor_role", "object_type")
+    search_fields = ("object_id", "actor_label", "action")
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "actor_role",
+        "actor_label",
+        "actor_user_id",
+        "action",
+        "object_type",
+        "object_id",
+        "changes",
+        "pack_hash",
+        "prev_hash_hex",
+        "hash_hex",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("previous hash"))
+    def prev_hash_hex(self, obj: AuditEvent) -> str:
+        return bytes(obj.prev_hash).hex()
+
+    @admin.display(description=_("hash"))
+    def hash_hex(self, obj: AuditEvent) -> str:
+        return bytes(obj.hash).hex()
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ReadOnlyAdmin):
+    list_display = ("id", "last_event_id", "last_hash_hex")
+    fields = ("last_event_id", "last_hash_hex")
+    readonly_fields = fields
+
+    @admin.display(description=_("hash"))
+    def last_hash_hex(self, obj: AuditChainHead) -> str:
+        return bytes(obj.last_hash).hex()
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "file_name",
+        "status",
+        "rows_read",
+        "rows_inserted",
+        "rows_unchanged",
+        "rows_refused",
+        "started_at",
+        "actor_label",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("file_name", "file_digest", "actor_label")
+    date_hierarchy = "started_at"
+    readonly_fields = tuple(f.name for f in ImportJob._meta.fields)

@@ -1,0 +1,85 @@
+"""Row preparation that can run in worker processes, pipelined against the database writes.
+
+A bulk import spends most of its time on pure per-row work (parsing, validation, SM4
+encryption, SM3 indexes). That work needs no database, so chunks are handed to a pool of
+worker processes while the parent writes the chunks already prepared. This module imports
+no Django: workers are started with ``spawn`` (a forked child would share the parent's
+database socket) and load only the kernel and the preparer's own module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+Rows = list[tuple[int, list[str]]]
+Preparer = Callable[[Any, Rows], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one row was refused; names the column, never the value."""
+
+    row: int
+    column: str
+    code: str
+    message_zh: str
+    message_en: str
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _resolve(path: str) -> Preparer:
+    module, _, name = path.rpartition(".")
+    function: Preparer = getattr(importlib.import_module(module), name)
+    return function
+
+
+def _init_worker(preparer: str, state: Any) -> None:
+    _STATE["preparer"] = _resolve(preparer)
+    _STATE["state"] = state
+
+
+def _prepare_in_worker(rows: Rows) -> Any:
+    return _STATE["preparer"](_STATE["state"], rows)
+
+
+def prepared_chunks(
+    *, preparer: str, state: Any, chunks: Iterable[Rows], workers: int
+) -> Iterator[tuple[Rows, Any]]:
+    """Yield ``(rows, preparer(state, rows))`` for each chunk, in order.
+
+    With ``workers`` > 0 the preparation runs in that many processes, at most ``workers + 1``
+    chunks ahead of the consumer so memory stays bounded; with 0 it runs inline.
+    """
+    if workers <= 0:
+        function = _resolve(preparer)
+        for rows in chunks:
+            yield rows, function(state, rows)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(preparer, state),
+    ) as pool:
+        pending: deque[tuple[Rows, Future[Any]]] = deque()
+        try:
+            for rows in chunks:
+                pending.append((rows, pool.submit(_prepare_in_worker, rows)))
+                if len(pending) > workers + 1:
+                    done_rows, future = pending.popleft()
+                    yield done_rows, future.result()
+            while pending:
+                done_rows, future = pending.popleft()
+                yield done_rows, future.result()
+        finally:
+            for _rows, future in pending:
+                future.cancel()

@@ -1,0 +1,39 @@
+"""API operations of the service network: banks and outlets (public service points)."""
+
+# No ``from __future__ import annotations`` here: Ninja reads these signatures through
+# ``@paginate``'s wrapper, whose module could not resolve postponed (string) annotations.
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from sscard.core.schemas import ERRORS
+from sscard.core.views import request_actor
+from sscard.network.choices import OutletKind
+from sscard.network.models import Bank, Outlet
+from sscard.network.schemas import BankOut, OutletOut
+from sscard.network.selectors import bank_list, outlet_get, outlet_list
+
+router = Router(tags=["network"])
+
+
+class OutletFilter(Schema):
+    kind: OutletKind | None = None
+    district: str | None = None
+
+
+@router.get("/banks", response={200: list[BankOut], **ERRORS})
+def banks_list(request: HttpRequest) -> QuerySet[Bank]:
+    return bank_list(actor=request_actor(request))
+
+
+@router.get("/outlets", response={200: list[OutletOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=100)
+def outlets_list(request: HttpRequest, filters: Query[OutletFilter]) -> QuerySet[Outlet]:
+    return outlet_list(actor=request_actor(request), kind=filters.kind, district=filters.district)
+
+
+@router.get("/outlets/{int:outlet_id}", response={200: OutletOut, **ERRORS})
+def outlets_get(request: HttpRequest, outlet_id: int) -> Outlet:
+    return outlet_get(actor=request_actor(request), outlet_id=outlet_id)

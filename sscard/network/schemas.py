@@ -1,0 +1,30 @@
+"""API output of the service network."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+from sscard.network.models import Outlet
+
+
+class BankOut(Schema):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    hotline: str
+
+
+class OutletOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    bank_code: str | None
+    district: str
+    instant_issuance: bool
+    address: str
+
+    @staticmethod
+    def resolve_bank_code(obj: Outlet) -> str | None:
+        return obj.bank.code if obj.bank_id and obj.bank else None

@@ -1,0 +1,55 @@
+"""Reads of the service network.
+
+Banks and outlets are public service points (a citizen is told where to go), so every signed-in
+role may read them; relying parties are partners' accounts and only the bureau lists them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import NotFound, PermissionDenied
+from sscard.network.choices import RelyingPartyKind
+from sscard.network.models import Bank, Outlet, RelyingParty
+
+
+def outlet_list(
+    *, actor: Actor, kind: str | None = None, district: str | None = None
+) -> QuerySet[Outlet]:
+    """Outlets by code, optionally of one kind or district."""
+    outlets = Outlet.objects.select_related("bank")
+    if kind:
+        outlets = outlets.filter(kind=kind)
+    if district:
+        outlets = outlets.filter(district=district)
+    return outlets.order_by("code")
+
+
+def outlet_get(*, actor: Actor, outlet_id: int) -> Outlet:
+    found = Outlet.objects.select_related("bank").filter(pk=outlet_id).first()
+    if found is None:
+        raise NotFound("outlet", what_zh="该网点")
+    return found
+
+
+def outlet_first(*, kind: str) -> Outlet | None:
+    """The oldest outlet of a kind (for demo accounts)."""
+    return Outlet.objects.filter(kind=kind).order_by("pk").first()
+
+
+def bank_list(*, actor: Actor) -> QuerySet[Bank]:
+    return Bank.objects.order_by("code")
+
+
+def relying_party_list(*, actor: Actor) -> QuerySet[RelyingParty]:
+    """Relying parties; only the bureau sees the list, a party sees itself."""
+    if actor.is_bureau:
+        return RelyingParty.objects.order_by("code")
+    if actor.role is Role.RELYING_PARTY:
+        return RelyingParty.objects.filter(Q(pk=actor.relying_party_id))
+    raise PermissionDenied("list relying parties", "查看用卡机构名单")
+
+
+def relying_party_first_hospital() -> RelyingParty | None:
+    return RelyingParty.objects.filter(kind=RelyingPartyKind.HOSPITAL).order_by("pk").first()

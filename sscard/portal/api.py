@@ -1,0 +1,81 @@
+"""API operations of the portal: who am I, and bulk imports."""
+
+# No ``from __future__ import annotations`` here: Ninja reads these signatures through
+# ``@paginate``'s wrapper, whose module could not resolve postponed (string) annotations.
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from sscard.core.actors import ROLE_LABELS
+from sscard.core.models import ImportJob
+from sscard.core.schemas import ERRORS, ErrorOut
+from sscard.core.views import request_actor
+from sscard.portal.schemas import ImportJobOut, MeOut
+from sscard.portal.selectors import import_job_get, import_job_list, import_job_report
+from sscard.portal.services import import_upload
+
+router = Router(tags=["portal"])
+
+
+@router.get("/me", response={200: MeOut, **ERRORS})
+def me(request: HttpRequest) -> MeOut:
+    """The caller's role and scope, e.g. to check that a token works."""
+    actor = request_actor(request)
+    return MeOut(
+        username=actor.label,
+        role=actor.role.value,
+        role_label=str(ROLE_LABELS[actor.role]),
+        district_code=actor.district_code,
+        employer_id=actor.employer_id,
+        outlet_id=actor.outlet_id,
+        person_id=actor.person_id,
+        relying_party_id=actor.relying_party_id,
+    )
+
+
+@router.get("/imports", response={200: list[ImportJobOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=50)
+def imports_list(request: HttpRequest) -> QuerySet[ImportJob]:
+    return import_job_list(actor=request_actor(request))
+
+
+@router.get("/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS})
+def imports_get(request: HttpRequest, job_id: int) -> ImportJob:
+    return import_job_get(actor=request_actor(request), job_id=job_id)
+
+
+@router.get(
+    "/imports/{int:job_id}/report",
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {"200": {"content": {"text/csv": {}}}}},
+)
+def imports_report(request: HttpRequest, job_id: int) -> FileResponse:
+    """The job's error report: CSV with row, column, code, message_zh, message_en."""
+    job, path = import_job_report(actor=request_actor(request), job_id=job_id)
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"import-{job.pk}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+# After the GETs: Django matches paths in order, and "/imports/{kind}" would also match
+# "/imports/7".
+@router.post(
+    "/imports/{kind}",
+    response={201: ImportJobOut, 400: ErrorOut, 413: ErrorOut, **ERRORS},
+    summary="Import a CSV or XLSX file",
+)
+def imports_create(
+    request: HttpRequest, kind: ImportJob.Kind, file: File[UploadedFile]
+) -> Status[ImportJob]:
+    """Run a bulk import of one file; answer the finished job (a refused file answers its error).
+
+    Valid rows go in and refused rows are listed in the job's error report.
+    """
+    job = import_upload(actor=request_actor(request), kind=kind, upload=file)
+    return Status(201, job)

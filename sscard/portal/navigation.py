@@ -1,0 +1,160 @@
+"""What each role can do in the portal: the links of its home page and of the header.
+
+Only what is built is a link. What a role will do in a later release is listed as such, so
+that a user is never sent to a page that pretends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sscard.core.actors import Actor, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a role can do now: where, what it is called, what it does."""
+
+    url: str
+    label: str | Promise
+    description: str | Promise
+    in_header: bool = True
+
+
+OFFICERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
+CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
+
+
+def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
+    """The actions available to this actor now, in the order its home page lists them."""
+    actions: list[Action] = []
+    role = actor.role
+    if role in OFFICERS:
+        scope = (
+            _("everyone in the city's registry")
+            if role is Role.CITY_OFFICER
+            else _("persons insured or registered in your district")
+        )
+        actions.append(
+            Action(
+                reverse("registry:person_list"),
+                _("Persons"),
+                _("Browse and export %(scope)s, masked, by category and district.")
+                % {"scope": scope},
+            )
+        )
+        actions.append(
+            Action(
+                reverse("registry:employer_list"),
+                _("Employers"),
+                _("Insured employers and their staff."),
+            )
+        )
+    if role is Role.EMPLOYER_HR and actor.employer_id is not None:
+        actions.append(
+            Action(
+                reverse("registry:employer_staff", args=[actor.employer_id]),
+                _("Our staff"),
+                _("Your unit's staff as the registry holds them, masked; export as CSV."),
+            )
+        )
+    if role in CLERKS:
+        actions.append(
+            Action(
+                reverse("registry:person_lookup"),
+                _("Counter lookup"),
+                _("Enter the ID number from the applicant's card to see their record in full."),
+            )
+        )
+    elif role in (*OFFICERS, Role.EMPLOYER_HR):
+        actions.append(
+            Action(
+                reverse("registry:person_lookup"),
+                _("Find by ID number"),
+                _("Find one person in your scope by their full ID number."),
+                in_header=False,
+            )
+        )
+    if role is Role.CARDHOLDER:
+        actions.append(
+            Action(
+                reverse("registry:me"),
+                _("My record"),
+                _("Your registration data in full, as the bureau holds it."),
+            )
+        )
+    if actor.may_import:
+        actions.append(
+            Action(
+                reverse("portal:import_list"),
+                _("Bulk imports"),
+                _(
+                    "Upload persons, employers, schools or outlets (CSV or XLSX) "
+                    "and read the result."
+                ),
+            )
+        )
+    if role is not Role.RELYING_PARTY:
+        actions.append(
+            Action(
+                reverse("network:outlet_list"),
+                _("Service outlets"),
+                _("Bank branches and community centres where cards are applied for and collected."),
+            )
+        )
+    actions.append(
+        Action(
+            reverse("portal:token_list"),
+            _("API tokens"),
+            _(
+                "Issue and revoke bearer tokens for your systems; "
+                "the API is described at /api/v1/docs."
+            ),
+            in_header=role is Role.RELYING_PARTY,
+        )
+    )
+    if is_staff:
+        actions.append(
+            Action(
+                reverse("admin:index"),
+                _("Administration"),
+                _("Maintain accounts and reference data."),
+                in_header=False,
+            )
+        )
+    return actions
+
+
+# What each role will do here once later releases land (not links: nothing to open yet).
+LATER: dict[Role, tuple[str | Promise, ...]] = {
+    Role.CITY_OFFICER: (
+        _("Load policy packs and open campaigns"),
+        _("Watch the funnel, the backlog and late banks"),
+    ),
+    Role.DISTRICT_OFFICER: (_("Watch your district's funnel and backlog"),),
+    Role.EMPLOYER_HR: (
+        _("Open a collective application, choose the bank and pickup method"),
+        _("Invite staff to confirm their data, submit, follow each card"),
+    ),
+    Role.BANK_CLERK: (
+        _("Take applications, hand over cards, enable and activate on the spot"),
+        _("Instant issuance, home and enterprise visits"),
+    ),
+    Role.COMMUNITY_CLERK: (
+        _("First applications and replacements, photo capture"),
+        _("Cards the post could not deliver"),
+    ),
+    Role.PRODUCTION_OPERATOR: (
+        _("Production batches and personalisation files"),
+        _("Defects and remakes"),
+    ),
+    Role.CARDHOLDER: (
+        _("Confirm your data and photo, apply, follow your card"),
+        _("Enable the card, report it lost, ask for a replacement"),
+    ),
+    Role.RELYING_PARTY: (_("Verify a card: is it good, and whose is it?"),),
+}

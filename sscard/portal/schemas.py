@@ -1,0 +1,43 @@
+"""API input and output of the portal: the caller, import jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+from sscard.core.models import ImportJob
+
+
+class MeOut(Schema):
+    """Who the caller is: role and scope (ids only)."""
+
+    username: str
+    role: str
+    role_label: str
+    district_code: str | None
+    employer_id: int | None
+    outlet_id: int | None
+    person_id: int | None
+    relying_party_id: int | None
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    file_name: str
+    file_digest: str
+    file_bytes: int
+    status: str
+    rows_read: int
+    rows_inserted: int
+    rows_unchanged: int
+    rows_refused: int
+    error_code: str
+    has_report: bool
+    started_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_has_report(obj: ImportJob) -> bool:
+        return bool(obj.report_path)

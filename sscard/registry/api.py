@@ -1,0 +1,97 @@
+"""API operations of the registry: persons and employers, scoped to the caller."""
+
+# No ``from __future__ import annotations`` here: Ninja reads these signatures through
+# ``@paginate``'s wrapper, whose module could not resolve postponed (string) annotations.
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from sscard.core.actors import Actor
+from sscard.core.schemas import ERRORS
+from sscard.core.views import request_actor
+from sscard.registry.choices import PersonCategory
+from sscard.registry.models import Employer, Person
+from sscard.registry.schemas import EmployerOut, PersonDetailOut, PersonLookupIn, PersonOut
+from sscard.registry.selectors import (
+    employer_get,
+    employer_list,
+    employer_staff,
+    person_find_by_id_number,
+    person_get,
+    person_identifiers,
+    person_list,
+)
+
+router = Router(tags=["registry"])
+PAGE_SIZE = 50
+
+
+class PersonFilter(Schema):
+    category: PersonCategory | None = None
+    district: str | None = None
+
+
+def _detail(*, actor: Actor, person: Person) -> PersonDetailOut:
+    shown = person_identifiers(actor=actor, person=person)
+    return PersonDetailOut(
+        id=person.pk,
+        name=shown.name,
+        id_number=shown.id_number,
+        phone=shown.phone,
+        identifiers_full=shown.full,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        category=person.category,
+        hukou_region=person.hukou_region,
+        insured_region=person.insured_region,
+        employer_id=person.employer_id,
+        employer_name=person.employer.name if person.employer else None,
+        school_id=person.school_id,
+        pension_bank=person.pension_bank,
+    )
+
+
+@router.get("/persons", response={200: list[PersonOut], **ERRORS}, summary="List persons")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def persons_list(request: HttpRequest, filters: Query[PersonFilter]) -> QuerySet[Person]:
+    """Persons in the caller's scope, masked. Counter clerks may not list (403)."""
+    return person_list(
+        actor=request_actor(request), category=filters.category, district=filters.district
+    )
+
+
+@router.get("/persons/{int:person_id}", response={200: PersonDetailOut, **ERRORS})
+def persons_get(request: HttpRequest, person_id: int) -> PersonDetailOut:
+    """One person in the caller's scope; anyone else's answers 404."""
+    actor = request_actor(request)
+    return _detail(actor=actor, person=person_get(actor=actor, person_id=person_id))
+
+
+@router.post("/persons/lookup", response={200: PersonDetailOut, **ERRORS})
+def persons_lookup(request: HttpRequest, body: PersonLookupIn) -> PersonDetailOut:
+    """Find one person by full ID number (at a counter); the number travels in the body."""
+    actor = request_actor(request)
+    person = person_find_by_id_number(actor=actor, id_number=body.id_number)
+    return _detail(actor=actor, person=person)
+
+
+@router.get("/employers", response={200: list[EmployerOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def employers_list(request: HttpRequest, district: str | None = None) -> QuerySet[Employer]:
+    """Employers in the caller's scope."""
+    return employer_list(actor=request_actor(request), district=district)
+
+
+@router.get("/employers/{int:employer_id}", response={200: EmployerOut, **ERRORS})
+def employers_get(request: HttpRequest, employer_id: int) -> Employer:
+    return employer_get(actor=request_actor(request), employer_id=employer_id)
+
+
+@router.get("/employers/{int:employer_id}/staff", response={200: list[PersonOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def employers_staff(request: HttpRequest, employer_id: int) -> QuerySet[Person]:
+    """The staff of one employer in the caller's scope, masked."""
+    _, staff = employer_staff(actor=request_actor(request), employer_id=employer_id)
+    return staff

@@ -1,0 +1,208 @@
+"""Reads of the registry, already scoped to what the actor may see.
+
+Every selector takes the ``actor`` and filters by its role's scope, so a page or an API
+operation cannot forget to. An object outside the scope answers exactly as a missing one
+(``not_found``), so that its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from sscard.core.actors import Actor, Role
+from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_index
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.kernel import idnumber
+from sscard.registry.choices import DivisionLevel
+from sscard.registry.models import Division, Employer, Person
+
+# Roles that work on lists of persons; the others see one person at a time or none.
+PERSON_LIST_ROLES = frozenset(
+    {Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.EMPLOYER_HR, Role.SYSTEM}
+)
+# Roles that may find one person by the full ID number: counter clerks (anyone in the city),
+# and the list roles (within their own scope).
+PERSON_LOOKUP_ROLES = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK}) | PERSON_LIST_ROLES
+EMPLOYER_ROLES = PERSON_LIST_ROLES
+
+
+def _person_scope(actor: Actor) -> Q | None:
+    """The persons the actor may see by id, or ``None`` for none at all."""
+    match actor.role:
+        case Role.CITY_OFFICER | Role.SYSTEM:
+            # The registry holds one city's programme: the whole of it is the city officer's.
+            return Q()
+        case Role.DISTRICT_OFFICER:
+            return Q(insured_region=actor.district_code) | Q(hukou_region=actor.district_code)
+        case Role.EMPLOYER_HR:
+            return Q(employer_id=actor.employer_id)
+        case Role.CARDHOLDER:
+            return Q(pk=actor.person_id)
+        case _:
+            return None
+
+
+def _employer_scope(actor: Actor) -> Q | None:
+    match actor.role:
+        case Role.CITY_OFFICER | Role.SYSTEM:
+            return Q()
+        case Role.DISTRICT_OFFICER:
+            return Q(insured_district=actor.district_code)
+        case Role.EMPLOYER_HR:
+            return Q(pk=actor.employer_id)
+        case _:
+            return None
+
+
+def person_visible(*, actor: Actor) -> QuerySet[Person]:
+    """Every person the actor may open one at a time (empty for roles that may open none)."""
+    scope = _person_scope(actor)
+    if scope is None:
+        return Person.objects.none()
+    return Person.objects.filter(scope)
+
+
+def person_list(
+    *,
+    actor: Actor,
+    category: str | None = None,
+    district: str | None = None,
+    employer_id: int | None = None,
+) -> QuerySet[Person]:
+    """Persons in the actor's scope, oldest record first; counter and API roles may not list.
+
+    ``district`` matches the insured or the household-registration region.
+    """
+    if actor.role not in PERSON_LIST_ROLES:
+        raise PermissionDenied("list persons", "查看人员名单")
+    persons = person_visible(actor=actor)
+    if category:
+        persons = persons.filter(category=category)
+    if district:
+        persons = persons.filter(Q(insured_region=district) | Q(hukou_region=district))
+    if employer_id is not None:
+        persons = persons.filter(employer_id=employer_id)
+    return persons.select_related("employer").order_by("pk")
+
+
+def person_get(*, actor: Actor, person_id: int) -> Person:
+    """One person by id, if the actor may see them (clerks find persons by ID number instead)."""
+    person = person_visible(actor=actor).select_related("employer", "school").filter(pk=person_id)
+    found = person.first()
+    if found is None:
+        raise NotFound("person", what_zh="该人员")
+    return found
+
+
+def person_find_by_id_number(*, actor: Actor, id_number: str) -> Person:
+    """The one person with this ID number, found through its keyed index (at a counter)."""
+    if actor.role not in PERSON_LOOKUP_ROLES:
+        raise PermissionDenied("look up persons", "查询人员")
+    try:
+        parsed = idnumber.parse(id_number, today=timezone.localdate())
+    except idnumber.IdNumberError as exc:
+        raise ApplicationError.from_coded(exc, status=422) from exc
+    persons = Person.objects.all()
+    if actor.role not in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
+        persons = person_visible(actor=actor)
+    found = (
+        persons.select_related("employer", "school")
+        .filter(id_number_index=id_number_index(parsed.value))
+        .first()
+    )
+    if found is None:
+        raise NotFound("person", what_zh="该人员")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PersonIdentifiers:
+    """A person's name, ID number and phone as this actor may read them on a one-person view."""
+
+    name: str
+    id_number: str
+    phone: str
+    full: bool
+
+
+def person_identifiers(*, actor: Actor, person: Person) -> PersonIdentifiers:
+    """Full identifiers for a role whose work needs them (a counter clerk, the holder), else masked.
+
+    Call this only on a single-person view (the counter lookup, the holder's own page);
+    lists and exports always show the stored masked forms.
+    """
+    is_other_holder = actor.role is Role.CARDHOLDER and person.pk != actor.person_id
+    if actor.sees_full_identifiers and not is_other_holder:
+        cipher = field_cipher()
+        phone = cipher.decrypt(bytes(person.phone_enc), field=PHONE) if person.phone_enc else ""
+        return PersonIdentifiers(
+            name=person.name,
+            id_number=cipher.decrypt(bytes(person.id_number_enc), field=ID_NUMBER),
+            phone=phone,
+            full=True,
+        )
+    return PersonIdentifiers(
+        name=person.masked_name,
+        id_number=person.id_number_masked,
+        phone=person.phone_masked,
+        full=False,
+    )
+
+
+def employer_list(*, actor: Actor, district: str | None = None) -> QuerySet[Employer]:
+    """Employers in the actor's scope, by name."""
+    if actor.role not in EMPLOYER_ROLES:
+        raise PermissionDenied("list employers", "查看单位名单")
+    scope = _employer_scope(actor)
+    employers = Employer.objects.filter(scope if scope is not None else Q(pk__in=[]))
+    if district:
+        employers = employers.filter(insured_district=district)
+    return employers.order_by("name", "pk")
+
+
+def employer_get(*, actor: Actor, employer_id: int) -> Employer:
+    scope = _employer_scope(actor)
+    found = (
+        Employer.objects.filter(scope).filter(pk=employer_id).first() if scope is not None else None
+    )
+    if found is None:
+        raise NotFound("employer", what_zh="该单位")
+    return found
+
+
+def employer_staff(*, actor: Actor, employer_id: int) -> tuple[Employer, QuerySet[Person]]:
+    """An employer in scope and its staff that the actor may see."""
+    employer = employer_get(actor=actor, employer_id=employer_id)
+    return employer, person_list(actor=actor, employer_id=employer.pk)
+
+
+def employer_first_with_staff() -> Employer | None:
+    """The oldest employer that has at least one staff member (for demo accounts)."""
+    has_staff = Exists(Person.objects.filter(employer_id=OuterRef("pk")))
+    return Employer.objects.filter(has_staff).order_by("pk").first()
+
+
+def division_current_districts() -> QuerySet[Division]:
+    """Districts that exist today, by code."""
+    return Division.objects.filter(level=DivisionLevel.DISTRICT, abolished=False).order_by("code")
+
+
+def division_districts(*, actor: Actor) -> QuerySet[Division]:
+    """Current districts the actor may filter persons by: all of them, or the officer's own."""
+    districts = division_current_districts()
+    if actor.role is Role.DISTRICT_OFFICER:
+        districts = districts.filter(code=actor.district_code)
+    elif actor.city_code:
+        districts = districts.filter(code__startswith=actor.city_code[:2])
+    return districts
+
+
+def division_names(codes: set[str], *, english: bool = False) -> dict[str, str]:
+    """Names of the given division codes (Chinese, or English), in one query."""
+    if not codes:
+        return {}
+    column = "name_en" if english else "name_zh"
+    return dict(Division.objects.filter(code__in=codes).values_list("code", column))

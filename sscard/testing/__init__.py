@@ -1,0 +1,1 @@
+"""Shared test support: factories and pytest fixtures (registered in the root ``conftest.py``)."""

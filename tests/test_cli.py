@@ -1,0 +1,90 @@
+"""The `sscard` command as a newcomer runs it: the demo set-up, imports and their exit codes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SSCARD_DATABASE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.base", SSCARD_DATA_DIR=str(tmp_path))
+    # The demo makes its own keys in the data directory, as on a newcomer's machine.
+    env.pop("SSCARD_FIELD_KEY", None)
+    env.pop("SSCARD_SECRET_KEY", None)
+    return env
+
+
+def _sscard(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sscard.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_demo_sets_up_an_embedded_city_and_prints_one_account_per_role(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    # when the demo is set up without serving
+    done = _sscard(env, "demo", "--no-serve", "--persons", "2000")
+    # then it exits 0, prints an account for every role, and the city is in the SQLite file
+    assert done.returncode == 0, done.stdout + done.stderr
+    for role in ("city-officer", "district-officer", "employer-hr", "bank-clerk", "cardholder"):
+        assert f"demo-{role} " in done.stdout
+        assert f"demo-{role}-2024" in done.stdout
+    assert (tmp_path / "keys" / "field-master").stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(tmp_path / "sscard.sqlite3") as db:
+        persons = db.execute("SELECT COUNT(*) FROM registry_person").fetchone()[0]
+        banks = db.execute("SELECT COUNT(*) FROM network_bank").fetchone()[0]
+        districts = db.execute(
+            "SELECT COUNT(*) FROM registry_division WHERE parent_id = '110000' AND NOT abolished"
+        ).fetchone()[0]
+    assert persons == 2000
+    assert banks >= 14
+    assert districts == 16
+    # no ID number or phone of the demo file appears anywhere in the database files
+    lines = (tmp_path / "demo" / "beijing-2000" / "persons.csv").read_text().splitlines()[1:]
+    secrets = {cell for line in lines[:300] for cell in line.split(",")[:3:2] if cell}
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("sscard.sqlite3*"))
+    assert secrets
+    assert not [s for s in secrets if s.encode() in stored]
+    # and running it again changes nothing
+    again = _sscard(env, "demo", "--no-serve", "--persons", "2000")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 inserted" in again.stdout
+
+
+def test_import_exit_codes_say_what_happened(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    assert _sscard(env, "manage", "migrate", "-v", "0").returncode == 0
+    load = (
+        "import django; django.setup(); from sscard.core.actors import Actor; "
+        "from sscard.registry.services import divisions_load; "
+        "divisions_load(actor=Actor.system('test'))"
+    )
+    subprocess.run([sys.executable, "-c", load], env=env, check=True)
+    good = tmp_path / "schools.csv"
+    good.write_text("school_code,name,district,kind\n1110102001,西城实验小学,110102,primary\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("school_code,name,district,kind\n12,短码,110102,primary\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+
+    assert _sscard(env, "import", "schools", str(good)).returncode == 0
+    refused_rows = _sscard(env, "import", "schools", str(bad))
+    assert refused_rows.returncode == 1
+    assert "import-" in refused_rows.stdout
+    assert "schools.csv" in refused_rows.stdout
+    refused_file = _sscard(env, "import", "schools", str(empty))
+    assert refused_file.returncode == 2
+    assert "file_empty" in refused_file.stdout

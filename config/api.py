@@ -21,9 +21,11 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from sscard.campaigns.api import router as campaigns_router
 from sscard.core.errors import ApplicationError
 from sscard.core.schemas import ErrorOut
 from sscard.network.api import router as network_router
+from sscard.notifications.api import router as notifications_router
 from sscard.portal.api import router as portal_router
 from sscard.portal.auth import BearerTokenAuth, SessionActorAuth
 from sscard.registry.api import router as registry_router
@@ -54,6 +56,8 @@ api = NinjaAPI(
 api.add_router("", registry_router)
 api.add_router("", network_router)
 api.add_router("", portal_router)
+api.add_router("", campaigns_router)
+api.add_router("", notifications_router)
 
 _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求无效。", "The request is not valid."),

@@ -11,7 +11,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls()),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("campaigns/", include("sscard.campaigns.urls")),
     path("", include("sscard.registry.urls")),
     path("", include("sscard.network.urls")),
+    path("", include("sscard.notifications.urls")),
     path("", include("sscard.portal.urls")),
 ]

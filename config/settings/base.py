@@ -64,8 +64,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "sscard.core",
+    "sscard.notifications",
     "sscard.registry",
     "sscard.network",
+    "sscard.campaigns",
+    "sscard.applications",
     "sscard.portal",
 ]
 
@@ -172,3 +175,38 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SSCARD_LOG_LEVEL", "WARNING")},
 }
+
+# --- Notifications and background work ---
+# Where SMS go: "file" (JSON lines with masked phones, the embedded default), "console" (the
+# log), or "http" (a gateway: SSCARD_SMS_URL, with SSCARD_SMS_TOKEN as a bearer token).
+SSCARD_SMS_PROVIDER = os.environ.get("SSCARD_SMS_PROVIDER", "file")
+SSCARD_SMS_FILE = Path(os.environ.get("SSCARD_SMS_FILE") or DATA_DIR / "outbox" / "sms.jsonl")
+SSCARD_SMS_URL = os.environ.get("SSCARD_SMS_URL", "")
+SSCARD_SMS_TOKEN = os.environ.get("SSCARD_SMS_TOKEN", "")
+SSCARD_SMS_TIMEOUT = float(os.environ.get("SSCARD_SMS_TIMEOUT", "10"))
+# Tries before a message that keeps failing temporarily is given up as failed.
+SSCARD_SMS_MAX_ATTEMPTS = int(os.environ.get("SSCARD_SMS_MAX_ATTEMPTS", "6"))
+# Card photos, stored under their SM3 digest (a shared volume when there are several machines).
+SSCARD_PHOTOS_DIR = Path(os.environ.get("SSCARD_PHOTOS_DIR") or DATA_DIR / "photos")
+# Where shared photos (ID card, electronic student card) come from: a PhotoSource class.
+SSCARD_PHOTO_SOURCE = os.environ.get(
+    "SSCARD_PHOTO_SOURCE", "sscard.applications.photos.DemoPhotoSource"
+)
+
+# Celery. Without a broker the tasks run in-process when they are queued (the embedded set-up);
+# with one (redis://…, amqp://…) they go to workers, unless SSCARD_TASKS_EAGER=1.
+SSCARD_BROKER_URL = os.environ.get("SSCARD_BROKER_URL", "")
+CELERY_BROKER_URL = SSCARD_BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = (
+    os.environ.get("SSCARD_TASKS_EAGER", "0" if SSCARD_BROKER_URL else "1") == "1"
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # Messages whose retry has fallen due, or that a broker outage left queued.
+    "outbox-send-due": {"task": "sscard.notifications.send_due", "schedule": 60.0},
+}
+LOGGING["loggers"] = {"sscard.notifications.sms": {"level": "INFO"}}

@@ -19,3 +19,10 @@ SSCARD_REPORTS_DIR = Path(DATA_DIR) / "reports"
 SSCARD_UPLOADS_DIR = Path(DATA_DIR) / "uploads"
 SSCARD_IMPORT_CHUNK_ROWS = 500
 WHITENOISE_AUTOREFRESH = True
+
+# --- Notifications and background work ---
+SSCARD_SMS_PROVIDER = "file"
+SSCARD_SMS_FILE = Path(DATA_DIR) / "outbox" / "sms.jsonl"
+SSCARD_PHOTOS_DIR = Path(DATA_DIR) / "photos"
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True

@@ -318,6 +318,60 @@ def classify_existing(
     return False
 
 
+def insert_keyed(
+    ctx: ImportContext,
+    *,
+    table: str,
+    key: str,
+    candidates: list[tuple[int, str, list[Any], bytes]],
+    columns: tuple[str, ...],
+    what: tuple[str, str],
+    code_prefix: str,
+    object_type: str,
+    extra: Callable[[], list[Any]],
+    extra_columns: tuple[str, ...] = (),
+) -> AuditFact | None:
+    """Probe, classify and insert rows keyed by a natural key (small reference tables)."""
+    stored = ctx.writer.probe(
+        table, key, (c[1] for c in candidates), ("id", "source_digest", "import_job_id")
+    )
+    fresh = []
+    for number, code, row, digest in candidates:
+        if not classify_existing(
+            ctx,
+            number=number,
+            column=columns[0],
+            stored=stored.get(code),
+            digest=digest,
+            what_zh=what[0],
+            what_en=what[1],
+            code_prefix=code_prefix,
+        ):
+            continue
+        # Mark the key as taken by this job so a later row of this chunk is a duplicate.
+        stored[code] = (None, digest, ctx.job.pk)
+        fresh.append((row, digest))
+    if not fresh:
+        return None
+    ids = ctx.writer.allocate_ids(table, len(fresh))
+    tail = extra()
+    ctx.writer.insert(
+        table,
+        ("id", *columns, "source_digest", "import_job_id", *extra_columns),
+        [
+            [pk, *row, digest, ctx.job.pk, *tail]
+            for pk, (row, digest) in zip(ids, fresh, strict=True)
+        ],
+    )
+    ctx.counts["inserted"] += len(fresh)
+    return AuditFact(
+        action="import",
+        object_type=object_type,
+        object_id=f"job:{ctx.job.pk}",
+        changes={"created": len(fresh), "ids": id_ranges(ids)},
+    )
+
+
 def id_ranges(ids: Sequence[int]) -> list[list[int]]:
     """Compress sorted ids into [first, last] runs for the audit trail."""
     runs: list[list[int]] = []
@@ -488,5 +542,6 @@ __all__ = [
     "RowError",
     "classify_existing",
     "id_ranges",
+    "insert_keyed",
     "run_import",
 ]

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact
-from sscard.core.bulk import ImportContext, ImportSpec, Progress, classify_existing, id_ranges
+from sscard.core.bulk import ImportContext, ImportSpec, Progress, insert_keyed
 from sscard.core.bulk import run_import as _run_import
 from sscard.core.crypto import field_cipher
 from sscard.core.models import ImportJob
@@ -70,48 +70,16 @@ class OutletSpec(ImportSpec):
                 address,
             ]
             candidates.append((number, code, row, digest))
-        stored = ctx.writer.probe(
-            self.table, "code", (c[1] for c in candidates), ("id", "source_digest", "import_job_id")
-        )
-        fresh = []
-        for number, code, row, digest in candidates:
-            if classify_existing(
-                ctx,
-                number=number,
-                column="outlet_code",
-                stored=stored.get(code),
-                digest=digest,
-                what_zh="网点编码",
-                what_en="outlet code",
-                code_prefix="outlet_code",
-            ):
-                stored[code] = (None, digest, ctx.job.pk)
-                fresh.append((row, digest))
-        if not fresh:
-            return None
-        ids = ctx.writer.allocate_ids(self.table, len(fresh))
-        ctx.writer.insert(
-            self.table,
-            (
-                "id",
-                "code",
-                "name",
-                "kind",
-                "bank_id",
-                "district",
-                "instant_issuance",
-                "address",
-                "source_digest",
-                "import_job_id",
-            ),
-            [[pk, *row, d, ctx.job.pk] for pk, (row, d) in zip(ids, fresh, strict=True)],
-        )
-        ctx.counts["inserted"] += len(fresh)
-        return AuditFact(
-            action="import",
+        return insert_keyed(
+            ctx,
+            table=self.table,
+            key="code",
+            candidates=candidates,
+            columns=("code", "name", "kind", "bank_id", "district", "instant_issuance", "address"),
+            what=("网点编码", "outlet code"),
+            code_prefix="outlet_code",
             object_type="network.outlet",
-            object_id=f"job:{ctx.job.pk}",
-            changes={"created": len(fresh), "ids": id_ranges(ids)},
+            extra=list,
         )
 
     def _problem(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,7 +11,14 @@ from django.conf import settings
 
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact
-from sscard.core.bulk import ImportContext, ImportSpec, Progress, classify_existing, id_ranges
+from sscard.core.bulk import (
+    ImportContext,
+    ImportSpec,
+    Progress,
+    classify_existing,
+    id_ranges,
+    insert_keyed,
+)
 from sscard.core.bulk import run_import as _run_import
 from sscard.core.crypto import field_cipher
 from sscard.core.models import ImportJob
@@ -93,7 +99,7 @@ class EmployerSpec(ImportSpec):
                 continue
             row = [code, name, district, json.dumps(banks)]
             candidates.append((number, code, row, _row_digest(self.kind, row)))
-        return _insert_keyed(
+        return insert_keyed(
             ctx,
             table=self.table,
             key="credit_code",
@@ -157,7 +163,7 @@ class SchoolSpec(ImportSpec):
                 continue
             row = [code, name, district, kind]
             candidates.append((number, code, row, _row_digest(self.kind, row)))
-        return _insert_keyed(
+        return insert_keyed(
             ctx,
             table=self.table,
             key="code",
@@ -169,60 +175,6 @@ class SchoolSpec(ImportSpec):
             extra=lambda: [ctx.writer.timestamp(ctx.now)],
             extra_columns=("created_at",),
         )
-
-
-def _insert_keyed(
-    ctx: ImportContext,
-    *,
-    table: str,
-    key: str,
-    candidates: list[tuple[int, str, list[Any], bytes]],
-    columns: tuple[str, ...],
-    what: tuple[str, str],
-    code_prefix: str,
-    object_type: str,
-    extra: Callable[[], list[Any]],
-    extra_columns: tuple[str, ...] = (),
-) -> AuditFact | None:
-    """Probe, classify and insert rows keyed by a natural key (small reference tables)."""
-    stored = ctx.writer.probe(
-        table, key, (c[1] for c in candidates), ("id", "source_digest", "import_job_id")
-    )
-    fresh = []
-    for number, code, row, digest in candidates:
-        if not classify_existing(
-            ctx,
-            number=number,
-            column=columns[0],
-            stored=stored.get(code),
-            digest=digest,
-            what_zh=what[0],
-            what_en=what[1],
-            code_prefix=code_prefix,
-        ):
-            continue
-        # Mark the key as taken by this job so a later row of this chunk is a duplicate.
-        stored[code] = (None, digest, ctx.job.pk)
-        fresh.append((row, digest))
-    if not fresh:
-        return None
-    ids = ctx.writer.allocate_ids(table, len(fresh))
-    tail = extra()
-    ctx.writer.insert(
-        table,
-        ("id", *columns, "source_digest", "import_job_id", *extra_columns),
-        [
-            [pk, *row, digest, ctx.job.pk, *tail]
-            for pk, (row, digest) in zip(ids, fresh, strict=True)
-        ],
-    )
-    ctx.counts["inserted"] += len(fresh)
-    return AuditFact(
-        action="import",
-        object_type=object_type,
-        object_id=f"job:{ctx.job.pk}",
-        changes={"created": len(fresh), "ids": id_ranges(ids)},
-    )
 
 
 class PersonSpec(ImportSpec):

@@ -59,6 +59,9 @@ class School(models.Model):
     name = models.CharField(_("name"), max_length=200)
     district = models.CharField(_("district"), max_length=6, db_index=True)
     kind = models.CharField(_("kind"), max_length=24, choices=SchoolKind.choices)
+    # The day the school was told to start its pupils' applications (SH-09); set by the
+    # campaign's school notices. Eligibility predicates test it (``school_notified``).
+    notified_on = models.DateField(_("notified on"), null=True, blank=True)
     source_digest = models.BinaryField(max_length=16, editable=False)
     import_job = models.ForeignKey(
         ImportJob, on_delete=models.SET_NULL, null=True, blank=True, editable=False

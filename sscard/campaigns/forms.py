@@ -1,0 +1,35 @@
+"""Forms of the campaigns pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sscard.policy import builtin_pack_ids
+
+
+class PutInForceForm(forms.Form):
+    """Choose a pack shipped with sscard, or upload one (YAML)."""
+
+    pack_id = forms.ChoiceField(label=_("Pack shipped with sscard"), required=False)
+    pack_file = forms.FileField(label=_("Or upload a pack (YAML)"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pack_id"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *((p, p) for p in builtin_pack_ids())]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("pack_id") and not data.get("pack_file"):
+            raise forms.ValidationError(_("Choose a pack or upload one."))
+        return data
+
+
+class DayForm(forms.Form):
+    on = forms.DateField(
+        label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

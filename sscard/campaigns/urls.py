@@ -1,0 +1,10 @@
+from django.urls import path
+
+from sscard.campaigns import views
+
+app_name = "campaigns"
+urlpatterns = [
+    path("", views.campaign_overview, name="overview"),
+    path("put-in-force/", views.campaign_put_in_force_view, name="put_in_force"),
+    path("<int:campaign_id>/withdraw/", views.campaign_withdraw_view, name="withdraw"),
+]

@@ -1,0 +1,29 @@
+"""API operations of the outbox (city officers)."""
+
+# No ``from __future__ import annotations`` here: Ninja reads these signatures through
+# ``@paginate``'s wrapper, whose module could not resolve postponed (string) annotations.
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from sscard.core.schemas import ERRORS
+from sscard.core.views import request_actor
+from sscard.notifications.choices import OutboxStatus
+from sscard.notifications.models import OutboxMessage
+from sscard.notifications.schemas import OutboxMessageOut
+from sscard.notifications.selectors import outbox_list
+
+router = Router(tags=["notifications"])
+
+
+class OutboxFilter(Schema):
+    status: OutboxStatus | None = None
+
+
+@router.get("/outbox", response={200: list[OutboxMessageOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=50)
+def outbox_messages(request: HttpRequest, filters: Query[OutboxFilter]) -> QuerySet[OutboxMessage]:
+    """SMS in the outbox, newest first, with their status; phones masked."""
+    return outbox_list(actor=request_actor(request), status=filters.status)

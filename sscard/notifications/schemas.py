@@ -1,0 +1,23 @@
+"""API output of the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class OutboxMessageOut(Schema):
+    id: int
+    phone_masked: str
+    person_id: int | None
+    template_key: str
+    text: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    provider: str
+    provider_message_id: str
+    created_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,382 @@
+"""Queue outgoing SMS in the caller's transaction, and send those that are due.
+
+A service that changes something and tells the person about it calls :func:`message_queue`
+inside its own transaction: the message is written (and audited) with the change, or not at
+all, and the sender is kicked once the transaction commits. Text that breaks the anti-fraud
+rules (BJ-13: no links, no request for an account number, password or verification code) is
+refused *before* it is queued, and the refusal rolls the caller's change back.
+
+:func:`outbox_send_due` claims due messages in one short transaction, commits, and only then
+calls the provider, one message at a time, recording each result at once. Claimed rows carry
+a lease (``next_attempt_at`` while ``sending``): a sender that dies leaves them to be picked up
+again when the lease has run out, and a live sender stops starting sends well before its lease
+ends, so that two senders never send one message twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+import time
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F
+from django.utils import timezone
+
+from sscard.core.actors import Actor
+from sscard.core.audit import AuditFact, audit_append
+from sscard.core.crypto import PHONE, field_cipher, mask_phone, phone_index
+from sscard.core.errors import ApplicationError
+from sscard.kernel import messages
+from sscard.kernel.gm import GmError
+from sscard.notifications.choices import OutboxStatus
+from sscard.notifications.models import OutboxMessage
+from sscard.notifications.providers import SendResult, SmsProvider, sms_provider
+
+logger = logging.getLogger("sscard.notifications")
+
+# Mainland mobile numbers: 11 digits, 13x-19x (MIIT numbering plan).
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=1)
+# chosen: how long a claimed message stays reserved for its sender.
+SENDING_LEASE = timedelta(minutes=15)
+# chosen: a sender starts no send later than this before its lease ends (at least twice the
+# provider's time-out is kept free as well).
+LEASE_MARGIN = timedelta(minutes=2)
+OBJECT_TYPE = "notifications.outboxmessage"
+SENDER = Actor.system("outbox-sender")
+
+_FORMATTER = string.Formatter()
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering and the anti-fraud check
+# --------------------------------------------------------------------------------------------
+
+
+class _Values(dict[str, object]):
+    def __missing__(self, key: str) -> object:
+        raise ApplicationError(
+            "template_value_missing",
+            f"短信模板缺少取值：{key}。",
+            f"The message template needs a value for {key}.",
+            {"key": key},
+        )
+
+
+def _template_invalid(template: str) -> ApplicationError:
+    return ApplicationError(
+        "template_invalid",
+        "短信模板格式有误：只能使用 {名称} 形式的占位符。",
+        "The message template is malformed: only {name} placeholders are allowed.",
+        {"template": template[:200]},
+    )
+
+
+def message_render(template: str, **values: object) -> str:
+    """Fill a policy pack's template (``"…到{outlet}领取。"``) and check the result.
+
+    Placeholders are plain names: no attribute or index access, no format spec, so a template
+    cannot reach into the objects it is given. The filled text is checked against the
+    anti-fraud rules, since a value (an outlet's name, an address) could smuggle in a link.
+    """
+    try:
+        fields = list(_FORMATTER.parse(template))
+    except ValueError:
+        raise _template_invalid(template) from None
+    for _literal, name, spec, conversion in fields:
+        if name is not None and (not name.isidentifier() or spec or conversion):
+            raise _template_invalid(template)
+    text = template.format_map(_Values(values))
+    _ensure_sendable(text, template_key=None)
+    return text
+
+
+def _ensure_sendable(text: str, *, template_key: str | None) -> None:
+    verdict = messages.check(text)
+    if verdict.ok:
+        return
+    assert verdict.code is not None
+    # The rule and code say what to fix in the pack; the recipient is never logged.
+    logger.warning(
+        "outgoing message refused (template %s): rule=%s code=%s",
+        template_key or "-",
+        verdict.rule,
+        verdict.code,
+    )
+    raise ApplicationError(
+        verdict.code,
+        verdict.message_zh,
+        verdict.message_en,
+        {"rule": verdict.rule, "fragment": verdict.fragment, "template": template_key},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Queueing
+# --------------------------------------------------------------------------------------------
+
+
+def message_queue(
+    *,
+    actor: Actor,
+    phone: str | None,
+    text: str,
+    template_key: str,
+    person_id: int | None = None,
+    pack_hash: str = "",
+) -> OutboxMessage | None:
+    """Queue one SMS in the caller's transaction; the sender is kicked once it commits.
+
+    Refuses text that breaks the anti-fraud rules (with the rule's code, e.g.
+    ``message_contains_link``) and a phone that is not a mainland mobile (``phone_invalid``);
+    either refusal is an ``ApplicationError`` that rolls the caller's change back. A person
+    without a phone on record (``phone`` empty or ``None``) gets no message: ``None``.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("message_queue must run inside the transaction of the change")
+    _ensure_sendable(text, template_key=template_key)
+    number = (phone or "").strip()
+    if not number:
+        logger.info("no SMS (template %s): no phone on record", template_key)
+        return None
+    if not MOBILE_RE.fullmatch(number):
+        raise ApplicationError(
+            "phone_invalid",
+            "手机号码无效：应为11位中国大陆手机号码。",
+            "The phone number is not valid: a mainland mobile number has 11 digits.",
+        )
+    now = timezone.now()
+    message = OutboxMessage.objects.create(
+        phone_index=phone_index(number),
+        phone_enc=field_cipher().encrypt(number, field=PHONE),
+        phone_masked=mask_phone(number),
+        person_id=person_id,
+        template_key=template_key,
+        text=text,
+        pack_hash=pack_hash,
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="message_queue",
+            object_type=OBJECT_TYPE,
+            object_id=str(message.pk),
+            changes={
+                "template": template_key,
+                "phone": message.phone_masked,
+                "person_id": person_id,
+            },
+            pack_hash=pack_hash,
+        ),
+    )
+    _kick_sender_on_commit()
+    return message
+
+
+# The commit-hook list of the transaction that already kicks the sender, per connection. Django
+# replaces that list whenever hooks can be dropped or have run (commit, rollback, rollback to a
+# savepoint), so "same list" means "the kick is still pending": one kick per transaction, not
+# one per message (a unit's 50,000 staff would otherwise mean 50,000 tasks).
+_pending_kick: weakref.WeakKeyDictionary[BaseDatabaseWrapper, object] = weakref.WeakKeyDictionary()
+
+
+def _kick_sender_on_commit() -> None:
+    connection = transaction.get_connection()
+    if _pending_kick.get(connection) is connection.run_on_commit:
+        return
+    # robust: a broker that is down must not fail a request whose change has committed; the
+    # message stays queued for the periodic sweep.
+    transaction.on_commit(_kick_sender, robust=True)
+    _pending_kick[connection] = connection.run_on_commit
+
+
+def _kick_sender() -> None:
+    from sscard.notifications.tasks import send_due  # the tasks module imports this one
+
+    send_due.delay()
+
+
+# --------------------------------------------------------------------------------------------
+# Sending
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendSummary:
+    """What one run of the sender did, by message id."""
+
+    picked: int = 0
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed try: 30 s × 2^attempts, at most 1 h."""
+    return min(RETRY_BASE * (1 << min(attempts, 16)), RETRY_CAP)
+
+
+def outbox_send_due(
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
+    provider: SmsProvider | None = None,
+) -> SendSummary:
+    """Send up to ``limit`` due messages, oldest first, and record each result.
+
+    Must run outside any transaction: the claim commits before the provider is called.
+    ``now`` is the sender's clock (tests and simulations move it); ``provider`` defaults to the
+    one the settings choose.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    now = now or timezone.now()
+    provider = provider or sms_provider()
+    max_attempts = int(settings.SSCARD_SMS_MAX_ATTEMPTS)
+    margin = max(LEASE_MARGIN, timedelta(seconds=2 * float(settings.SSCARD_SMS_TIMEOUT)))
+    budget = (SENDING_LEASE - margin).total_seconds()
+    claimed, lost = _claim(now=now, limit=limit, max_attempts=max_attempts)
+    summary = SendSummary(picked=len(claimed) + len(lost), failed=[m.pk for m in lost])
+    outcomes = {"sent": summary.sent, "retrying": summary.retrying, "failed": summary.failed}
+    started = time.monotonic()
+    for position, message in enumerate(claimed):
+        if time.monotonic() - started > budget:
+            summary.released.extend(_release(claimed[position:], now=now))
+            break
+        result = _attempt(provider, message)
+        outcome = _record(message, result, now=now, max_attempts=max_attempts, via=provider.name)
+        outcomes[outcome].append(message.pk)
+    if summary.picked:
+        first = min(m.pk for m in (*claimed, *lost))
+        last = max(m.pk for m in (*claimed, *lost))
+        with transaction.atomic():
+            audit_append(
+                actor=SENDER,
+                fact=AuditFact(
+                    action="outbox_send",
+                    object_type=OBJECT_TYPE,
+                    object_id=f"{first}-{last}",
+                    changes={
+                        "provider": provider.name,
+                        "sent": summary.sent,
+                        "retrying": summary.retrying,
+                        "failed": summary.failed,
+                        "released": summary.released,
+                    },
+                ),
+            )
+    return summary
+
+
+def _claim(
+    *, now: datetime, limit: int, max_attempts: int
+) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+    """Mark due messages ``sending`` and commit; answer them and those given up as lost.
+
+    A message still ``sending`` after its lease belongs to a sender that stopped between the
+    provider call and recording its result: it may or may not have gone out. It is tried again
+    (a duplicate is better than a notice never sent) unless it has used up its attempts.
+    """
+    with transaction.atomic(durable=True):
+        due = OutboxMessage.objects.filter(
+            status__in=(OutboxStatus.QUEUED, OutboxStatus.SENDING), next_attempt_at__lte=now
+        ).order_by("pk")
+        connection = transaction.get_connection()
+        if connection.features.has_select_for_update_skip_locked:
+            # Concurrent senders take disjoint rows instead of queueing behind each other.
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        # SQLite has no row locks: its IMMEDIATE transactions already run one writer at a time.
+        rows = list(due[:limit])
+        claimed: list[OutboxMessage] = []
+        lost: list[OutboxMessage] = []
+        for message in rows:
+            gave_up = message.status == OutboxStatus.SENDING and message.attempts >= max_attempts
+            (lost if gave_up else claimed).append(message)
+        for message in claimed:
+            if message.status == OutboxStatus.SENDING:
+                logger.warning("SMS #%s: its sender stopped before recording; retrying", message.pk)
+        if lost:
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in lost]).update(
+                status=OutboxStatus.FAILED, last_error="sender_lost"
+            )
+        if claimed:
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(
+                status=OutboxStatus.SENDING,
+                attempts=F("attempts") + 1,
+                next_attempt_at=now + SENDING_LEASE,
+            )
+    for message in claimed:
+        message.status = OutboxStatus.SENDING
+        message.attempts += 1
+    return claimed, lost
+
+
+def _attempt(provider: SmsProvider, message: OutboxMessage) -> SendResult:
+    try:
+        phone = field_cipher().decrypt(bytes(message.phone_enc), field=PHONE)
+    except GmError:
+        logger.error("SMS #%s: the stored phone cannot be decrypted", message.pk)
+        return SendResult.refused("phone_unreadable")
+    try:
+        return provider.send(message, phone)
+    except Exception as exc:
+        # Only the type: a provider's exception text may quote the phone.
+        logger.error(
+            "SMS #%s: provider %s raised %s", message.pk, provider.name, type(exc).__name__
+        )
+        return SendResult.temporary("provider_error")
+
+
+def _record(
+    message: OutboxMessage, result: SendResult, *, now: datetime, max_attempts: int, via: str
+) -> str:
+    """Write one result at once (a crash later must not resend it); answer the outcome."""
+    outcome: str
+    if result.ok:
+        outcome = "sent"
+        changes: dict[str, object] = {
+            "status": OutboxStatus.SENT,
+            "sent_at": now,
+            "provider_message_id": result.provider_id or "",
+            "last_error": "",
+        }
+    elif result.permanent or message.attempts >= max_attempts:
+        outcome = "failed"
+        changes = {"status": OutboxStatus.FAILED, "last_error": result.error or "unknown"}
+    else:
+        outcome = "retrying"
+        changes = {
+            "status": OutboxStatus.QUEUED,
+            "next_attempt_at": now + retry_delay(message.attempts),
+            "last_error": result.error or "unknown",
+        }
+    # A guarded UPDATE rather than save(): it changes the row only while this sender holds it.
+    updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        provider=via, **changes
+    )
+    if not updated:
+        logger.warning(
+            "SMS #%s: no longer held by this sender; result %s not recorded", message.pk, outcome
+        )
+    return outcome
+
+
+def _release(messages_left: list[OutboxMessage], *, now: datetime) -> list[int]:
+    """Give back claimed messages this run has no time left to try (their attempt not used)."""
+    ids = [m.pk for m in messages_left]
+    OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.QUEUED, next_attempt_at=now, attempts=F("attempts") - 1
+    )
+    return ids

@@ -1,1 +1,1 @@
-pytest_plugins = ["sscard.testing.fixtures"]
+pytest_plugins = ["sscard.testing.fixtures", "sscard.testing.browser"]

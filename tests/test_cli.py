@@ -88,3 +88,71 @@ def test_import_exit_codes_say_what_happened(tmp_path: Path) -> None:
     refused_file = _sscard(env, "import", "schools", str(empty))
     assert refused_file.returncode == 2
     assert "file_empty" in refused_file.stdout
+
+
+PACKS = Path(__file__).resolve().parents[1] / "sscard" / "policy" / "packs"
+
+
+def test_policy_check_accepts_a_good_pack_and_names_the_bad_key(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    good = _sscard(env, "policy", "check", str(PACKS / "beijing-2024.yaml"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "ok: beijing-2024" in good.stdout
+    assert "SM3" in good.stdout
+    bad = tmp_path / "bad.yaml"
+    text = (PACKS / "beijing-2024.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("timezone: Asia/Shanghai", "timezone: Asia/Shanghai\ncolour: red"))
+    refused = _sscard(env, "policy", "check", str(bad))
+    assert refused.returncode == 2
+    assert "pack_unknown_key" in refused.stdout
+    assert "colour" in refused.stdout
+
+
+def test_policy_explain_answers_for_a_registered_person(tmp_path: Path) -> None:
+    import csv
+    import json
+
+    env = _env(tmp_path)
+    population = tmp_path / "population"
+    assert (
+        _sscard(
+            env, "generate", "population", "--city", "beijing", "--persons", "1000",
+            "--out", str(population),
+        ).returncode
+        == 0
+    )  # fmt: skip
+    assert _sscard(env, "manage", "migrate", "-v", "0").returncode == 0
+    load = (
+        "import django; django.setup(); from sscard.core.actors import Actor; "
+        "from sscard.registry.services import divisions_load; "
+        "from sscard.network.services import banks_load; "
+        "a = Actor.system('test'); divisions_load(actor=a); banks_load(actor=a)"
+    )
+    subprocess.run([sys.executable, "-c", load], env=env, check=True)
+    for kind in ("employers", "schools", "persons"):
+        assert _sscard(env, "import", kind, str(population / f"{kind}.csv")).returncode == 0
+    with (population / "employers.csv").open(encoding="utf-8") as fh:
+        pilot = {r["credit_code"] for r in csv.DictReader(fh) if r["insured_district"] == "110102"}
+    with (population / "persons.csv").open(encoding="utf-8") as fh:
+        staff = next(
+            r["id_number"]
+            for r in csv.DictReader(fh)
+            if r["category"] == "in_service_staff" and r["employer_credit_code"] in pilot
+        )
+    common = ["--pack", "beijing-2024", "--id-number", staff, "--date", "2024-03-01"]
+    # a pilot target's collective migration is allowed and yields a third-generation card
+    allowed = _sscard(
+        env, "policy", "explain", *common, "--channel", "collective_online", "--action",
+        "migrate", "--json",
+    )  # fmt: skip
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    decision = json.loads(allowed.stdout)
+    assert (decision["allowed"], decision["card_generation"]) == (True, 3)
+    assert staff not in allowed.stdout
+    # the same person applying alone at a bank outlet is refused, citing BJ-05
+    refused = _sscard(
+        env, "policy", "explain", *common, "--channel", "bank_outlet", "--action", "migrate"
+    )
+    assert refused.returncode == 0
+    assert "BJ-05" in refused.stdout
+    assert staff not in refused.stdout

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from benchmarks import import_memory, import_persons
+from datetime import date
+
+from benchmarks import collective_submit, decide_bulk, import_memory, import_persons
 
 
 def main() -> None:
     for backend in ("postgresql", "sqlite"):
         import_persons.run(1_000_000, backend)
     import_memory.run([100, 1000], "postgresql")
+    decide_bulk.run(1_000_000, day=date(2024, 6, 15))
+    for backend in ("postgresql", "sqlite"):
+        collective_submit.run(50_000, backend)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from sscard.applications.api import router as applications_router
 from sscard.campaigns.api import router as campaigns_router
 from sscard.core.errors import ApplicationError
 from sscard.core.schemas import ErrorOut
@@ -58,6 +59,7 @@ api.add_router("", network_router)
 api.add_router("", portal_router)
 api.add_router("", campaigns_router)
 api.add_router("", notifications_router)
+api.add_router("", applications_router)
 
 _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求无效。", "The request is not valid."),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("campaigns/", include("sscard.campaigns.urls")),
+    path("", include("sscard.applications.urls")),
     path("", include("sscard.registry.urls")),
     path("", include("sscard.network.urls")),
     path("", include("sscard.notifications.urls")),

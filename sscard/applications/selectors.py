@@ -1,8 +1,20 @@
-"""Reads of the applications: whether a card photo can be used."""
+"""Reads of the applications: photos, applications, collective applications and rosters."""
 
 from __future__ import annotations
 
-from sscard.applications.models import Photo
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from sscard.applications.choices import (
+    OPEN_STATUSES,
+    ApplicationStatus,
+    CollectiveStep,
+    RosterStatus,
+)
+from sscard.applications.models import Application, CollectiveApplication, Photo, RosterEntry
 from sscard.applications.photos import (
     MAX_HEIGHT,
     MAX_WIDTH,
@@ -11,6 +23,10 @@ from sscard.applications.photos import (
     STORED_CONTENT_TYPE,
     photo_file_intact,
 )
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.registry.models import Person
+from sscard.registry.selectors import person_find_by_id_number
 
 
 def photo_usable(photo: Photo) -> bool:
@@ -22,3 +38,194 @@ def photo_usable(photo: Photo) -> bool:
         and MIN_HEIGHT <= photo.height <= MAX_HEIGHT
         and photo_file_intact(photo.digest)
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Applications and collective applications, scoped to the actor
+# --------------------------------------------------------------------------------------------
+
+
+def application_visible(*, actor: Actor) -> QuerySet[Application]:
+    """The applications the actor may see: their own (and their children's), their outlet's,
+    their unit's staff's, or all of them for the bureau."""
+    apps = Application.objects.all()
+    match actor.role:
+        case Role.CITY_OFFICER | Role.SYSTEM:
+            return apps
+        case Role.DISTRICT_OFFICER:
+            return apps.filter(
+                Q(person__insured_region=actor.district_code)
+                | Q(person__hukou_region=actor.district_code)
+            )
+        case Role.CARDHOLDER:
+            return apps.filter(Q(person_id=actor.person_id) | Q(applicant_id=actor.person_id))
+        case Role.BANK_CLERK | Role.COMMUNITY_CLERK:
+            return apps.filter(Q(outlet_id=actor.outlet_id))
+        case Role.EMPLOYER_HR:
+            return apps.filter(Q(collective__employer_id=actor.employer_id))
+        case _:
+            return apps.none()
+
+
+def application_list(*, actor: Actor) -> QuerySet[Application]:
+    """The actor's applications, newest first, with what a list shows."""
+    return (
+        application_visible(actor=actor)
+        .select_related("person", "outlet", "backup_centre")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def application_get(*, actor: Actor, application_id: int) -> Application:
+    found = application_list(actor=actor).filter(pk=application_id).first()
+    if found is None:
+        raise NotFound("application", what_zh="该申请")
+    return found
+
+
+def application_open_for(*, person: Person) -> Application | None:
+    """The person's open application, on whatever channel, if any."""
+    return Application.objects.filter(person=person, status__in=OPEN_STATUSES).first()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    """One step of an application's status timeline (for the holder's page)."""
+
+    key: str
+    label: str
+    at: datetime | date | None
+    done: bool
+
+
+def application_timeline(application: Application) -> list[TimelineStep]:
+    """Applied → allowed → made (by the due date) → handed over: done so far, and next."""
+    submitted = application.status != ApplicationStatus.CANCELLED
+    return [
+        TimelineStep("submitted", str(_("Application submitted")), application.submitted_at, True),
+        TimelineStep(
+            "decided",
+            str(_("Allowed by the policy (%(clause)s)") % {"clause": application.clause}),
+            application.applied_on,
+            True,
+        ),
+        TimelineStep(
+            "made",
+            str(_("Card to be made")),
+            application.due_date,
+            application.status == ApplicationStatus.COMPLETED,
+        ),
+        TimelineStep(
+            "cancelled" if not submitted else "handed_over",
+            str(_("Cancelled") if not submitted else _("Card handed over")),
+            None,
+            not submitted,
+        ),
+    ]
+
+
+def collective_visible(*, actor: Actor) -> QuerySet[CollectiveApplication]:
+    match actor.role:
+        case Role.CITY_OFFICER | Role.SYSTEM:
+            found = CollectiveApplication.objects.all()
+        case Role.DISTRICT_OFFICER:
+            found = CollectiveApplication.objects.filter(
+                employer__insured_district=actor.district_code
+            )
+        case Role.EMPLOYER_HR:
+            found = CollectiveApplication.objects.filter(Q(employer_id=actor.employer_id))
+        case Role.BANK_CLERK:
+            found = CollectiveApplication.objects.filter(taken_at_outlet_id=actor.outlet_id)
+        case _:
+            found = CollectiveApplication.objects.none()
+    return found.select_related("employer", "pickup_outlet", "taken_at_outlet").order_by("-pk")
+
+
+def collective_get(*, actor: Actor, collective_id: int) -> CollectiveApplication:
+    found = collective_visible(actor=actor).filter(pk=collective_id).first()
+    if found is None:
+        raise NotFound("collective application", what_zh="该集体申领")
+    return found
+
+
+def collective_current(*, actor: Actor) -> CollectiveApplication | None:
+    """HR's collective application not yet submitted, else its latest."""
+    visible = collective_visible(actor=actor)
+    return visible.exclude(step=CollectiveStep.SUBMITTED).first() or visible.first()
+
+
+def roster_progress(collective: CollectiveApplication) -> dict[str, int]:
+    """How many staff are listed, invited, confirmed (one query)."""
+    counts = dict(
+        RosterEntry.objects.filter(collective=collective)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    out = {status: int(counts.get(status, 0)) for status in RosterStatus.values}
+    out["total"] = sum(out.values())
+    return out
+
+
+def roster_entries(
+    collective: CollectiveApplication, *, status: str | None = None
+) -> QuerySet[RosterEntry]:
+    entries = RosterEntry.objects.filter(collective=collective).select_related("person")
+    if status:
+        entries = entries.filter(status=status)
+    return entries.order_by("pk")
+
+
+def roster_invitations(*, actor: Actor) -> QuerySet[RosterEntry]:
+    """The holder's invitations to confirm card data (waiting or done), newest first."""
+    if actor.role is not Role.CARDHOLDER:
+        return RosterEntry.objects.none()
+    return (
+        RosterEntry.objects.filter(Q(person_id=actor.person_id))
+        .exclude(status=RosterStatus.LISTED)
+        .select_related("collective", "collective__employer", "backup_centre", "person")
+        .order_by("-pk")
+    )
+
+
+def roster_invitation_get(*, actor: Actor, entry_id: int) -> RosterEntry:
+    found = roster_invitations(actor=actor).filter(pk=entry_id).first()
+    if found is None:
+        raise NotFound("invitation", what_zh="该确认邀请")
+    return found
+
+
+def application_person(
+    *, actor: Actor, id_number: str | None = None, person_id: int | None = None
+) -> Person:
+    """Whom an application is for: a clerk names them by full ID number at the counter; a
+    holder applies for themself, or for a child whose guardian they are (SH-09)."""
+    if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
+        if not id_number:
+            raise ApplicationError(
+                "id_number_required",
+                "请输入申请人的身份证号码。",
+                "Enter the applicant's ID number.",
+                status=422,
+            )
+        return person_find_by_id_number(actor=actor, id_number=id_number)
+    if actor.role is Role.CARDHOLDER and actor.person_id is not None:
+        scope = Q(pk=actor.person_id) | Q(guardian_id=actor.person_id)
+        found = (
+            Person.objects.filter(scope)
+            .select_related("employer", "school")
+            .filter(pk=person_id or actor.person_id)
+            .first()
+        )
+        if found is None:
+            raise NotFound("person", what_zh="该人员")
+        return found
+    raise PermissionDenied("apply for a card", "申领社保卡")
+
+
+def person_wards(*, actor: Actor) -> QuerySet[Person]:
+    """The children a holder is the guardian of (for the parent's application, SH-09)."""
+    if actor.role is not Role.CARDHOLDER:
+        return Person.objects.none()
+    return Person.objects.filter(Q(guardian_id=actor.person_id)).select_related("school")

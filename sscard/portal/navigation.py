@@ -62,6 +62,33 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                 _("Your unit's staff as the registry holds them, masked; export as CSV."),
             )
         )
+    if role is Role.EMPLOYER_HR:
+        actions.append(
+            Action(
+                reverse("applications:collective"),
+                _("Collective application"),
+                _(
+                    "Open a collective application, choose pickup and bank, invite staff to "
+                    "confirm, submit."
+                ),
+            )
+        )
+    if role in CLERKS:
+        actions.append(
+            Action(
+                reverse("applications:counter"),
+                _("Take an application"),
+                _("Find the applicant by ID number, take the application, see the decision."),
+            )
+        )
+    if role is Role.BANK_CLERK:
+        actions.append(
+            Action(
+                reverse("applications:collective"),
+                _("Collective application (offline)"),
+                _("Act for an employer at your outlet: its collective application, step by step."),
+            )
+        )
     if role in CLERKS:
         actions.append(
             Action(
@@ -80,6 +107,13 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
             )
         )
     if role is Role.CARDHOLDER:
+        actions.append(
+            Action(
+                reverse("applications:mine"),
+                _("My applications"),
+                _("Confirm your card data, apply online, follow your application."),
+            )
+        )
         actions.append(
             Action(
                 reverse("registry:me"),
@@ -136,25 +170,13 @@ LATER: dict[Role, tuple[str | Promise, ...]] = {
         _("Watch the funnel, the backlog and late banks"),
     ),
     Role.DISTRICT_OFFICER: (_("Watch your district's funnel and backlog"),),
-    Role.EMPLOYER_HR: (
-        _("Open a collective application, choose the bank and pickup method"),
-        _("Invite staff to confirm their data, submit, follow each card"),
-    ),
-    Role.BANK_CLERK: (
-        _("Take applications, hand over cards, enable and activate on the spot"),
-        _("Instant issuance, home and enterprise visits"),
-    ),
-    Role.COMMUNITY_CLERK: (
-        _("First applications and replacements, photo capture"),
-        _("Cards the post could not deliver"),
-    ),
+    Role.EMPLOYER_HR: (_("Follow each card of your staff"),),
+    Role.BANK_CLERK: (_("Hand over cards, enable and activate on the spot"),),
+    Role.COMMUNITY_CLERK: (_("Cards the post could not deliver"),),
     Role.PRODUCTION_OPERATOR: (
         _("Production batches and personalisation files"),
         _("Defects and remakes"),
     ),
-    Role.CARDHOLDER: (
-        _("Confirm your data and photo, apply, follow your card"),
-        _("Enable the card, report it lost, ask for a replacement"),
-    ),
+    Role.CARDHOLDER: (_("Enable the card, report it lost, ask for a replacement"),),
     Role.RELYING_PARTY: (_("Verify a card: is it good, and whose is it?"),),
 }

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +91,8 @@ def test_sm4_standard_vectors_including_one_million_rounds(gm_vectors: dict[str,
     for case in gm_vectors["sm4"]:
         key = bytes.fromhex(case["key_hex"])
         block = bytes.fromhex(case["plaintext_hex"])
-        started = time.perf_counter()
         out = gm.sm4_ecb_encrypt_block(key, block, rounds=case["rounds"])
-        elapsed = time.perf_counter() - started
         assert out.hex() == case["ciphertext_hex"].lower()
-        assert elapsed < 10, f"{case['rounds']} rounds took {elapsed:.1f} s"
         if case["rounds"] == 1:
             assert gm.sm4_ecb_decrypt_block(key, out) == block
 
@@ -301,20 +297,17 @@ def test_field_cipher_argument_errors() -> None:
     assert "keys hidden" in repr(cipher())
 
 
-def test_field_cipher_bulk_speed_is_in_budget() -> None:
-    # given 20,000 ID-number-like values (budget 4 us/value encrypt, 1.5 us index on the dev
-    # machine; asserted with a wide margin against slow CI machines)
+def test_field_cipher_bulk_round_trip_over_many_batches() -> None:
+    # given 20,000 ID-number-like values: more than two keystream batches of 8,192
+    # (speed is measured in benchmarks/, never asserted here)
     values = [f"{110105194900000000 + i:018d}" for i in range(20_000)]
     fc = cipher()
-    started = time.perf_counter()
     blobs = fc.encrypt_many(values, field="id_number")
-    encrypt_us = (time.perf_counter() - started) / len(values) * 1e6
-    started = time.perf_counter()
-    fc.index_many(values, field="id_number")
-    index_us = (time.perf_counter() - started) / len(values) * 1e6
+    indexes = fc.index_many(values, field="id_number")
     assert fc.decrypt_many(blobs, field="id_number") == values
-    assert encrypt_us < 20, encrypt_us
-    assert index_us < 8, index_us
+    assert len(set(blobs)) == len(values)
+    assert len(set(indexes)) == len(values)
+    assert [fc.index(v, field="id_number") for v in values[:100]] == indexes[:100]
 
 
 # -- SM2: the standard's example on its test curve -------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -280,16 +279,11 @@ def test_future_is_relative_to_the_given_today(born: date) -> None:
     assert not is_valid(text, today=born - timedelta(days=1))
 
 
-def test_parse_is_fast_enough_for_bulk_imports() -> None:
-    # given 50,000 distinct valid numbers (a generous bound: ~2 us each on the dev machine)
+def test_many_distinct_numbers_parse_to_distinct_values() -> None:
+    # given 50,000 distinct valid numbers (speed is measured in benchmarks/, not here)
     numbers = [
         with_check(f"110105{1950 + i % 60}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}")
         for i in range(50_000)
     ]
-    # when all are parsed
-    started = time.perf_counter()
-    for number in numbers:
-        parse(number, today=TODAY)
-    elapsed = time.perf_counter() - started
-    # then it stays far below a second
-    assert elapsed < 2.0, f"{elapsed / len(numbers) * 1e6:.1f} us per number"
+    # when all are parsed, then every one parses to itself
+    assert [parse(number, today=TODAY).value for number in numbers] == numbers

@@ -1,0 +1,350 @@
+"""API operations of applications: individual applications on every channel, photos,
+collective applications in BJ-06's four steps, and staff confirmation."""
+
+# No ``from __future__ import annotations``: Ninja reads these signatures at import time.
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from sscard.applications.collective import (
+    collective_arrange,
+    collective_notify,
+    collective_open,
+    collective_submit,
+    roster_add_staff,
+    roster_confirm,
+    roster_remind,
+    roster_upload_file,
+)
+from sscard.applications.models import Application, CollectiveApplication, Photo, RosterEntry
+from sscard.applications.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    CollectiveArrangeIn,
+    CollectiveDetailOut,
+    CollectiveOpenIn,
+    CollectiveOut,
+    ConfirmIn,
+    DayIn,
+    InvitationOut,
+    PhotoOut,
+    RemindOut,
+    RosterAddIn,
+    RosterEntryOut,
+    RosterResultOut,
+    SubmitOut,
+)
+from sscard.applications.selectors import (
+    application_get,
+    application_list,
+    application_person,
+    collective_get,
+    collective_visible,
+    roster_entries,
+    roster_invitations,
+    roster_progress,
+)
+from sscard.applications.services import application_cancel, application_submit, photo_store
+from sscard.core.errors import ApplicationError
+from sscard.core.schemas import ERRORS, ErrorOut
+from sscard.core.views import request_actor
+
+router = Router(tags=["applications"])
+PAGE_SIZE = 50
+WRITE_ERRORS = {409: ErrorOut, **ERRORS}
+
+
+# --- individual applications ----------------------------------------------------------------
+
+
+@router.get("/applications", response={200: list[ApplicationOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def applications_list(request: HttpRequest) -> QuerySet[Application]:
+    """The caller's applications: own (and children's), the outlet's, the unit's, the city's."""
+    return application_list(actor=request_actor(request))
+
+
+@router.post("/applications", response={201: ApplicationOut, **WRITE_ERRORS})
+def applications_create(request: HttpRequest, body: ApplicationIn) -> Status[Application]:
+    """Apply for a card on a channel; the policy pack in force decides, with its reason code.
+
+    Refusals: the engine's reason (``individual_third_gen_closed``, ``use_community_centre``,
+    ``school_not_notified``, ``no_campaign_in_force``, ``bank_not_partner`` …),
+    ``application_already_open`` (409), ``photo_required``, ``photo_source_not_offered``,
+    ``backup_centre_required``, ``channel_not_available``.
+    """
+    actor = request_actor(request)
+    person = application_person(actor=actor, id_number=body.id_number, person_id=body.person_id)
+    application = application_submit(
+        actor=actor,
+        person=person,
+        channel=body.channel,
+        action=body.action,
+        day=body.day,
+        photo_source=body.photo_source,
+        photo_id=body.photo_id,
+        bank=body.bank,
+        pickup=body.pickup,
+        mailing_address=body.mailing_address,
+        backup_centre_id=body.backup_centre_id,
+    )
+    return Status(201, application_get(actor=actor, application_id=application.pk))
+
+
+@router.get("/applications/{int:application_id}", response={200: ApplicationOut, **ERRORS})
+def applications_get(request: HttpRequest, application_id: int) -> Application:
+    return application_get(actor=request_actor(request), application_id=application_id)
+
+
+@router.post(
+    "/applications/{int:application_id}/cancel", response={200: ApplicationOut, **WRITE_ERRORS}
+)
+def applications_cancel(request: HttpRequest, application_id: int) -> Application:
+    """Withdraw an open application (the holder, or the outlet that took it)."""
+    actor = request_actor(request)
+    application_cancel(actor=actor, application_id=application_id)
+    return application_get(actor=actor, application_id=application_id)
+
+
+@router.post("/photos", response={201: PhotoOut, 413: ErrorOut, **WRITE_ERRORS})
+def photos_create(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    id_number: Form[str] = "",
+    person_id: Form[int | None] = None,
+) -> Status[Photo]:
+    """Upload a captured photo (JPEG or PNG, 10 KB–2 MB, 358×441 to 4000×4000 pixels).
+
+    Refused: ``photo_not_image``, ``photo_format_unsupported``, ``photo_too_large``,
+    ``photo_too_small``, ``photo_dimensions``.
+    """
+    actor = request_actor(request)
+    person = application_person(actor=actor, id_number=id_number or None, person_id=person_id)
+    limit = 2 * 1024 * 1024 + 1
+    data = file.read(limit)
+    return Status(201, photo_store(actor=actor, person=person, source="captured", data=data))
+
+
+# --- collective applications ----------------------------------------------------------------
+
+
+@router.get("/collectives", response={200: list[CollectiveOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def collectives_list(request: HttpRequest) -> QuerySet[CollectiveApplication]:
+    """The caller's collective applications (HR: its unit's; a bank clerk: its outlet's)."""
+    return collective_visible(actor=request_actor(request))
+
+
+def _detail(collective: CollectiveApplication) -> CollectiveDetailOut:
+    out = CollectiveOut.from_orm(collective).dict()
+    return CollectiveDetailOut(**out, progress=roster_progress(collective))
+
+
+@router.post("/collectives", response={201: CollectiveDetailOut, **WRITE_ERRORS})
+def collectives_open(request: HttpRequest, body: CollectiveOpenIn) -> Status[CollectiveDetailOut]:
+    """Step 1 (BJ-06): open a collective application — HR online, or a bank clerk (BJ-07)."""
+    actor = request_actor(request)
+    collective = collective_open(actor=actor, day=body.day, employer_id=body.employer_id)
+    return Status(201, _detail(collective_get(actor=actor, collective_id=collective.pk)))
+
+
+@router.get("/collectives/{int:collective_id}", response={200: CollectiveDetailOut, **ERRORS})
+def collectives_get(request: HttpRequest, collective_id: int) -> CollectiveDetailOut:
+    return _detail(collective_get(actor=request_actor(request), collective_id=collective_id))
+
+
+@router.post(
+    "/collectives/{int:collective_id}/arrange", response={200: CollectiveDetailOut, **WRITE_ERRORS}
+)
+def collectives_arrange(
+    request: HttpRequest, collective_id: int, body: CollectiveArrangeIn
+) -> CollectiveDetailOut:
+    """Step 2: the pickup method, the account bank and the bank outlet."""
+    actor = request_actor(request)
+    collective_arrange(
+        actor=actor,
+        collective_id=collective_id,
+        day=body.day,
+        pickup=body.pickup,
+        bank=body.bank,
+        outlet_id=body.outlet_id,
+    )
+    return _detail(collective_get(actor=actor, collective_id=collective_id))
+
+
+@router.post(
+    "/collectives/{int:collective_id}/roster", response={200: RosterResultOut, **WRITE_ERRORS}
+)
+def collectives_roster_add(
+    request: HttpRequest, collective_id: int, body: RosterAddIn
+) -> RosterResultOut:
+    """List the unit's insured staff (all, or those named) on the roster."""
+    result = roster_add_staff(
+        actor=request_actor(request),
+        collective_id=collective_id,
+        day=body.day,
+        person_ids=body.person_ids,
+    )
+    return _roster_out(result)
+
+
+@router.post(
+    "/collectives/{int:collective_id}/roster/upload",
+    response={200: RosterResultOut, 413: ErrorOut, **WRITE_ERRORS},
+)
+def collectives_roster_upload(
+    request: HttpRequest, collective_id: int, day: Form[str], file: File[UploadedFile]
+) -> RosterResultOut:
+    """Build the roster from a CSV/XLSX (``id_number``, ``name``); row errors are reported."""
+    from datetime import date
+
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError as exc:
+        raise ApplicationError(
+            "invalid_input", "日期格式有误。", "The day is not a date.", status=422
+        ) from exc
+    result = roster_upload_file(
+        actor=request_actor(request), collective_id=collective_id, day=parsed, upload=file
+    )
+    return _roster_out(result)
+
+
+@router.get(
+    "/collectives/{int:collective_id}/roster/report/{name}",
+    response={200: None, **ERRORS},
+    summary="Download a roster upload's error report",
+)
+def collectives_roster_report(request: HttpRequest, collective_id: int, name: str) -> FileResponse:
+    """The row-level error report of an upload (row, column, code, messages; no personal data)."""
+    collective_get(actor=request_actor(request), collective_id=collective_id)
+    path = Path(settings.SSCARD_REPORTS_DIR) / Path(name).name
+    if not path.name.startswith(f"roster-{collective_id}-") or not path.is_file():
+        raise ApplicationError("not_found", "未找到该报告。", "No such report.", status=404)
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=path.name,
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+def _roster_out(result: object) -> RosterResultOut:
+    return RosterResultOut(
+        added=getattr(result, "added", 0),
+        already=getattr(result, "already", 0),
+        refused=dict(getattr(result, "refused", {})),
+        refused_total=getattr(result, "refused_total", 0),
+        # Only the report's name: where the server keeps it is none of the caller's business.
+        report_path=Path(getattr(result, "report_path", "") or ".").name,
+    )
+
+
+@router.get(
+    "/collectives/{int:collective_id}/roster", response={200: list[RosterEntryOut], **ERRORS}
+)
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def collectives_roster(
+    request: HttpRequest, collective_id: int, status: str | None = None
+) -> list[RosterEntryOut]:
+    """Progress per employee, masked: listed, invited (not confirmed) or confirmed."""
+    collective = collective_get(actor=request_actor(request), collective_id=collective_id)
+    return _entries(roster_entries(collective, status=status))
+
+
+def _entries(entries: QuerySet[RosterEntry]) -> list[RosterEntryOut]:
+    return [
+        RosterEntryOut(
+            id=e.pk,
+            person_id=e.person_id,
+            person_name=e.person.masked_name,
+            id_number=e.person.id_number_masked,
+            status=e.status,
+            phone_masked=e.phone_masked or e.person.phone_masked,
+            photo_source=e.photo_source,
+            backup_centre_id=e.backup_centre_id,
+            reminders=e.reminders,
+            invited_at=e.invited_at,
+            confirmed_at=e.confirmed_at,
+        )
+        for e in entries
+    ]
+
+
+@router.post(
+    "/collectives/{int:collective_id}/notify", response={200: CollectiveDetailOut, **WRITE_ERRORS}
+)
+def collectives_notify(request: HttpRequest, collective_id: int) -> CollectiveDetailOut:
+    """Step 3: invite the listed staff to confirm by SMS (text only, no link: BJ-13)."""
+    actor = request_actor(request)
+    collective_notify(actor=actor, collective_id=collective_id)
+    return _detail(collective_get(actor=actor, collective_id=collective_id))
+
+
+@router.post("/collectives/{int:collective_id}/remind", response={200: RemindOut, **WRITE_ERRORS})
+def collectives_remind(request: HttpRequest, collective_id: int) -> RemindOut:
+    """Send the invitation again to staff who have not confirmed."""
+    return RemindOut(
+        messages=roster_remind(actor=request_actor(request), collective_id=collective_id)
+    )
+
+
+@router.post("/collectives/{int:collective_id}/submit", response={200: SubmitOut, **WRITE_ERRORS})
+def collectives_submit(request: HttpRequest, collective_id: int, body: DayIn) -> SubmitOut:
+    """Step 4: submit the confirmed staff; the rest stay listed as unconfirmed."""
+    actor = request_actor(request)
+    result = collective_submit(actor=actor, collective_id=collective_id, day=body.day)
+    return SubmitOut(
+        collective=CollectiveOut.from_orm(collective_get(actor=actor, collective_id=collective_id)),
+        submitted=result.submitted,
+        unconfirmed=result.unconfirmed,
+        already_open=result.already_open,
+    )
+
+
+# --- staff confirmation ---------------------------------------------------------------------
+
+
+def _invitation(entry: RosterEntry) -> InvitationOut:
+    return InvitationOut(
+        id=entry.pk,
+        collective_id=entry.collective_id,
+        employer_name=entry.collective.employer.name,
+        step=entry.collective.step,
+        pickup=entry.collective.pickup,
+        status=entry.status,
+        phone_masked=entry.phone_masked,
+        photo_source=entry.photo_source,
+        backup_centre_id=entry.backup_centre_id,
+        confirmed_at=entry.confirmed_at,
+    )
+
+
+@router.get("/invitations", response={200: list[InvitationOut], **ERRORS})
+def invitations_list(request: HttpRequest) -> list[InvitationOut]:
+    """The holder's invitations to confirm card data."""
+    return [_invitation(e) for e in roster_invitations(actor=request_actor(request))[:50]]
+
+
+@router.post("/invitations/{int:entry_id}/confirm", response={200: InvitationOut, **WRITE_ERRORS})
+def invitations_confirm(request: HttpRequest, entry_id: int, body: ConfirmIn) -> InvitationOut:
+    """Confirm or correct phone, address, photo source and backup centre (BJ-04)."""
+    actor = request_actor(request)
+    roster_confirm(
+        actor=actor,
+        entry_id=entry_id,
+        day=body.day,
+        phone=body.phone,
+        photo_source=body.photo_source,
+        photo_id=body.photo_id,
+        mailing_address=body.mailing_address,
+        backup_centre_id=body.backup_centre_id,
+    )
+    found = roster_invitations(actor=actor).get(pk=entry_id)
+    return _invitation(found)

@@ -23,6 +23,7 @@ from ninja.renderers import JSONRenderer
 
 from sscard.applications.api import router as applications_router
 from sscard.campaigns.api import router as campaigns_router
+from sscard.cards.api import router as cards_router
 from sscard.core.errors import ApplicationError
 from sscard.core.schemas import ErrorOut
 from sscard.network.api import router as network_router
@@ -60,6 +61,7 @@ api.add_router("", portal_router)
 api.add_router("", campaigns_router)
 api.add_router("", notifications_router)
 api.add_router("", applications_router)
+api.add_router("", cards_router)
 
 _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求无效。", "The request is not valid."),

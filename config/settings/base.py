@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "sscard.network",
     "sscard.campaigns",
     "sscard.applications",
+    "sscard.cards",
     "sscard.portal",
 ]
 

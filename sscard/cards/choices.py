@@ -1,0 +1,57 @@
+"""Choice classes of the cards: the facets of ARCHITECTURE.md's "The card, precisely"."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CardStage(models.TextChoices):
+    """Where the card itself is, from the order to the holder's hands."""
+
+    ORDERED = "ordered", _("Ordered")
+    PERSONALISED = "personalised", _("Personalised")
+    PRODUCED = "produced", _("Produced")
+    DISPATCHED = "dispatched", _("Dispatched")
+    AT_OUTLET = "at_outlet", _("At the outlet")
+    HANDED_OVER = "handed_over", _("Handed over")
+    DEFECTIVE = "defective", _("Defective")
+
+
+class SocialSecurityFunction(models.TextChoices):
+    """The card's social-security function (社保功能)."""
+
+    NOT_ENABLED = "not_enabled", _("Not enabled")
+    ENABLED = "enabled", _("Enabled")
+    INVALID = "invalid", _("Invalid (replaced by a newer card)")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class FinancialFunction(models.TextChoices):
+    """The card's financial function (金融功能), the holder's choice and separate."""
+
+    NOT_ACTIVATED = "not_activated", _("Not activated")
+    ACTIVATED = "activated", _("Activated")
+    CLOSED = "closed", _("Closed")
+
+
+class CardBlock(models.TextChoices):
+    """A loss report's block (挂失): none, temporary until a date, or formal."""
+
+    NONE = "none", _("None")
+    TEMPORARY = "temporary", _("Temporary")
+    FORMAL = "formal", _("Formal")
+
+
+class CardStatus(models.TextChoices):
+    """What verification answers: derived from the facets, never stored."""
+
+    VALID = "valid", _("Valid")
+    NOT_ENABLED = "not_enabled", _("Not yet enabled")
+    BLOCKED_TEMPORARY = "blocked_temporary", _("Blocked (temporary loss report)")
+    BLOCKED_FORMAL = "blocked_formal", _("Blocked (formal loss report)")
+    REPLACED = "replaced", _("Replaced by a newer card")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    UNKNOWN = "unknown", _("Unknown card")
+    MISMATCH = "mismatch", _("Card and holder do not match")

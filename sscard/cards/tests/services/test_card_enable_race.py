@@ -1,0 +1,55 @@
+"""Two clerks enabling two new cards of one person at once leave exactly one enabled."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from sscard.cards.models import Card
+from sscard.cards.services import card_enable
+from sscard.cards.tests.support import TODAY, card, clerk, person
+from sscard.core.errors import ApplicationError
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: two connections racing on row locks")
+
+
+def test_two_enablings_at_once_leave_exactly_one_card_in_force():
+    # given a person with an enabled old card and two new cards handed over
+    holder = person()
+    old = card(holder, generation=2, ss_function="enabled")
+    first, second = card(holder), card(holder)
+    start = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def enable(target: Card) -> None:
+        try:
+            start.wait()
+            card_enable(actor=clerk(), card=target, today=TODAY)
+            outcomes[target.pk] = "ok"
+        except ApplicationError as exc:
+            outcomes[target.pk] = exc.code
+        finally:
+            connections.close_all()
+
+    # when two clerks enable them on two connections at the same moment
+    threads = [threading.Thread(target=enable, args=(c,)) for c in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # then both succeed one after the other and exactly one card is in force
+    assert outcomes == {first.pk: "ok", second.pk: "ok"}, outcomes
+    enabled = list(Card.objects.filter(person=holder, ss_function="enabled"))
+    assert len(enabled) == 1
+    assert enabled[0].pk in (first.pk, second.pk)
+    assert set(
+        Card.objects.filter(person=holder, ss_function="invalid").values_list("pk", flat=True)
+    ) == {old.pk, first.pk, second.pk} - {enabled[0].pk}

@@ -121,6 +121,31 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                 _("Your registration data in full, as the bureau holds it."),
             )
         )
+    if role in OFFICERS:
+        actions.append(
+            Action(
+                reverse("campaigns:overview"),
+                _("Campaigns"),
+                _("The policy pack in force, its phases on a timeline, and who is eligible."),
+            )
+        )
+    if role is Role.CITY_OFFICER:
+        actions.append(
+            Action(
+                reverse("notifications:outbox"),
+                _("SMS outbox"),
+                _("Every text message sent or waiting, with its status; phones masked."),
+                in_header=False,
+            )
+        )
+    if role is Role.RELYING_PARTY:
+        actions.append(
+            Action(
+                "/api/v1/docs",
+                _("Card verification API"),
+                _("POST /api/v1/cards/verify with a card number or the reader string."),
+            )
+        )
     if actor.may_import:
         actions.append(
             Action(
@@ -165,10 +190,7 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
 
 # What each role will do here once later releases land (not links: nothing to open yet).
 LATER: dict[Role, tuple[str | Promise, ...]] = {
-    Role.CITY_OFFICER: (
-        _("Load policy packs and open campaigns"),
-        _("Watch the funnel, the backlog and late banks"),
-    ),
+    Role.CITY_OFFICER: (_("Watch the funnel, the backlog and late banks"),),
     Role.DISTRICT_OFFICER: (_("Watch your district's funnel and backlog"),),
     Role.EMPLOYER_HR: (_("Follow each card of your staff"),),
     Role.BANK_CLERK: (_("Hand over cards, enable and activate on the spot"),),
@@ -178,5 +200,5 @@ LATER: dict[Role, tuple[str | Promise, ...]] = {
         _("Defects and remakes"),
     ),
     Role.CARDHOLDER: (_("Enable the card, report it lost, ask for a replacement"),),
-    Role.RELYING_PARTY: (_("Verify a card: is it good, and whose is it?"),),
+    Role.RELYING_PARTY: (_("Check that the card is held by the person: the SM2 card challenge"),),
 }

@@ -264,6 +264,7 @@ class ImportSpec(ABC):
 
     kind: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
+    table: ClassVar[str]
     preparer: ClassVar[str | None] = None
 
     def worker_state(self, ctx: ImportContext) -> Any:
@@ -456,6 +457,8 @@ def run_import(
                     "finished_at",
                 ]
             )
+        if job.rows_inserted:
+            _refresh_statistics(spec.table)
         return job
     except ApplicationError as exc:
         report.close()
@@ -523,6 +526,20 @@ def _run_chunks(
             progress(read, stream.bytes_read())
     job.rows_read = read
     return facts
+
+
+def _refresh_statistics(table: str) -> None:
+    """Let the planner see the rows a bulk load added.
+
+    Without fresh statistics PostgreSQL still believes a table just loaded with millions of
+    rows is nearly empty and plans nested loops over it (a population query then runs for
+    minutes instead of a second). Runs after commit, outside the import's transaction.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'ANALYZE "{table}"')
+        else:
+            cursor.execute("PRAGMA optimize")
 
 
 def _finish_badly(job: ImportJob, status: str, code: str) -> None:

@@ -26,14 +26,14 @@ def population(city: str, persons: int) -> Path:
 
 
 @contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
+def fresh_database(backend: str, *, prefix: str = "sscard_bench") -> Iterator[str]:
     """Point Django at a new, empty, migrated database; drop it afterwards (PostgreSQL)."""
     data_dir = Path(tempfile.mkdtemp(prefix="sscard-bench-"))
     os.environ["SSCARD_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("SSCARD_FIELD_KEY", secrets.token_hex(32))
     os.environ.setdefault("SSCARD_SECRET_KEY", secrets.token_hex(32))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    name = f"sscard_bench_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     if backend == "postgresql":
         import psycopg
 
@@ -77,3 +77,46 @@ def report(title: str, rows: int, ours: float, base: float, base_name: str, targ
     rate = f"{rows / base:>12,.0f}"
     print(f"  baseline : {rows:>12,} rows in {base:8.2f} s = {rate} rows/s ({base_name})")
     print(f"  ratio    : {ratio:.2f} (ours/baseline throughput; target >= {target})", flush=True)
+
+
+def raw_rewrite(model: type, *, what: str) -> tuple[float, str]:
+    """Time writing the table's current rows again, raw, in one transaction: the baseline.
+
+    The rows are read back as they are (already encrypted, already keyed), the table is
+    emptied, and the same rows are written with one COPY (PostgreSQL) or one executemany
+    (SQLite). Returns the seconds and a description of the baseline.
+    """
+    import io
+
+    from django.db import connection, transaction
+
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    columns = [f.column for f in model._meta.concrete_fields]  # type: ignore[attr-defined]
+    names = ", ".join(f'"{c}"' for c in columns)
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) TO STDOUT') as copy:
+            for block in copy:
+                buffer.write(block)
+        with transaction.atomic():
+            connection.cursor().execute(f'TRUNCATE "{table}" CASCADE')
+        payload = buffer.getvalue()
+        with (
+            Timer() as base,
+            transaction.atomic(),
+            raw.cursor() as cur,
+            cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+        ):
+            copy.write(payload)
+        return base.seconds, f"raw COPY of the same final {what}"
+    cur = raw.cursor()
+    cur.execute(f'SELECT {names} FROM "{table}"')
+    final = cur.fetchall()
+    with transaction.atomic():
+        cur.execute(f'DELETE FROM "{table}"')
+    marks = ",".join("?" * len(columns))
+    with Timer() as base, transaction.atomic():
+        raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', final)
+    return base.seconds, f"raw executemany of the same final {what}, one transaction"

@@ -16,55 +16,12 @@ one transaction. Target ratio >= 0.3.
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import secrets
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
-from benchmarks._common import PG_ADMIN_URL, Timer, report
+from benchmarks._common import Timer, fresh_database, raw_rewrite, report
 
 DAY = date(2024, 3, 4)  # the Beijing pilot (BJ-02)
-
-
-@contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
-    """As ``_common.fresh_database``, under this benchmark's own database name."""
-    data_dir = Path(tempfile.mkdtemp(prefix="sscard-bench-apps-"))
-    os.environ["SSCARD_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("SSCARD_FIELD_KEY", secrets.token_hex(32))
-    os.environ.setdefault("SSCARD_SECRET_KEY", secrets.token_hex(32))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["SSCARD_SMS_PROVIDER"] = "file"
-    name = f"sscard_apps_bench_{os.getpid()}"
-    if backend == "postgresql":
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["SSCARD_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    else:
-        os.environ.pop("SSCARD_DATABASE_URL", None)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    try:
-        yield name
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if backend == "postgresql":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def _staff(employer_id: int, count: int) -> None:
@@ -130,8 +87,9 @@ def _staff(employer_id: int, count: int) -> None:
 
 
 def run(staff: int, backend: str) -> float:
-    with fresh_database(backend):
-        from django.db import connection, transaction
+    os.environ["SSCARD_SMS_PROVIDER"] = "file"
+    with fresh_database(backend, prefix="sscard_apps_bench"):
+        from django.db import transaction
 
         from sscard.applications.collective import (
             collective_arrange,
@@ -188,46 +146,16 @@ def run(staff: int, backend: str) -> float:
         rows = result.submitted
         assert rows == staff, f"only {rows:,} of {staff:,} submitted"
 
-        table = Application._meta.db_table
-        columns = [f.column for f in Application._meta.concrete_fields]
-        names = ", ".join(f'"{c}"' for c in columns)
-        connection.ensure_connection()
-        raw = connection.connection
-        if backend == "postgresql":
-            buffer = io.BytesIO()
-            with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) TO STDOUT') as copy:
-                for block in copy:
-                    buffer.write(block)
-            with transaction.atomic():
-                connection.cursor().execute(f'DELETE FROM "{table}"')
-            payload = buffer.getvalue()
-            with (
-                Timer() as base,
-                transaction.atomic(),
-                raw.cursor() as cur,
-                cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
-            ):
-                copy.write(payload)
-            base_name = "raw COPY of the same application rows"
-        else:
-            cur = raw.cursor()
-            cur.execute(f'SELECT {names} FROM "{table}"')
-            final = cur.fetchall()
-            with transaction.atomic():
-                cur.execute(f'DELETE FROM "{table}"')
-            marks = ",".join("?" * len(columns))
-            with Timer() as base, transaction.atomic():
-                raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', final)
-            base_name = "raw executemany of the same application rows, one transaction"
+        base_seconds, base_name = raw_rewrite(Application, what="application rows")
         report(
             f"submit a collective application of {rows:,} confirmed staff on {backend}",
             rows,
             ours.seconds,
-            base.seconds,
+            base_seconds,
             base_name,
             0.3,
         )
-        return (rows / ours.seconds) / (rows / base.seconds)
+        return base_seconds / ours.seconds
 
 
 def main() -> None:

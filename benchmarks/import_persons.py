@@ -11,16 +11,13 @@ PostgreSQL, one executemany in one transaction on SQLite. Target ratio >= 0.4.
 from __future__ import annotations
 
 import argparse
-import io
 
-from benchmarks._common import Timer, fresh_database, population, report
+from benchmarks._common import Timer, fresh_database, population, raw_rewrite, report
 
 
 def run(persons: int, backend: str, city: str = "beijing") -> float:
     folder = population(city, persons)
     with fresh_database(backend):
-        from django.db import connection, transaction
-
         from sscard.core.actors import Actor
         from sscard.network.imports import import_outlets
         from sscard.network.services import banks_load
@@ -43,46 +40,16 @@ def run(persons: int, backend: str, city: str = "beijing") -> float:
         rows = job.rows_inserted
         assert rows > 0.99 * persons, f"only {rows:,} of {persons:,} rows imported"
 
-        table = Person._meta.db_table
-        columns = [f.column for f in Person._meta.concrete_fields]
-        names = ", ".join(f'"{c}"' for c in columns)
-        connection.ensure_connection()
-        raw = connection.connection
-        if backend == "postgresql":
-            buffer = io.BytesIO()
-            with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) TO STDOUT') as copy:
-                for block in copy:
-                    buffer.write(block)
-            with transaction.atomic():
-                connection.cursor().execute(f'TRUNCATE "{table}" CASCADE')
-            payload = buffer.getvalue()
-            with (
-                Timer() as base,
-                transaction.atomic(),
-                raw.cursor() as cur,
-                cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
-            ):
-                copy.write(payload)
-            base_name = "raw COPY of the same final rows"
-        else:
-            cur = raw.cursor()
-            cur.execute(f'SELECT {names} FROM "{table}"')
-            final = cur.fetchall()
-            with transaction.atomic():
-                cur.execute(f'DELETE FROM "{table}"')
-            marks = ",".join("?" * len(columns))
-            with Timer() as base, transaction.atomic():
-                raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', final)
-            base_name = "raw executemany of the same final rows, one transaction"
+        base_seconds, base_name = raw_rewrite(Person, what="rows")
         report(
             f"import {rows:,} persons on {backend}",
             rows,
             ours.seconds,
-            base.seconds,
+            base_seconds,
             base_name,
             0.4,
         )
-        return (rows / ours.seconds) / (rows / base.seconds)
+        return base_seconds / ours.seconds
 
 
 def main() -> None:

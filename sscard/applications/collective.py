@@ -61,6 +61,7 @@ from sscard.core.crypto import id_number_index
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.prepare import RowError
 from sscard.core.tables import check_header, open_table
+from sscard.core.uploads import spooled_upload
 from sscard.kernel import idnumber
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
@@ -931,25 +932,7 @@ def roster_upload_file(
 
     The file holds ID numbers in the clear, so it is removed as soon as it has been read.
     """
-    limit = int(settings.SSCARD_MAX_UPLOAD_BYTES)
-    if upload.size is not None and upload.size > limit:
-        raise ApplicationError(
-            "file_too_large",
-            f"文件超过{limit // (1024 * 1024)}MB的上限。",
-            f"The file is larger than the {limit // (1024 * 1024)} MB limit.",
-            {"limit_bytes": limit},
-            status=413,
-        )
-    name = Path(upload.name or "roster").name
-    folder = Path(settings.SSCARD_UPLOADS_DIR)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"roster-{uuid.uuid4().hex}{Path(name).suffix.lower()[:8]}"
-    try:
-        with path.open("xb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+    with spooled_upload(upload, prefix="roster") as (path, name):
         return roster_upload(
             actor=actor, collective_id=collective_id, day=day, path=path, file_name=name
         )
-    finally:
-        path.unlink(missing_ok=True)

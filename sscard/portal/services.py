@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -20,6 +17,7 @@ from sscard.core.actors import ROLE_LABELS, Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.models import ImportJob
+from sscard.core.uploads import spooled_upload
 from sscard.kernel.gm import sm3
 from sscard.network.choices import OutletKind, RelyingPartyKind
 from sscard.network.imports import OutletSpec, import_outlets
@@ -419,23 +417,5 @@ def import_upload(*, actor: Actor, kind: str, upload: UploadedFile[bytes]) -> Im
         raise _invalid(
             "import_kind_unknown", "导入类型不存在。", "No such kind of import.", kind=kind
         )
-    limit = int(settings.SSCARD_MAX_UPLOAD_BYTES)
-    if upload.size is not None and upload.size > limit:
-        raise ApplicationError(
-            "file_too_large",
-            f"文件超过{limit // (1024 * 1024)}MB的上限。",
-            f"The file is larger than the {limit // (1024 * 1024)} MB limit.",
-            {"limit_bytes": limit},
-            status=413,
-        )
-    file_name = Path(upload.name or "upload").name
-    uploads = Path(settings.SSCARD_UPLOADS_DIR)
-    uploads.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = uploads / f"{uuid.uuid4().hex}{Path(file_name).suffix.lower()[:8]}"
-    try:
-        with path.open("xb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+    with spooled_upload(upload, prefix="upload") as (path, file_name):
         return importer(actor=actor, path=path, file_name=file_name)
-    finally:
-        path.unlink(missing_ok=True)

@@ -8,24 +8,42 @@ from sscard.cards.choices import CardBlock, CardStatus, SocialSecurityFunction
 from sscard.cards.models import Card
 
 
-def card_status(card: Card, *, today: date) -> CardStatus:
-    """What verification answers for ``card`` on ``today``.
+def status_of(
+    *,
+    ss_function: str,
+    block: str,
+    blocked_until: date | None,
+    valid_until: date,
+    today: date,
+) -> CardStatus:
+    """What verification answers for a card with these facets on ``today``.
 
     Precedence: cancelled, replaced, expired, formal block, temporary block (while
-    ``blocked_until`` has not passed; without a date it holds), not enabled, valid.
+    ``blocked_until`` has not passed; without a date it holds), not enabled, valid. Plain
+    values in, so that every path that answers a terminal (the ORM, the fast verification
+    route) derives the answer with this one function.
     """
-    if card.ss_function == SocialSecurityFunction.CANCELLED:
+    if ss_function == SocialSecurityFunction.CANCELLED:
         return CardStatus.CANCELLED
-    if card.ss_function == SocialSecurityFunction.INVALID:
+    if ss_function == SocialSecurityFunction.INVALID:
         return CardStatus.REPLACED
-    if card.valid_until < today:
+    if valid_until < today:
         return CardStatus.EXPIRED
-    if card.block == CardBlock.FORMAL:
+    if block == CardBlock.FORMAL:
         return CardStatus.BLOCKED_FORMAL
-    if card.block == CardBlock.TEMPORARY and (
-        card.blocked_until is None or card.blocked_until >= today
-    ):
+    if block == CardBlock.TEMPORARY and (blocked_until is None or blocked_until >= today):
         return CardStatus.BLOCKED_TEMPORARY
-    if card.ss_function == SocialSecurityFunction.NOT_ENABLED:
+    if ss_function == SocialSecurityFunction.NOT_ENABLED:
         return CardStatus.NOT_ENABLED
     return CardStatus.VALID
+
+
+def card_status(card: Card, *, today: date) -> CardStatus:
+    """What verification answers for ``card`` on ``today`` (see :func:`status_of`)."""
+    return status_of(
+        ss_function=card.ss_function,
+        block=card.block,
+        blocked_until=card.blocked_until,
+        valid_until=card.valid_until,
+        today=today,
+    )

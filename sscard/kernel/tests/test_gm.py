@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -532,3 +533,242 @@ def test_keys_are_shared_safely_between_threads() -> None:
     for t in threads:
         t.join()
     assert failures == []
+
+
+# -- SM2 key material: the private scalar, and bulk key generation ---------------------------
+
+
+def openssl_private_scalar(key_pem: Path) -> bytes:
+    """The ``priv:`` block of ``openssl pkey -text``, as 32 bytes."""
+    text = openssl_ok("pkey", "-in", str(key_pem), "-noout", "-text").decode()
+    block = text.split("priv:")[1].split("pub:")[0]
+    return int("".join(block.split()).replace(":", ""), 16).to_bytes(32, "big")
+
+
+def test_scalar_is_the_one_openssl_sees(tmp_path: Path, openssl_key: Path) -> None:
+    key = Sm2PrivateKey.from_pem(openssl_key.read_bytes())
+    assert key.scalar() == openssl_private_scalar(openssl_key)
+    (tmp_path / "mine.pem").write_bytes(Sm2PrivateKey.generate().to_pem())
+    mine = Sm2PrivateKey.from_pem((tmp_path / "mine.pem").read_bytes())
+    assert mine.scalar() == openssl_private_scalar(tmp_path / "mine.pem")
+
+
+def test_from_scalar_rebuilds_the_same_key(openssl_key: Path) -> None:
+    # given a key made by openssl
+    key = Sm2PrivateKey.from_pem(openssl_key.read_bytes())
+    # when it is rebuilt from its scalar alone
+    again = Sm2PrivateKey.from_scalar(key.scalar())
+    # then it has the same public key, scalar and complete PKCS#8 encoding (public point
+    # included), and each verifies the other's signatures
+    assert again.public_key() == key.public_key()
+    assert again.scalar() == key.scalar()
+    assert again.to_der() == key.to_der()
+    assert key.public_key().verify(again.sign(MESSAGE), MESSAGE)
+    assert again.public_key().verify(key.sign(MESSAGE), MESSAGE)
+
+
+def test_from_scalar_signatures_verify_in_openssl(tmp_path: Path) -> None:
+    # given a key rebuilt from a scalar, its public key as PEM, and a signature
+    scalar, _ = gm.sm2_generate_keypair()
+    key = Sm2PrivateKey.from_scalar(scalar)
+    (tmp_path / "pub.pem").write_bytes(key.public_key().to_pem())
+    (tmp_path / "m.bin").write_bytes(MESSAGE)
+    (tmp_path / "m.sig").write_bytes(key.sign(MESSAGE))
+    verify = ["dgst", "-sm3", "-verify", str(tmp_path / "pub.pem")]
+    files = ["-signature", str(tmp_path / "m.sig"), str(tmp_path / "m.bin")]
+    # then openssl accepts it with the standard user id, and not with the empty one
+    assert b"Verified OK" in openssl_ok(*verify, "-sigopt", "distid:1234567812345678", *files)
+    assert openssl(*verify, *files).returncode != 0
+    # and openssl reads the key's PKCS#8 as the same scalar
+    (tmp_path / "k.pem").write_bytes(key.to_pem())
+    assert openssl_private_scalar(tmp_path / "k.pem") == scalar
+
+
+def test_from_scalar_refuses_bad_scalars() -> None:
+    n = SM2P256V1.n
+    bad: list[Any] = [
+        bytes(32),  # 0
+        (n - 1).to_bytes(32, "big"),  # 1+d is not invertible modulo n
+        n.to_bytes(32, "big"),
+        (n + 1).to_bytes(32, "big"),
+        b"\xff" * 32,
+        b"\x01" * 31,
+        b"\x01" * 33,
+        b"",
+        "01" * 16,
+        1,
+    ]
+    for scalar in bad:
+        with pytest.raises(GmError) as caught:
+            Sm2PrivateKey.from_scalar(scalar)
+        assert caught.value.code == "sm2_key_invalid", scalar
+    # the extremes of the valid range are accepted
+    for d in (1, n - 2):
+        key = Sm2PrivateKey.from_scalar(d.to_bytes(32, "big"))
+        assert key.public_key().verify(key.sign(MESSAGE), MESSAGE)
+    assert Sm2PrivateKey.from_scalar((1).to_bytes(32, "big")).public_key().point() == (
+        SM2P256V1.gx,
+        SM2P256V1.gy,
+    )
+
+
+def test_generate_keypair_gives_matching_scalar_and_spki(tmp_path: Path) -> None:
+    # given a key pair from the bulk generator
+    scalar, spki = gm.sm2_generate_keypair()
+    # then the SPKI is canonical, and it is the public key of the scalar
+    assert len(scalar) == 32
+    assert len(spki) == 91
+    public = Sm2PublicKey.from_der(spki)
+    assert public.to_der() == spki
+    assert Sm2PrivateKey.from_scalar(scalar).public_key() == public
+    # and the pure-Python d*G agrees (so the scalar's byte order is right)
+    assert gm.sm2_public_point(SM2P256V1, int.from_bytes(scalar, "big")) == public.point()
+    # and openssl reads the SPKI as an SM2 key
+    (tmp_path / "pub.der").write_bytes(spki)
+    text = openssl_ok("pkey", "-pubin", "-inform", "DER", "-in", str(tmp_path / "pub.der"), "-text")
+    assert b"ASN1 OID: SM2" in text
+
+
+def test_generate_keypair_gives_distinct_keys_also_in_threads() -> None:
+    pairs = [gm.sm2_generate_keypair() for _ in range(100)]
+    assert len({scalar for scalar, _ in pairs}) == 100
+    assert len({spki for _, spki in pairs}) == 100
+    failures: list[str] = []
+    found: list[tuple[bytes, bytes]] = []
+
+    def work() -> None:
+        try:
+            for _ in range(25):
+                scalar, spki = gm.sm2_generate_keypair()
+                if Sm2PrivateKey.from_scalar(scalar).public_key().to_der() != spki:
+                    failures.append(spki.hex())
+                found.append((scalar, spki))
+        except Exception as exc:  # a thread's exception would otherwise be lost
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(set(found) | set(pairs)) == 200
+
+
+# -- SM4-GCM files -------------------------------------------------------------------------
+
+
+FILE_KEY = os.urandom(16)
+
+
+def leftovers(directory: Path, *expected: str) -> list[str]:
+    """Files in ``directory`` other than ``expected`` (e.g. a temporary file left behind)."""
+    return sorted(p.name for p in directory.iterdir() if p.name not in expected)
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 1 << 20, 3 * (1 << 20) + 17])
+def test_gcm_file_round_trip(tmp_path: Path, size: int) -> None:
+    # given a file of `size` bytes (up to a few MB, spanning several 1 MiB chunks)
+    data = os.urandom(size)
+    (tmp_path / "plain").write_bytes(data)
+    # when it is encrypted and decrypted as files
+    gm.sm4_gcm_encrypt_file(FILE_KEY, tmp_path / "plain", tmp_path / "sealed", aad=b"batch 7")
+    gm.sm4_gcm_decrypt_file(FILE_KEY, tmp_path / "sealed", tmp_path / "opened", aad=b"batch 7")
+    # then the content comes back, and the sealed file is in the in-memory format
+    sealed = (tmp_path / "sealed").read_bytes()
+    assert len(sealed) == 12 + size + 16
+    assert (tmp_path / "opened").read_bytes() == data
+    assert gm.sm4_gcm_decrypt(FILE_KEY, sealed, b"batch 7") == data
+    assert leftovers(tmp_path, "plain", "sealed", "opened") == []
+
+
+def test_gcm_file_and_memory_formats_are_one(tmp_path: Path) -> None:
+    data = b"card factory record\n" * 1000
+    # a blob made in memory opens as a file
+    (tmp_path / "blob").write_bytes(gm.sm4_gcm_encrypt(FILE_KEY, data, b"aad"))
+    gm.sm4_gcm_decrypt_file(FILE_KEY, tmp_path / "blob", tmp_path / "out", aad=b"aad")
+    assert (tmp_path / "out").read_bytes() == data
+    # and the RFC 8998 vector opens from a file
+    key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    blob = bytes.fromhex(
+        "00001234567800000000ABCD"
+        "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735"
+        "D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D"
+        "83DE3541E4C2B58177E065A9BF7B62EC"
+    )
+    (tmp_path / "vector").write_bytes(blob)
+    aad = bytes.fromhex("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2")
+    gm.sm4_gcm_decrypt_file(key, tmp_path / "vector", tmp_path / "vector.out", aad=aad)
+    assert (tmp_path / "vector.out").read_bytes() == gm.sm4_gcm_decrypt(key, blob, aad)
+    # and a file made by the file function opens in memory, also without aad
+    (tmp_path / "plain").write_bytes(data)
+    gm.sm4_gcm_encrypt_file(FILE_KEY, tmp_path / "plain", tmp_path / "sealed")
+    assert gm.sm4_gcm_decrypt(FILE_KEY, (tmp_path / "sealed").read_bytes()) == data
+
+
+def test_gcm_file_tampering_leaves_nothing_behind(tmp_path: Path) -> None:
+    # given a sealed file of a little over two chunks
+    data = os.urandom(2 * (1 << 20) + 100)
+    (tmp_path / "plain").write_bytes(data)
+    gm.sm4_gcm_encrypt_file(FILE_KEY, tmp_path / "plain", tmp_path / "sealed", aad=b"a")
+    sealed = (tmp_path / "sealed").read_bytes()
+    size = len(sealed)
+    # when one byte is flipped anywhere (nonce, first, middle and last chunk, tag), the file is
+    # cut, or the key or aad is wrong
+    positions = [0, 11, 12, 13, 1 << 20, (1 << 20) + 12, size - 17, size - 16, size - 1]
+    attempts: list[tuple[bytes, bytes, bytes]] = [
+        (FILE_KEY, flip(sealed, i), b"a") for i in positions
+    ]
+    attempts += [
+        (FILE_KEY, sealed, b"b"),
+        (FILE_KEY, sealed, b""),
+        (os.urandom(16), sealed, b"a"),
+        (FILE_KEY, sealed[:-1], b"a"),
+        (FILE_KEY, sealed[:27], b"a"),
+        (FILE_KEY, b"", b"a"),
+    ]
+    for key, blob, aad in attempts:
+        (tmp_path / "bad").write_bytes(blob)
+        with pytest.raises(GmError) as caught:
+            gm.sm4_gcm_decrypt_file(key, tmp_path / "bad", tmp_path / "out", aad=aad)
+        # then it fails, and neither the destination nor a temporary file exists
+        assert caught.value.code == "sm4_auth_failed"
+        assert not (tmp_path / "out").exists()
+        assert leftovers(tmp_path, "plain", "sealed", "bad") == []
+
+
+def test_gcm_file_failure_keeps_an_existing_destination(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_bytes(b"new content")
+    gm.sm4_gcm_encrypt_file(FILE_KEY, tmp_path / "plain", tmp_path / "sealed")
+    (tmp_path / "out").write_bytes(b"previous content")
+    with pytest.raises(GmError):
+        gm.sm4_gcm_decrypt_file(FILE_KEY, tmp_path / "sealed", tmp_path / "out", aad=b"x")
+    assert (tmp_path / "out").read_bytes() == b"previous content"
+    gm.sm4_gcm_decrypt_file(FILE_KEY, tmp_path / "sealed", tmp_path / "out")
+    assert (tmp_path / "out").read_bytes() == b"new content"
+    with pytest.raises(GmError) as caught:
+        gm.sm4_gcm_encrypt_file(b"short", tmp_path / "plain", tmp_path / "x")
+    assert caught.value.code == "sm4_key_invalid"
+    assert leftovers(tmp_path, "plain", "sealed", "out") == []
+
+
+def test_gcm_files_stream_in_constant_memory(tmp_path: Path) -> None:
+    # given a 24 MiB file
+    chunk = os.urandom(1 << 20)
+    with open(tmp_path / "plain", "wb") as out:
+        for _ in range(24):
+            out.write(chunk)
+    # when it is sealed and opened while Python allocations are traced
+    tracemalloc.start()
+    try:
+        gm.sm4_gcm_encrypt_file(FILE_KEY, tmp_path / "plain", tmp_path / "sealed")
+        _, sealing_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        gm.sm4_gcm_decrypt_file(FILE_KEY, tmp_path / "sealed", tmp_path / "opened")
+        _, opening_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # then neither held more than a few chunks at once
+    assert sealing_peak < 6 << 20, sealing_peak
+    assert opening_peak < 6 << 20, opening_peak
+    assert (tmp_path / "opened").stat().st_size == 24 << 20

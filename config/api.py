@@ -24,13 +24,17 @@ from ninja.renderers import JSONRenderer
 from sscard.applications.api import router as applications_router
 from sscard.campaigns.api import router as campaigns_router
 from sscard.cards.api import router as cards_router
+from sscard.cards.api_life import router as card_life_router
 from sscard.core.errors import ApplicationError
 from sscard.core.schemas import ErrorOut
+from sscard.delivery.api import router as delivery_router
 from sscard.network.api import router as network_router
 from sscard.notifications.api import router as notifications_router
 from sscard.portal.api import router as portal_router
 from sscard.portal.auth import BearerTokenAuth, SessionActorAuth
+from sscard.production.api import router as production_router
 from sscard.registry.api import router as registry_router
+from sscard.reports.api import router as reports_router
 
 logger = logging.getLogger("sscard.api")
 
@@ -62,6 +66,10 @@ api.add_router("", campaigns_router)
 api.add_router("", notifications_router)
 api.add_router("", applications_router)
 api.add_router("", cards_router)
+api.add_router("", card_life_router)
+api.add_router("", production_router)
+api.add_router("", delivery_router)
+api.add_router("", reports_router)
 
 _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求无效。", "The request is not valid."),

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "sscard.campaigns",
     "sscard.applications",
     "sscard.cards",
+    "sscard.production",
+    "sscard.delivery",
+    "sscard.reports",
     "sscard.portal",
 ]
 
@@ -211,3 +214,21 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-send-due": {"task": "sscard.notifications.send_due", "schedule": 60.0},
 }
 LOGGING["loggers"] = {"sscard.notifications.sms": {"level": "INFO"}}
+
+# --- Card production ---
+# The SM4 key (16 bytes, hex) the card factory shares with the production centre: the batch
+# files sent to the factory are encrypted with it.
+SSCARD_FACTORY_KEY = os.environ.get("SSCARD_FACTORY_KEY") or _secret_from_file(
+    "factory-transport", 16
+)
+# Who the card scheme's certificate authorities are issued to (the certificates' O=).
+SSCARD_CA_ORGANIZATION = os.environ.get("SSCARD_CA_ORGANIZATION", "社会保障卡发卡机构")
+# The largest production batch; a day's applications of one channel beyond it are split.
+SSCARD_BATCH_MAX_CARDS = int(os.environ.get("SSCARD_BATCH_MAX_CARDS", "100000"))
+# Cards personalised per transaction: a killed worker loses at most one chunk's work.
+SSCARD_PERSONALISE_CHUNK = int(os.environ.get("SSCARD_PERSONALISE_CHUNK", "200"))
+# Tasks queued per batch: each takes chunks until none is left, so as many workers as there
+# are tasks share one batch.
+SSCARD_PERSONALISE_TASKS = int(os.environ.get("SSCARD_PERSONALISE_TASKS", "4"))
+# Where card-factory files and their manifests are written (a shared volume in production).
+SSCARD_FACTORY_DIR = Path(os.environ.get("SSCARD_FACTORY_DIR") or DATA_DIR / "factory")

@@ -55,3 +55,33 @@ class CardStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     UNKNOWN = "unknown", _("Unknown card")
     MISMATCH = "mismatch", _("Card and holder do not match")
+
+
+class LossChannel(models.TextChoices):
+    """How a loss was reported (SH-18: phone, online, counter)."""
+
+    PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At a counter")
+
+
+class LossKind(models.TextChoices):
+    """A temporary report lifts itself after the pack's term; a formal one stands."""
+
+    TEMPORARY = "temporary", _("Temporary")
+    FORMAL = "formal", _("Formal")
+
+
+class LossEnd(models.TextChoices):
+    """Why a loss report stopped standing."""
+
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed (temporary term over)")
+    CONFIRMED = "confirmed", _("Confirmed by a formal report")
+
+
+class AuthorityKind(models.TextChoices):
+    """The two levels of the card scheme's certificate authorities."""
+
+    ROOT = "root", _("Root CA")
+    ISSUING = "issuing", _("Issuing CA")

@@ -6,7 +6,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sscard.applications.models import Application
-from sscard.cards.choices import CardBlock, CardStage, FinancialFunction, SocialSecurityFunction
+from sscard.cards.choices import (
+    AuthorityKind,
+    CardBlock,
+    CardStage,
+    FinancialFunction,
+    LossChannel,
+    LossEnd,
+    LossKind,
+    SocialSecurityFunction,
+)
+from sscard.network.models import Outlet, RelyingParty
 from sscard.registry.models import Person
 
 
@@ -52,7 +62,31 @@ class Card(models.Model):
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"))
     enabled_at = models.DateTimeField(_("enabled at"), null=True, blank=True)
+    financial_changed_at = models.DateTimeField(
+        _("financial function changed at"), null=True, blank=True
+    )
     pack_hash = models.CharField(_("policy pack hash"), max_length=64, blank=True)
+    # A card remade because the factory reported this one defective.
+    remake_of = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="remade_as",
+        verbose_name=_("remake of"),
+    )
+    produced_at = models.DateTimeField(_("produced at"), null=True, blank=True)
+    # Where and when the holder received the card: "on site" for enabling means this outlet
+    # (BJ-08); a card delivered by the post has no outlet.
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    handed_over_outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed over at outlet"),
+    )
 
     class Meta:
         verbose_name = _("card")
@@ -63,8 +97,14 @@ class Card(models.Model):
                 condition=models.Q(ss_function="enabled"),
                 name="one_enabled_card_per_person",
             ),
-            models.UniqueConstraint(fields=["application"], name="one_card_per_application"),
+            # A defective card is remade for the same application; one good card each.
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=~models.Q(stage="defective"),
+                name="one_card_per_application",
+            ),
         ]
+        indexes = [models.Index(fields=["stage"], name="card_stage")]
 
     def __str__(self) -> str:
         return f"{self.card_number} (gen {self.generation}, {self.ss_function})"
@@ -82,3 +122,157 @@ class CardCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class LossReport(models.Model):
+    """A loss report (挂失) on a card: temporary until a date, or formal (SH-18)."""
+
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="loss_reports", verbose_name=_("card")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=LossChannel.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=LossKind.choices)
+    reported_on = models.DateField(_("reported on"))
+    blocked_until = models.DateField(_("blocked until"), null=True, blank=True)
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outlet"),
+    )
+    reported_by = models.CharField(_("reported by"), max_length=150)
+    reported_by_role = models.CharField(_("reported by role"), max_length=32)
+    created_at = models.DateTimeField(_("created at"))
+    # A report ends when it is withdrawn, when a temporary one has lapsed and the card is
+    # reported again, or when a formal report confirms a temporary one.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("why it ended"), max_length=16, choices=LossEnd.choices, blank=True
+    )
+    # The replacement applied for on this report: from then on it cannot be withdrawn.
+    replacement = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replacement application"),
+    )
+
+    class Meta:
+        verbose_name = _("loss report")
+        verbose_name_plural = _("loss reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_standing_loss_report_per_card",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.kind} ({self.channel})"
+
+
+class CertificateAuthority(models.Model):
+    """A certificate authority of the card scheme (发卡机构CA): the root or an issuing CA.
+
+    The private key is kept SM4-wrapped (never in the clear) under a key derived from the
+    platform's master key; the certificate is DER.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=AuthorityKind.choices)
+    common_name = models.CharField(_("common name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("issued by"),
+    )
+    certificate = models.BinaryField(_("certificate (DER)"))
+    key_wrapped = models.BinaryField(_("private key (SM4-wrapped)"), editable=False)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("certificate authority")
+        verbose_name_plural = _("certificate authorities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(active=True), name="one_active_ca_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.common_name} ({self.kind})"
+
+
+class CardCertificate(models.Model):
+    """A card's X.509 certificate (卡片数字证书), SM2-with-SM3, issued at personalisation."""
+
+    card = models.OneToOneField(
+        Card,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="certificate",
+        verbose_name=_("card"),
+    )
+    authority = models.ForeignKey(
+        CertificateAuthority,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issuing CA"),
+    )
+    # The certificate serial: the 16 hex digits of the card identification code.
+    serial = models.CharField(_("serial"), max_length=40)
+    der = models.BinaryField(_("certificate (DER)"))
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("card certificate")
+        verbose_name_plural = _("card certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "serial"], name="one_certificate_per_serial"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} ({self.card_id})"
+
+
+class CardChallenge(models.Model):
+    """A challenge a relying party sends to a card (卡片认证挑战): the card signs the nonce
+    with its SM2 key and the platform checks the signature against the card certificate."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="+", verbose_name=_("card")
+    )
+    relying_party = models.ForeignKey(
+        RelyingParty,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relying party"),
+    )
+    asked_by_user_id = models.BigIntegerField(_("asked by user"), null=True, blank=True)
+    nonce = models.BinaryField(_("nonce"), max_length=32)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    authenticated = models.BooleanField(_("authenticated"), null=True)
+
+    class Meta:
+        verbose_name = _("card challenge")
+        verbose_name_plural = _("card challenges")
+
+    def __str__(self) -> str:
+        return f"{self.code[:8]}… card {self.card_id}"

@@ -21,6 +21,7 @@ class Role(StrEnum):
     PRODUCTION_OPERATOR = "production_operator"
     CARDHOLDER = "cardholder"
     RELYING_PARTY = "relying_party"
+    POST = "post"
     SYSTEM = "system"
 
 
@@ -33,6 +34,7 @@ ROLE_LABELS = {
     Role.PRODUCTION_OPERATOR: _("Card production operator"),
     Role.CARDHOLDER: _("Cardholder"),
     Role.RELYING_PARTY: _("Relying party (API client)"),
+    Role.POST: _("Post (delivery API client)"),
     Role.SYSTEM: _("System"),
 }
 

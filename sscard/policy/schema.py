@@ -54,6 +54,7 @@ __all__ = [
     "Contact",
     "DueRule",
     "Effect",
+    "ElectronicCard",
     "FeeItem",
     "Fees",
     "Figure",
@@ -297,6 +298,22 @@ class PickupMethod(Sourced):
     activate_financial: tuple[ActivationPath, ...] = Field(min_length=1)
     postal: bool = False
     backup_centre: bool = False  # an undeliverable card goes to a backup centre (SH-13)
+    # Where the holder receives the card: at the outlet chosen, from the post, from the bank
+    # team that visits (BJ-08 (3)), or in the same visit it is made (BJ-11, SH-12).
+    handover: Literal["outlet", "post", "visit", "on_the_spot"] = "outlet"
+    # Activating the financial function at the bank also opens the social-security one.
+    financial_enables_ss: bool = False
+
+    @_model_validator(mode="after")
+    def _postal_is_post(self) -> Any:
+        if self.postal != (self.handover == "post"):
+            raise refuse(
+                "pack_schema_invalid",
+                "邮寄领卡（postal）与交付方式（handover: post）必须一致。",
+                "A postal pickup method is exactly one whose handover is post.",
+                "handover",
+            )
+        return self
 
 
 class DueRule(Sourced):
@@ -365,6 +382,12 @@ class Loss(Sourced):
     formal_report_channels: tuple[LossChannel, ...] = ()
     withdrawable_until: Literal["replacement_ordered"]
     replacement_channels: tuple[Channel, ...] = Field(min_length=1)
+
+
+class ElectronicCard(Sourced):
+    """The electronic social security card (电子社保卡) beside the physical one."""
+
+    mirrors_physical: bool
 
 
 class PhotoSource(Sourced):
@@ -722,6 +745,7 @@ class Pack(_Model):
     due_rules: Mapping[str, DueRule]
     fees: Fees
     loss: Loss
+    electronic_card: ElectronicCard | None = None
     photo_sources: tuple[PhotoSource, ...] = ()
     contacts: tuple[Contact, ...] = ()
     templates: Mapping[str, Template] = Field(default_factory=dict)

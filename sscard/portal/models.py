@@ -52,7 +52,7 @@ class Account(models.Model):
                     | models.Q(role="cardholder", person__isnull=False)
                     | models.Q(role="relying_party", relying_party__isnull=False)
                     | models.Q(role="district_officer", district_code__regex=r"^\d{6}$")
-                    | models.Q(role__in=["city_officer", "production_operator"])
+                    | models.Q(role__in=["city_officer", "production_operator", "post"])
                 ),
             )
         ]

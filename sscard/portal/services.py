@@ -49,6 +49,7 @@ ROLE_SCOPE: dict[Role, frozenset[str]] = {
     Role.PRODUCTION_OPERATOR: frozenset(),
     Role.CARDHOLDER: frozenset({"person_id"}),
     Role.RELYING_PARTY: frozenset({"relying_party_id"}),
+    Role.POST: frozenset(),
 }
 
 
@@ -316,6 +317,7 @@ def _demo_scopes(*, actor: Actor, roles: list[Role]) -> dict[Role, Scope]:
         Role.COMMUNITY_CLERK: Scope(outlet_id=centre.pk),
         Role.PRODUCTION_OPERATOR: Scope(),
         Role.CARDHOLDER: Scope(person_id=holder_id),
+        Role.POST: Scope(),
     }
     if Role.RELYING_PARTY in roles:
         hospital = _demo_hospital(actor=actor, district=employer.insured_district)

@@ -199,6 +199,7 @@ class AccountFactory(DjangoModelFactory[Account]):
             outlet=SubFactory(OutletFactory, community_centre=True),
         )
         production_operator = Trait(role=Role.PRODUCTION_OPERATOR)
+        post = Trait(role=Role.POST)
         cardholder = Trait(role=Role.CARDHOLDER, person=SubFactory(PersonFactory))
         api_client = Trait(  # the relying_party role (that name is the FK's)
             role=Role.RELYING_PARTY, relying_party=SubFactory(RelyingPartyFactory)

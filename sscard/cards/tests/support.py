@@ -16,7 +16,7 @@ from sscard.core.actors import Actor, Role
 from sscard.kernel.cardcodes import card_identification_code, card_number
 from sscard.policy import builtin_pack
 from sscard.registry.models import Person
-from sscard.testing.factories import XICHENG, PersonFactory
+from sscard.testing.factories import XICHENG, OutletFactory, PersonFactory
 
 SYSTEM = Actor.system("test")
 TODAY = date(2024, 3, 4)
@@ -67,7 +67,10 @@ def application(campaign: Campaign, holder: Person, *, generation: int = 3) -> A
 
 
 def card(holder: Person, **kwargs: Any) -> Card:
-    """A card of ``holder``, handed over and not yet enabled unless told otherwise."""
+    """A card of ``holder`` as the old system left it (no application, no pack), handed over
+    and not yet enabled unless told otherwise: the given state of unit tests and the card a
+    person holds before the campaign. The behaviour under test always goes through services.
+    """
     serial = next(_serials)
     generation = kwargs.pop("generation", 3)
     values: dict[str, Any] = {
@@ -86,7 +89,9 @@ def card(holder: Person, **kwargs: Any) -> Card:
 
 
 def clerk() -> Actor:
-    return Actor(role=Role.COMMUNITY_CLERK, label="clerk", outlet_id=1)
+    """A clerk at a community centre: where a card without a pickup method may be enabled."""
+    outlet = OutletFactory.create(community_centre=True)
+    return Actor(role=Role.COMMUNITY_CLERK, label="clerk", outlet_id=outlet.pk)
 
 
 def holder_actor(holder: Person) -> Actor:

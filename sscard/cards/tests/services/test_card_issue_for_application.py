@@ -36,7 +36,11 @@ def test_the_card_takes_generation_interfaces_functions_and_validity_from_the_pa
     assert card.ss_function == "not_enabled"
     app.refresh_from_db()
     assert app.status == "completed"
-    assert AuditEvent.objects.filter(action="card_issue", object_id=str(card.pk)).exists()
+    # one audit event per order, naming the cards it wrote and their applications
+    event = AuditEvent.objects.get(action="card_order")
+    assert event.changes["card_ids"] == [[card.pk, card.pk]]
+    assert event.changes["application_ids"] == [[app.pk, app.pk]]
+    assert event.pack_hash == campaign.pack_hash
 
 
 def test_two_cards_get_distinct_codes():

@@ -36,7 +36,7 @@ def demo_data():
 def test_creates_one_account_per_role_bound_to_demo_objects(demo_data):
     employer, holder = demo_data
     accounts = demo_accounts_create(actor=SYSTEM, city_code="110000")
-    assert len(accounts) == 8
+    assert len(accounts) == 9  # every role but the system, the post included
     by_role = {a.role: a for a in Account.objects.select_related("outlet")}
     assert set(by_role) == {r.value for r in Role if r is not Role.SYSTEM}
     assert by_role["employer_hr"].employer == employer
@@ -55,7 +55,7 @@ def test_running_twice_changes_nothing_and_answers_the_same(demo_data):
     first = demo_accounts_create(actor=SYSTEM, city_code="110000")
     second = demo_accounts_create(actor=SYSTEM, city_code="110000")
     assert first == second
-    assert Account.objects.count() == 8
+    assert Account.objects.count() == 9
     assert RelyingParty.objects.count() == 1
 
 

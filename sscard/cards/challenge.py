@@ -1,0 +1,160 @@
+"""Card authentication for relying parties (卡片认证): the platform issues a challenge, the card
+signs it with its SM2 key, and the platform checks the signature with the card certificate,
+itself checked against the issuing CA and the root.
+
+A challenge belongs to the relying party that asked for it: another party's token does not
+find it (``not_found``, the same answer as for a challenge that never existed). It can be
+answered once, within its lifetime.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from sscard.cards.authority import chain_of
+from sscard.cards.choices import CardStatus
+from sscard.cards.models import Card, CardCertificate, CardChallenge
+from sscard.cards.verify import VERIFIERS, Verification, card_verify
+from sscard.core.actors import Actor
+from sscard.core.audit import AuditFact, audit_append
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.kernel.cardcodes import parse_card_number
+from sscard.kernel.errors import KernelError
+from sscard.kernel.pki import parse_certificate, verify_chain
+
+# chosen: long enough for a terminal to pass the nonce to the chip and back, short enough that
+# a recorded answer is useless soon after.
+LIFETIME = timedelta(minutes=2)
+NONCE_BYTES = 32
+#: What the card signs: a fixed context, then the nonce (so a card's signature over a
+#: challenge can never be replayed as a signature over anything else).
+CONTEXT = b"sscard-card-authentication/v1\x00"
+
+
+def challenge_message(nonce: bytes) -> bytes:
+    """The bytes a card signs to answer a challenge with ``nonce``."""
+    return CONTEXT + nonce
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedChallenge:
+    """A challenge to pass to the card, or (for an unknown card) only the verification."""
+
+    verification: Verification
+    code: str | None = None
+    nonce: bytes | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeOutcome:
+    """Whether the card proved it holds its key, and the card's status."""
+
+    authenticated: bool
+    reason: str
+    verification: Verification
+
+
+def _check_verifier(actor: Actor) -> None:
+    if actor.role not in VERIFIERS:
+        raise PermissionDenied("verify cards", "核验社会保障卡")
+
+
+def card_challenge_issue(*, actor: Actor, card_number: str) -> IssuedChallenge:
+    """A nonce for the card with this number to sign; an unknown card gets only ``unknown``."""
+    _check_verifier(actor)
+    verification = card_verify(actor=actor, card_number=card_number)
+    if verification.status == CardStatus.UNKNOWN:
+        return IssuedChallenge(verification=verification)
+    card = Card.objects.only("pk").get(card_number=parse_card_number(card_number))
+    now = timezone.now()
+    challenge = CardChallenge.objects.create(
+        code=secrets.token_hex(16),
+        card=card,
+        relying_party_id=actor.relying_party_id,
+        asked_by_user_id=actor.user_id,
+        nonce=secrets.token_bytes(NONCE_BYTES),
+        created_at=now,
+        expires_at=now + LIFETIME,
+    )
+    return IssuedChallenge(
+        verification=verification,
+        code=challenge.code,
+        nonce=bytes(challenge.nonce),
+        expires_at=challenge.expires_at,
+    )
+
+
+def card_challenge_answer(*, actor: Actor, code: str, signature: bytes) -> ChallengeOutcome:
+    """Check the card's signature over the challenge ``code``; the challenge is spent.
+
+    ``authenticated`` is true only if the signature verifies with the card certificate's key,
+    the certificate chains to the root, and everything is within its validity now. Refusals:
+    ``not_found`` (no such challenge, or another party's), ``challenge_expired``,
+    ``challenge_used``.
+    """
+    _check_verifier(actor)
+    with transaction.atomic():
+        challenge = (
+            CardChallenge.objects.select_for_update()
+            .select_related("card")
+            .filter(code=code, relying_party_id=actor.relying_party_id)
+            .first()
+        )
+        if challenge is None or (
+            actor.relying_party_id is None and challenge.asked_by_user_id != actor.user_id
+        ):
+            raise NotFound("challenge", what_zh="该挑战")
+        now = timezone.now()
+        if challenge.answered_at is not None:
+            raise ApplicationError(
+                "challenge_used",
+                "该挑战已被应答过，请重新发起。",
+                "This challenge has been answered already; ask for a new one.",
+                status=409,
+            )
+        if challenge.expires_at < now:
+            raise ApplicationError(
+                "challenge_expired",
+                "该挑战已过期，请重新发起。",
+                "This challenge has expired; ask for a new one.",
+                status=409,
+            )
+        authenticated, reason = _check_signature(challenge, signature, now)
+        challenge.answered_at = now
+        challenge.authenticated = authenticated
+        challenge.save(update_fields=["answered_at", "authenticated"])
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="card_challenge_answer",
+                object_type="card",
+                object_id=str(challenge.card_id),
+                changes={"challenge": challenge.code[:8], "authenticated": authenticated},
+            ),
+        )
+    verification = card_verify(actor=actor, card_number=challenge.card.card_number)
+    return ChallengeOutcome(authenticated, reason, verification)
+
+
+def _check_signature(challenge: CardChallenge, signature: bytes, now: datetime) -> tuple[bool, str]:
+    record = CardCertificate.objects.filter(card_id=challenge.card_id).first()
+    if record is None:
+        return False, "no_certificate"
+    chain = chain_of(record.authority_id)
+    if chain is None:
+        return False, "no_chain"
+    der = bytes(record.der)
+    try:
+        verify_chain(der, chain, at=now)
+    except KernelError as exc:
+        return False, exc.code
+    key = parse_certificate(der).public_key
+    if not key.verify(signature, challenge_message(bytes(challenge.nonce))):
+        return False, "signature_invalid"
+    return True, "ok"

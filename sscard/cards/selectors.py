@@ -1,0 +1,167 @@
+"""Reads of the cards, scoped to the actor: a holder's cards and their timeline, a counter's
+view of the person in front of it, the electronic card's status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from sscard.cards.choices import CardStage, CardStatus
+from sscard.cards.models import Card, LossReport
+from sscard.cards.rules import pack_by_hash
+from sscard.cards.status import card_status
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import NotFound
+from sscard.registry.models import Person
+from sscard.registry.selectors import person_find_by_id_number
+
+
+def card_visible(*, actor: Actor) -> QuerySet[Card]:
+    """The cards the actor may open: the holder's own (and their children's), the cards of the
+    person a counter serves (found by ID number, :func:`cards_at_counter`), an employer's
+    staff's, a district's, or all of them for the city bureau and production."""
+    cards = Card.objects.all()
+    match actor.role:
+        case Role.CITY_OFFICER | Role.SYSTEM | Role.PRODUCTION_OPERATOR:
+            return cards
+        case Role.DISTRICT_OFFICER:
+            return cards.filter(
+                Q(person__insured_region=actor.district_code)
+                | Q(person__hukou_region=actor.district_code)
+            )
+        case Role.CARDHOLDER:
+            return cards.filter(
+                Q(person_id=actor.person_id) | Q(person__guardian_id=actor.person_id)
+            )
+        case Role.EMPLOYER_HR if actor.employer_id is not None:
+            return cards.filter(person__employer_id=actor.employer_id)
+        case Role.BANK_CLERK | Role.COMMUNITY_CLERK:
+            # What the outlet handed over; the outlet's stock is delivery's to show, and anyone
+            # else's cards are reached through the holder's ID number at the counter.
+            return cards.filter(handed_over_outlet_id=actor.outlet_id)
+        case _:
+            return cards.none()
+
+
+def card_get(*, actor: Actor, card_id: int) -> Card:
+    found = (
+        card_visible(actor=actor)
+        .select_related("person", "application", "handed_over_outlet")
+        .filter(pk=card_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("card", what_zh="该卡")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CounterView:
+    """The person at the counter and their cards, newest first."""
+
+    person: Person
+    cards: list[Card]
+
+
+def cards_at_counter(*, actor: Actor, id_number: str) -> CounterView:
+    """A clerk types the ID number from the holder's ID card: the person and all their cards."""
+    person = person_find_by_id_number(actor=actor, id_number=id_number)
+    cards = list(
+        Card.objects.filter(person=person)
+        .select_related("application", "handed_over_outlet")
+        .order_by("-pk")
+    )
+    return CounterView(person, cards)
+
+
+def card_for_counter(*, actor: Actor, id_number: str, card_id: int) -> Card:
+    """One card of the person whose ID number the clerk typed (else ``not_found``)."""
+    view = cards_at_counter(actor=actor, id_number=id_number)
+    found = next((c for c in view.cards if c.pk == card_id), None)
+    if found is None:
+        raise NotFound("card", what_zh="该卡")
+    return found
+
+
+def cards_of_holder(*, actor: Actor) -> list[Card]:
+    """The signed-in holder's cards (and their children's), newest first."""
+    return list(
+        card_visible(actor=actor)
+        .select_related("person", "application", "handed_over_outlet")
+        .order_by("-pk")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ElectronicCardStatus:
+    """The electronic card (电子社保卡): what it answers, and which physical card it follows."""
+
+    status: CardStatus
+    follows_card_id: int | None
+    mirrors_physical: bool
+
+
+def electronic_card_status(*, person_id: int, today: date) -> ElectronicCardStatus:
+    """The person's electronic card, derived from their physical cards (never stored).
+
+    Where the pack says the electronic card mirrors the physical one, it answers exactly what
+    the person's current card answers (blocked while it is reported lost); otherwise it is
+    valid while the person has a card in force, blocked or not.
+    """
+    current = (
+        Card.objects.filter(person_id=person_id, ss_function="enabled").order_by("-pk").first()
+    )
+    if current is None:
+        return ElectronicCardStatus(CardStatus.NOT_ENABLED, None, True)
+    pack = pack_by_hash(current.pack_hash)
+    mirrors = pack.electronic_card.mirrors_physical if pack and pack.electronic_card else True
+    status = card_status(current, today=today)
+    if not mirrors and status in (CardStatus.BLOCKED_TEMPORARY, CardStatus.BLOCKED_FORMAL):
+        status = CardStatus.VALID
+    return ElectronicCardStatus(status, current.pk, mirrors)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    """One step of a card's life on the holder's page."""
+
+    key: str
+    label: str
+    at: datetime | date | None
+    done: bool
+
+
+STAGE_ORDER: list[str] = [
+    CardStage.ORDERED,
+    CardStage.PERSONALISED,
+    CardStage.PRODUCED,
+    CardStage.DISPATCHED,
+    CardStage.AT_OUTLET,
+    CardStage.HANDED_OVER,
+]
+
+
+def card_timeline(card: Card) -> list[TimelineStep]:
+    """Ordered → made → on its way → handed over → enabled, with the dates known so far."""
+    reached = STAGE_ORDER.index(card.stage) if card.stage in STAGE_ORDER else -1
+    steps = [
+        TimelineStep("ordered", _("Card ordered"), card.issued_on, reached >= 0),
+        TimelineStep("produced", _("Card made"), card.produced_at, reached >= 2),
+        TimelineStep("dispatched", _("On its way"), None, reached >= 3),
+        TimelineStep("handed_over", _("Handed over"), card.handed_over_at, reached >= 5),
+        TimelineStep(
+            "enabled",
+            _("Social-security function enabled"),
+            card.enabled_at,
+            card.enabled_at is not None,
+        ),
+    ]
+    report = LossReport.objects.filter(card=card).order_by("-pk").first()
+    if report is not None:
+        steps.append(
+            TimelineStep("loss", _("Reported lost"), report.created_at, report.ended_at is None)
+        )
+    return steps

@@ -1,0 +1,166 @@
+"""API operations of delivery: the post's callbacks, an outlet's stock, hand-over at the
+counter and by the visiting bank team, and instant replacement."""
+
+# No ``from __future__ import annotations``: Ninja reads these signatures at import time.
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from sscard.cards.api_life import CardOut, card_out
+from sscard.cards.selectors import card_for_counter
+from sscard.core.schemas import ERRORS, ErrorOut
+from sscard.core.views import request_actor
+from sscard.delivery.selectors import outlet_stock
+from sscard.delivery.services import (
+    batch_dispatch,
+    card_hand_over,
+    outlet_receive,
+    post_event_record,
+    replacement_instant,
+    visit_hand_over,
+)
+
+router = Router(tags=["delivery"])
+WRITE_ERRORS = {409: ErrorOut, **ERRORS}
+
+
+class PostEventIn(Schema):
+    """What the post reports about one item (its API calls this for every event)."""
+
+    tracking_number: str = Field(max_length=32)
+    event: Literal["delivered", "failed"]
+    occurred_at: datetime
+    event_id: str = Field(default="", max_length=64)
+    reason: str = Field(default="", max_length=200)
+
+
+class PostEventOut(Schema):
+    changed: bool
+    note: str
+    tracking_number: str
+    shipment_status: str
+    rerouted_to: str | None
+
+
+@router.post("/post/events", response={200: PostEventOut, **WRITE_ERRORS})
+def post_events(request: HttpRequest, body: PostEventIn) -> dict[str, Any]:
+    """The post reports a delivery (delivered or failed). Idempotent: an event already
+    recorded changes nothing and answers ``changed: false``. A failed delivery goes to the
+    holder's backup community centre, and the holder is told (SH-13). Refusals:
+    ``tracking_unknown`` (404), ``shipment_closed`` (409)."""
+    result = post_event_record(
+        actor=request_actor(request),
+        tracking_number=body.tracking_number.strip(),
+        kind=body.event,
+        occurred_at=body.occurred_at,
+        event_id=body.event_id,
+        reason=body.reason,
+    )
+    return {
+        "changed": result.changed,
+        "note": "recorded" if result.changed else "already recorded; nothing changed",
+        "tracking_number": result.tracking_number,
+        "shipment_status": result.shipment_status,
+        "rerouted_to": result.rerouted_to,
+    }
+
+
+class StockOut(Schema):
+    shipment_id: int
+    card_id: int
+    card_number: str
+    masked_name: str
+    method: str
+    status: str
+    dispatched_at: datetime
+    received_at: datetime | None
+
+
+@router.get("/outlets/stock", response={200: list[StockOut], **ERRORS})
+def stock_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The cards on their way to the clerk's outlet or in its stock."""
+    return [
+        {
+            "shipment_id": s.pk,
+            "card_id": s.card_id,
+            "card_number": s.card.card_number,
+            "masked_name": s.card.person.masked_name,
+            "method": s.method,
+            "status": s.status,
+            "dispatched_at": s.dispatched_at,
+            "received_at": s.received_at,
+        }
+        for s in outlet_stock(actor=request_actor(request))[:500]
+    ]
+
+
+class ReceivedOut(Schema):
+    received: int
+
+
+@router.post("/outlets/stock/receive", response={200: ReceivedOut, **WRITE_ERRORS})
+def stock_receive(request: HttpRequest) -> dict[str, int]:
+    """Take every card on its way to the outlet into stock; holders are told by SMS."""
+    return {"received": outlet_receive(actor=request_actor(request))}
+
+
+class HolderIn(Schema):
+    """The ID number read off the holder's ID card at the counter."""
+
+    id_number: str = Field(max_length=32)
+
+
+@router.post("/cards/{card_id}/hand-over", response={200: CardOut, **WRITE_ERRORS})
+def cards_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[str, Any]:
+    """Hand a card in the outlet's stock to its holder (``holder_id_mismatch`` otherwise)."""
+    actor = request_actor(request)
+    card = card_for_counter(actor=actor, id_number=body.id_number, card_id=card_id)
+    return card_out(card_hand_over(actor=actor, card=card, id_number=body.id_number), _today())
+
+
+@router.post("/cards/{card_id}/visit-hand-over", response={200: CardOut, **WRITE_ERRORS})
+def cards_visit_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[str, Any]:
+    """The visiting bank team hands the card over and switches on both functions (BJ-08 (3))."""
+    actor = request_actor(request)
+    card = card_for_counter(actor=actor, id_number=body.id_number, card_id=card_id)
+    handed = visit_hand_over(actor=actor, card=card, id_number=body.id_number, today=_today())
+    return card_out(handed, _today())
+
+
+class InstantIn(HolderIn):
+    reason: Literal["lost", "damaged"]
+
+
+@router.post("/cards/{card_id}/instant-replacement", response={201: CardOut, **WRITE_ERRORS})
+def cards_instant_replacement(
+    request: HttpRequest, card_id: int, body: InstantIn
+) -> tuple[int, dict[str, Any]]:
+    """Replace the card on the spot at an instant-issuance point: the new card is made,
+    handed over and enabled in this one request (BJ-11, SH-12)."""
+    actor = request_actor(request)
+    card = card_for_counter(actor=actor, id_number=body.id_number, card_id=card_id)
+    new = replacement_instant(
+        actor=actor, card=card, reason=body.reason, id_number=body.id_number, day=_today()
+    )
+    return 201, card_out(new, _today())
+
+
+class DispatchOut(Schema):
+    outlet: int
+    post: int
+    visit: int
+
+
+@router.post("/production/batches/{batch_id}/dispatch", response={200: DispatchOut, **WRITE_ERRORS})
+def batches_dispatch(request: HttpRequest, batch_id: int) -> dict[str, int]:
+    """Send the batch's made cards on their way: outlet, post or the visiting bank team."""
+    summary = batch_dispatch(actor=request_actor(request), batch_id=batch_id)
+    return {"outlet": summary.outlet, "post": summary.post, "visit": summary.visit}
+
+
+def _today() -> Any:
+    return timezone.localdate()

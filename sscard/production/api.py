@@ -1,0 +1,141 @@
+"""API operations of production: batches, their progress, personalisation, the card-factory
+file and the factory's result."""
+
+# No ``from __future__ import annotations``: Ninja reads these signatures at import time.
+
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from sscard.core.errors import ApplicationError
+from sscard.core.schemas import ERRORS, ErrorOut
+from sscard.core.views import request_actor
+from sscard.production.factory import batch_export, factory_result_import
+from sscard.production.models import Batch
+from sscard.production.selectors import batch_get, batch_list, batch_progress
+from sscard.production.services import batch_start, batches_form
+
+router = Router(tags=["production"])
+WRITE_ERRORS = {409: ErrorOut, **ERRORS}
+# chosen: a result file lists one short line per card; 100,000 cards fit in a few MB.
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+
+
+class BatchOut(Schema):
+    id: int
+    kind: str
+    channel: str
+    collected_on: date
+    status: str
+    card_count: int
+    personalised: int
+    produced: int
+    defective: int
+    percent_personalised: int
+    created_at: datetime
+
+
+def batch_out(batch: Batch) -> dict[str, Any]:
+    progress = batch_progress(batch)
+    return {
+        "id": batch.pk,
+        "kind": batch.kind,
+        "channel": batch.channel,
+        "collected_on": batch.collected_on,
+        "status": batch.status,
+        "card_count": batch.card_count,
+        "personalised": progress.personalised,
+        "produced": progress.produced,
+        "defective": progress.defective,
+        "percent_personalised": progress.percent_personalised,
+        "created_at": batch.created_at,
+    }
+
+
+@router.get("/production/batches", response={200: list[BatchOut], **ERRORS})
+def batches(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every batch, oldest collection first, with its progress."""
+    return [batch_out(b) for b in batch_list(actor=request_actor(request))[:500]]
+
+
+@router.post("/production/batches", response={201: list[BatchOut], **WRITE_ERRORS})
+def batches_create(request: HttpRequest) -> tuple[int, list[dict[str, Any]]]:
+    """Form batches of the submitted applications by channel and collection date (SH-10)."""
+    actor = request_actor(request)
+    formed = batches_form(actor=actor, today=timezone.localdate())
+    return 201, [batch_out(b) for b in formed]
+
+
+@router.get("/production/batches/{batch_id}", response={200: BatchOut, **ERRORS})
+def batches_get(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """One batch and its progress (poll it while it is personalised)."""
+    return batch_out(batch_get(actor=request_actor(request), batch_id=batch_id))
+
+
+@router.post("/production/batches/{batch_id}/start", response={200: BatchOut, **WRITE_ERRORS})
+def batches_start(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """Start or resume personalisation: the workers share the batch chunk by chunk."""
+    actor = request_actor(request)
+    batch_start(actor=actor, batch_id=batch_id)
+    return batch_out(batch_get(actor=actor, batch_id=batch_id))
+
+
+@router.post("/production/batches/{batch_id}/export", response={200: None, **WRITE_ERRORS})
+def batches_export(request: HttpRequest, batch_id: int) -> FileResponse:
+    """The batch's card-factory file (SM4-GCM); its signed SM3 manifest is at ``/manifest``."""
+    files = batch_export(
+        actor=request_actor(request), batch_id=batch_id, out_dir=settings.SSCARD_FACTORY_DIR
+    )
+    return FileResponse(files.data.open("rb"), as_attachment=True, filename=files.data.name)
+
+
+@router.get("/production/batches/{batch_id}/manifest", response={200: dict[str, Any], **ERRORS})
+def batches_manifest(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """The signed SM3 manifest of the batch's latest card-factory file."""
+    batch = batch_get(actor=request_actor(request), batch_id=batch_id)
+    export = batch.exports.order_by("-pk").first()
+    if export is None:
+        raise ApplicationError(
+            "batch_not_exported",
+            "该批次尚未发往制卡厂。",
+            "This batch has not been sent to the card factory.",
+            status=409,
+        )
+    manifest: dict[str, Any] = export.manifest
+    return manifest
+
+
+class ResultOut(Schema):
+    id: int
+    made: int
+    defective: int
+    unchanged: int
+    remake_batch_id: int | None
+
+
+@router.post("/production/batches/{batch_id}/results", response={200: ResultOut, **WRITE_ERRORS})
+def batches_result(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
+    """Import the factory's result file (CSV: card_number, card_id_code, outcome,
+    defect_reason). All or nothing; the same file again changes nothing."""
+    if (file.size or 0) > MAX_RESULT_BYTES:
+        raise ApplicationError(
+            "payload_too_large", "文件过大。", "The file is too large.", status=413
+        )
+    result = factory_result_import(
+        actor=request_actor(request),
+        batch_id=batch_id,
+        data=file.read(),
+        today=timezone.localdate(),
+    )
+    return {
+        "id": result.pk,
+        "made": result.made,
+        "defective": result.defective,
+        "unchanged": result.unchanged,
+        "remake_batch_id": result.remake_batch_id,
+    }

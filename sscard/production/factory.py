@@ -1,0 +1,442 @@
+"""The card factory's side of production: the batch file it gets (制卡数据文件) and the result
+file it sends back (made / defective per card).
+
+The batch file is JSON lines — a header with the CA chain, then one line per card with what the
+factory prints and loads (codes, name, ID number, validity, certificate, private key) — sealed
+with SM4-GCM under the factory transport key as it is written, so the plaintext never touches
+the disk. Beside it goes a manifest: the SM3 digests of the plaintext and of the sealed file,
+the count, and an SM2 signature of the issuing CA over the manifest, so the factory can check
+that the file is whole and comes from the production centre.
+
+The result import is all or nothing: a file with one row that does not fit the batch is refused
+as a whole with the row's number and code, and the same file imported twice changes nothing.
+Defective cards are cancelled and remade (new codes, new key) in a remake batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sscard.cards.authority import Issuer, authority_ensure
+from sscard.cards.choices import CardStage, SocialSecurityFunction
+from sscard.cards.models import Card, CardCertificate
+from sscard.cards.services import cards_advance, cards_remake
+from sscard.core.actors import Actor
+from sscard.core.audit import AuditFact, audit_append
+from sscard.core.crypto import ID_NUMBER, field_cipher, secret_unwrap
+from sscard.core.errors import ApplicationError, NotFound
+from sscard.kernel.gm import Sm3Stream, Sm4GcmSealer, sm3
+from sscard.production.choices import BatchKind, BatchStatus, FactoryOutcome
+from sscard.production.models import Batch, BatchCard, CardKey, FactoryExport, FactoryResult
+from sscard.production.personalise import key_label
+from sscard.production.services import _check_operator, _locked_batch, batch_create
+
+FORMAT: Final = "sscard-factory/1"
+RESULT_HEADER: Final = ("card_number", "card_id_code", "outcome", "defect_reason")
+OBJECT = "production.batch"
+_ROWS = 2000  # cards read, decrypted and sealed per round
+
+
+def factory_key() -> bytes:
+    return bytes.fromhex(settings.SSCARD_FACTORY_KEY)
+
+
+def _aad(batch_id: int) -> bytes:
+    # The batch id is authenticated: a file renamed to another batch does not open.
+    return f"{FORMAT}|batch:{batch_id}".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFiles:
+    """What one export wrote."""
+
+    export: FactoryExport
+    data: Path
+    manifest: Path
+
+
+def _card_lines(batch: Batch, issuer: Issuer) -> Any:
+    """The header, then one JSON line per card of the batch (personalised, in card order)."""
+    yield {
+        "format": FORMAT,
+        "batch": batch.pk,
+        "kind": batch.kind,
+        "channel": batch.channel,
+        "collected_on": batch.collected_on.isoformat(),
+        "cards": batch.card_count,
+        "issuing_ca": base64.b64encode(issuer.certificate).decode(),
+        "root_ca": base64.b64encode(issuer.root_certificate).decode(),
+    }
+    cipher = field_cipher()
+    last = 0
+    while True:
+        rows = list(
+            Card.objects.filter(batch_entry__batch=batch, pk__gt=last)
+            .order_by("pk")
+            .values_list(
+                "pk", "card_number", "card_id_code", "generation", "interfaces", "functions",
+                "bank_code", "issued_on", "valid_until", "stage", "person__name",
+                "person__id_number_enc", "application__photo__digest",
+            )[:_ROWS]
+        )  # fmt: skip
+        if not rows:
+            return
+        last = rows[-1][0]
+        ids = [r[0] for r in rows]
+        certs = dict(CardCertificate.objects.filter(card_id__in=ids).values_list("card_id", "der"))
+        keys = dict(CardKey.objects.filter(card_id__in=ids).values_list("card_id", "key_wrapped"))
+        id_numbers = cipher.decrypt_many([bytes(r[11]) for r in rows], field=ID_NUMBER)
+        for row, id_number in zip(rows, id_numbers, strict=True):
+            pk = row[0]
+            if row[9] != CardStage.PERSONALISED or pk not in certs or pk not in keys:
+                raise ApplicationError(
+                    "batch_not_personalised",
+                    "该批次尚有卡片未完成个人化，不能生成制卡文件。",
+                    "Some cards of this batch are not personalised yet; no factory file.",
+                    {"card_id": pk, "stage": row[9]},
+                    status=409,
+                )
+            yield {
+                "card_number": row[1],
+                "card_id_code": row[2],
+                "generation": row[3],
+                "interfaces": row[4],
+                "functions": row[5],
+                "bank": row[6],
+                "issued_on": row[7].isoformat(),
+                "valid_until": row[8].isoformat(),
+                "name": row[10],
+                "id_number": id_number,
+                "photo_sm3": row[12] or "",
+                "certificate": base64.b64encode(bytes(certs[pk])).decode(),
+                "private_key": secret_unwrap(bytes(keys[pk]), label=key_label(pk)).hex(),
+            }
+
+
+def manifest_body(manifest: dict[str, Any]) -> bytes:
+    """The bytes the manifest's signature covers: its JSON without the signature, canonical."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def batch_export(*, actor: Actor, batch_id: int, out_dir: Path) -> ExportFiles:
+    """Write the batch's sealed factory file and its signed SM3 manifest into ``out_dir``.
+
+    The batch must be personalised (``batch_not_personalised``). The files are written beside
+    their final names and renamed into place at the end, so a failed export leaves nothing
+    that looks like a finished file.
+    """
+    _check_operator(actor)
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("batch", what_zh="该批次")
+    if batch.status not in (
+        BatchStatus.PERSONALISED,
+        BatchStatus.EXPORTED,
+        BatchStatus.COMPLETED,
+    ):
+        raise ApplicationError(
+            "batch_not_personalised",
+            "该批次尚有卡片未完成个人化，不能生成制卡文件。",
+            "Some cards of this batch are not personalised yet; no factory file.",
+            {"status": batch.status},
+            status=409,
+        )
+    issuer = authority_ensure(actor=actor)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    number = FactoryExport.objects.filter(batch=batch).count() + 1
+    stem = f"batch-{batch.pk}-{number}"
+    data_path = out_dir / f"{stem}.sm4"
+    manifest_path = out_dir / f"{stem}.manifest.json"
+    partial = data_path.with_suffix(".sm4.part")
+    plain = Sm3Stream()
+    sealed = Sm3Stream()
+    sealer = Sm4GcmSealer(factory_key(), aad=_aad(batch.pk))
+    size = 0
+    cards = -1  # the header is not a card
+    try:
+        with partial.open("wb") as fh:
+
+            def put(chunk: bytes) -> None:
+                nonlocal size
+                if chunk:
+                    fh.write(chunk)
+                    sealed.update(chunk)
+                    size += len(chunk)
+
+            put(sealer.header)
+            for line in _card_lines(batch, issuer):
+                raw = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                plain.update(raw)
+                put(sealer.update(raw))
+                cards += 1
+            put(sealer.finalize())
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "batch": batch.pk,
+            "file": data_path.name,
+            "cards": cards,
+            "bytes": size,
+            "plain_sm3": plain.hexdigest(),
+            "sealed_sm3": sealed.hexdigest(),
+            "cipher": "SM4-GCM",
+            "created_at": timezone.now().isoformat(),
+            "signed_by": issuer.authority.common_name,
+        }
+        signature = issuer.key.sign(manifest_body(manifest))
+        manifest["signature"] = base64.b64encode(signature).decode()
+        partial.replace(data_path)
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    finally:
+        partial.unlink(missing_ok=True)
+    with transaction.atomic():
+        locked = _locked_batch(batch.pk)
+        export = FactoryExport.objects.create(
+            batch=locked,
+            card_count=cards,
+            plain_sm3=manifest["plain_sm3"],
+            cipher_sm3=manifest["sealed_sm3"],
+            bytes=size,
+            file_name=data_path.name,
+            manifest=manifest,
+            created_at=timezone.now(),
+            created_by=actor.label,
+        )
+        if locked.status == BatchStatus.PERSONALISED:
+            locked.status = BatchStatus.EXPORTED
+            locked.save(update_fields=["status"])
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="batch_export",
+                object_type=OBJECT,
+                object_id=str(locked.pk),
+                changes={
+                    "export_id": export.pk,
+                    "cards": cards,
+                    "sealed_sm3": export.cipher_sm3,
+                },
+            ),
+        )
+    return ExportFiles(export=export, data=data_path, manifest=manifest_path)
+
+
+# --------------------------------------------------------------------------------------------
+# The factory's result file
+# --------------------------------------------------------------------------------------------
+
+
+def _bad_row(row: int, code: str, zh: str, en: str, **details: object) -> ApplicationError:
+    return ApplicationError(
+        code,
+        f"结果文件第{row}行：{zh}整个文件未导入。",
+        f"Result file, row {row}: {en} Nothing was imported.",
+        {"row": row, **details},
+        status=422,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    card_number: str
+    card_id_code: str
+    outcome: str
+    reason: str
+
+
+def _parse_result(data: bytes) -> list[ResultRow]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _bad_row(
+            1, "factory_result_encoding", "文件不是UTF-8编码。", "The file is not UTF-8."
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != RESULT_HEADER:
+        raise _bad_row(
+            1,
+            "factory_result_header",
+            f"表头应为 {','.join(RESULT_HEADER)}。",
+            f"The header must be {','.join(RESULT_HEADER)}.",
+        )
+    rows: list[ResultRow] = []
+    for n, cells in enumerate(reader, start=2):
+        if not cells:
+            continue
+        if len(cells) != len(RESULT_HEADER):
+            raise _bad_row(
+                n, "factory_result_cells", "列数不对。", "The row has the wrong number of cells."
+            )
+        number, code, outcome, reason = (c.strip() for c in cells)
+        if outcome not in FactoryOutcome.values:
+            raise _bad_row(
+                n,
+                "factory_result_outcome",
+                "结果须为 made 或 defective。",
+                "The outcome must be made or defective.",
+                outcome=outcome,
+            )
+        rows.append(ResultRow(number, code, outcome, reason[:200]))
+    if not rows:
+        raise _bad_row(2, "factory_result_empty", "文件没有数据行。", "The file has no rows.")
+    return rows
+
+
+def factory_result_import(
+    *, actor: Actor, batch_id: int, data: bytes, today: date
+) -> FactoryResult:
+    """Import the factory's result for a batch: made cards become ``produced``; defective ones
+    are cancelled and remade in a remake batch. The same file again changes nothing."""
+    _check_operator(actor)
+    digest = sm3(data).hex()
+    rows = _parse_result(data)
+    with transaction.atomic():
+        batch = _locked_batch(batch_id)
+        already = FactoryResult.objects.filter(file_sm3=digest).first()
+        if already is not None:
+            if already.batch_id != batch.pk:
+                raise _bad_row(
+                    1,
+                    "factory_result_other_batch",
+                    "该结果文件已作为其他批次的结果导入。",
+                    "This result file was imported for another batch.",
+                    batch=already.batch_id,
+                )
+            return already
+        if batch.status not in (BatchStatus.EXPORTED, BatchStatus.COMPLETED):
+            raise ApplicationError(
+                "batch_not_exported",
+                "该批次尚未发往制卡厂。",
+                "This batch has not been sent to the card factory.",
+                {"status": batch.status},
+                status=409,
+            )
+        stored = {
+            number: (pk, code, stage, outcome)
+            for pk, number, code, stage, outcome in Card.objects.filter(
+                batch_entry__batch=batch
+            ).values_list("pk", "card_number", "card_id_code", "stage", "batch_entry__outcome")
+        }
+        made: list[int] = []
+        defective: dict[int, str] = {}
+        unchanged = 0
+        seen: set[str] = set()
+        for n, row in enumerate(rows, start=2):
+            found = stored.get(row.card_number)
+            if found is None or found[1] != row.card_id_code:
+                raise _bad_row(
+                    n,
+                    "factory_result_card_unknown",
+                    "该卡不在本批次中。",
+                    "That card is not in this batch.",
+                    card_number=row.card_number,
+                )
+            if row.card_number in seen:
+                raise _bad_row(
+                    n,
+                    "factory_result_duplicate",
+                    "同一张卡出现了两次。",
+                    "The same card appears twice.",
+                    card_number=row.card_number,
+                )
+            seen.add(row.card_number)
+            pk, _code, stage, outcome = found
+            if outcome:
+                if outcome != row.outcome:
+                    raise _bad_row(
+                        n,
+                        "factory_result_conflict",
+                        "与此前导入的结果不一致。",
+                        "It contradicts a result imported before.",
+                        card_number=row.card_number,
+                        recorded=outcome,
+                    )
+                unchanged += 1
+            elif stage != CardStage.PERSONALISED:
+                raise _bad_row(
+                    n,
+                    "factory_result_card_state",
+                    "该卡不在待制作状态。",
+                    "That card is not waiting to be made.",
+                    card_number=row.card_number,
+                    stage=stage,
+                )
+            elif row.outcome == FactoryOutcome.MADE:
+                made.append(pk)
+            else:
+                defective[pk] = row.reason
+        now = timezone.now()
+        cards_advance(
+            card_ids=made,
+            from_stages=[CardStage.PERSONALISED],
+            to_stage=CardStage.PRODUCED,
+            produced_at=now,
+        )
+        BatchCard.objects.filter(card_id__in=made).update(outcome=FactoryOutcome.MADE)
+        defective_ids = sorted(defective)
+        # A defective card never reaches anyone: its number answers "cancelled" to a reader.
+        cards_advance(
+            card_ids=defective_ids,
+            from_stages=[CardStage.PERSONALISED],
+            to_stage=CardStage.DEFECTIVE,
+            ss_function=SocialSecurityFunction.CANCELLED,
+        )
+        by_reason: dict[str, list[int]] = {}
+        for pk, reason in defective.items():
+            by_reason.setdefault(reason, []).append(pk)
+        for reason, ids in by_reason.items():
+            BatchCard.objects.filter(card_id__in=ids).update(
+                outcome=FactoryOutcome.DEFECTIVE, defect_reason=reason
+            )
+        remake_batch = None
+        if defective_ids:
+            remakes = cards_remake(actor=actor, card_ids=defective_ids, today=today)
+            remake_batch = batch_create(
+                actor=actor,
+                kind=BatchKind.REMAKE,
+                channel=batch.channel,
+                collected_on=batch.collected_on,
+                card_ids=remakes,
+            )
+        if not BatchCard.objects.filter(batch=batch, outcome="").exists():
+            batch.status = BatchStatus.COMPLETED
+            batch.save(update_fields=["status"])
+        result = FactoryResult.objects.create(
+            batch=batch,
+            file_sm3=digest,
+            made=len(made),
+            defective=len(defective_ids),
+            unchanged=unchanged,
+            remake_batch=remake_batch,
+            created_at=now,
+            created_by=actor.label,
+        )
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="factory_result_import",
+                object_type=OBJECT,
+                object_id=str(batch.pk),
+                changes={
+                    "result_id": result.pk,
+                    "file_sm3": digest,
+                    "made": len(made),
+                    "defective": len(defective_ids),
+                    "unchanged": unchanged,
+                    "remake_batch": remake_batch.pk if remake_batch else None,
+                },
+            ),
+        )
+    return result

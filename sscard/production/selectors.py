@@ -1,0 +1,79 @@
+"""Reads of production: batches with their progress, and a batch's defects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from sscard.cards.choices import CardStage
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import NotFound, PermissionDenied
+from sscard.production.models import Batch, BatchCard
+
+READERS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
+
+
+def _check(actor: Actor) -> None:
+    if actor.role not in READERS:
+        raise PermissionDenied("see production", "查看制卡")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a batch has come: cards per stage of production."""
+
+    total: int
+    personalised: int
+    produced: int
+    defective: int
+
+    @property
+    def percent_personalised(self) -> int:
+        return 100 * self.personalised // self.total if self.total else 100
+
+
+def _progress_annotations() -> dict[str, Count]:
+    past_ordered = ~Q(entries__card__stage=CardStage.ORDERED)
+    return {
+        "n_total": Count("entries"),
+        "n_personalised": Count("entries", filter=past_ordered),
+        "n_produced": Count("entries", filter=Q(entries__outcome="made")),
+        "n_defective": Count("entries", filter=Q(entries__outcome="defective")),
+    }
+
+
+def batch_list(*, actor: Actor) -> QuerySet[Batch]:
+    """Every batch, oldest collection first (the order they are made in, SH-10), with its
+    progress counted in the same query."""
+    _check(actor)
+    return Batch.objects.annotate(**_progress_annotations()).order_by("collected_on", "pk")
+
+
+def batch_get(*, actor: Actor, batch_id: int) -> Batch:
+    found = batch_list(actor=actor).filter(pk=batch_id).first()
+    if found is None:
+        raise NotFound("batch", what_zh="该批次")
+    return found
+
+
+def batch_progress(batch: Batch) -> Progress:
+    """The progress of a batch from :func:`batch_list` (annotated), or counted now."""
+    if not hasattr(batch, "n_total"):
+        batch = Batch.objects.annotate(**_progress_annotations()).get(pk=batch.pk)
+    return Progress(
+        total=batch.n_total,  # type: ignore[attr-defined]
+        personalised=batch.n_personalised,  # type: ignore[attr-defined]
+        produced=batch.n_produced,  # type: ignore[attr-defined]
+        defective=batch.n_defective,  # type: ignore[attr-defined]
+    )
+
+
+def batch_defects(*, actor: Actor, batch_id: int) -> QuerySet[BatchCard]:
+    """The batch's defective cards and what became of them (their remakes)."""
+    _check(actor)
+    return (
+        BatchCard.objects.filter(batch_id=batch_id, outcome="defective")
+        .select_related("card", "card__remade_as")
+        .order_by("card_id")
+    )

@@ -1,0 +1,153 @@
+"""Writes of production: forming batches (SH-10) and starting or resuming their
+personalisation. The card-factory file and the factory's result are in ``factory.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from itertools import groupby
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sscard.applications.choices import ApplicationStatus
+from sscard.applications.models import Application
+from sscard.cards.services import SAME_VISIT_CHANNELS, cards_order
+from sscard.core.actors import Actor, Role
+from sscard.core.audit import AuditFact, audit_append
+from sscard.core.bulk import BulkWriter, id_ranges
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.production.choices import BatchKind, BatchStatus
+from sscard.production.models import Batch, BatchCard
+
+OPERATORS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
+OBJECT = "production.batch"
+
+
+def _check_operator(actor: Actor) -> None:
+    if actor.role not in OPERATORS:
+        raise PermissionDenied("run card production", "管理制卡")
+
+
+def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def batch_add_cards(*, batch: Batch, card_ids: Sequence[int]) -> None:
+    """Put cards into a batch (set-based; in the caller's transaction)."""
+    BulkWriter().insert(
+        BatchCard._meta.db_table,
+        ("card_id", "batch_id", "outcome", "defect_reason"),
+        [(card_id, batch.pk, "", "") for card_id in card_ids],
+    )
+
+
+def batch_create(
+    *, actor: Actor, kind: str, channel: str, collected_on: date, card_ids: Sequence[int]
+) -> Batch:
+    """Write a batch holding ``card_ids`` and audit it (in the caller's transaction)."""
+    batch = Batch.objects.create(
+        kind=kind,
+        channel=channel,
+        collected_on=collected_on,
+        card_count=len(card_ids),
+        created_at=timezone.now(),
+        created_by=actor.label,
+    )
+    batch_add_cards(batch=batch, card_ids=card_ids)
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="batch_form",
+            object_type=OBJECT,
+            object_id=str(batch.pk),
+            changes={
+                "kind": kind,
+                "channel": channel,
+                "collected_on": collected_on.isoformat(),
+                "cards": len(card_ids),
+                "card_ids": id_ranges(card_ids),
+            },
+        ),
+    )
+    return batch
+
+
+def batches_form(*, actor: Actor, today: date, max_cards: int | None = None) -> list[Batch]:
+    """Group the submitted applications into production batches by channel and collection date,
+    oldest first (SH-10), and order their cards.
+
+    Each batch is its own transaction: a failure leaves whole batches or none of a group. A
+    group larger than ``max_cards`` is split. Applications made in the visit (instant
+    issuance) are not batched.
+    """
+    _check_operator(actor)
+    size = max_cards or settings.SSCARD_BATCH_MAX_CARDS
+    pending = (
+        Application.objects.filter(status=ApplicationStatus.SUBMITTED, applied_on__lte=today)
+        .exclude(channel__in=SAME_VISIT_CHANNELS)
+        .order_by("applied_on", "channel", "pk")
+        .values_list("applied_on", "channel", "pk")
+    )
+    formed: list[Batch] = []
+    for (collected_on, channel), rows in groupby(pending.iterator(), key=lambda r: (r[0], r[1])):
+        application_ids = [r[2] for r in rows]
+        for part in _chunks(application_ids, size):
+            with transaction.atomic():
+                card_ids = cards_order(actor=actor, application_ids=part, today=today)
+                formed.append(
+                    batch_create(
+                        actor=actor,
+                        kind=BatchKind.REGULAR,
+                        channel=channel,
+                        collected_on=collected_on,
+                        card_ids=card_ids,
+                    )
+                )
+    return formed
+
+
+def _locked_batch(batch_id: int) -> Batch:
+    batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("batch", what_zh="该批次")
+    return batch
+
+
+def batch_start(*, actor: Actor, batch_id: int) -> Batch:
+    """Start (or resume) the batch's personalisation: its tasks go to the workers when the
+    transaction commits; a batch stopped half-way by a killed worker picks up where it was."""
+    _check_operator(actor)
+    with transaction.atomic():
+        batch = _locked_batch(batch_id)
+        if batch.status not in (BatchStatus.FORMED, BatchStatus.PERSONALISING):
+            raise ApplicationError(
+                "batch_not_startable",
+                "该批次已完成个人化。",
+                "This batch has been personalised already.",
+                {"status": batch.status},
+                status=409,
+            )
+        before = batch.status
+        batch.status = BatchStatus.PERSONALISING
+        batch.save(update_fields=["status"])
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="batch_start" if before == BatchStatus.FORMED else "batch_resume",
+                object_type=OBJECT,
+                object_id=str(batch.pk),
+                changes={"status": [before, BatchStatus.PERSONALISING]},
+            ),
+        )
+        transaction.on_commit(lambda: _queue_personalisation(batch.pk))
+    return batch
+
+
+def _queue_personalisation(batch_id: int) -> None:
+    from sscard.production.tasks import personalise
+
+    for _ in range(settings.SSCARD_PERSONALISE_TASKS):
+        personalise.delay(batch_id)

@@ -1,0 +1,125 @@
+"""The bureau's numbers: overdue cards (BJ-11) per bank, outlet and district, and the backlog.
+
+A card is overdue when the day its application was due to be made by has passed and the
+factory has not made it yet. Only making counts: the due rules exclude the time in the post
+(BJ-11), so a card that is made and posted is not overdue however long the post takes. An
+application not yet in a batch counts too: its card is not even ordered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from sscard.applications.choices import ApplicationStatus
+from sscard.applications.models import Application
+from sscard.cards.choices import CardStage
+from sscard.cards.models import Card
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import PermissionDenied
+
+READERS = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM})
+# Stages before the factory has made the card.
+NOT_MADE = (CardStage.ORDERED, CardStage.PERSONALISED)
+BACKLOG_STAGES = (
+    CardStage.ORDERED,
+    CardStage.PERSONALISED,
+    CardStage.PRODUCED,
+    CardStage.DISPATCHED,
+    CardStage.AT_OUTLET,
+)
+
+
+def _check(actor: Actor) -> None:
+    if actor.role not in READERS:
+        raise PermissionDenied("see the bureau's reports", "查看统计报表")
+
+
+def overdue_applications(*, actor: Actor, today: date) -> QuerySet[Application]:
+    """Applications whose card was due to be made before ``today`` and is not made yet.
+
+    One row per application: still waiting for a batch, or with its card ordered or being
+    personalised (a remade card counts through the new card). Scoped: a district officer sees
+    the applications of persons insured in their district.
+    """
+    _check(actor)
+    in_making = Exists(Card.objects.filter(application_id=OuterRef("pk"), stage__in=NOT_MADE))
+    found = Application.objects.filter(due_date__lt=today).filter(
+        Q(status=ApplicationStatus.SUBMITTED) | (Q(status=ApplicationStatus.COMPLETED) & in_making)
+    )
+    if actor.role is Role.DISTRICT_OFFICER:
+        found = found.filter(person__insured_region=actor.district_code)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueRow:
+    """Overdue cards of one bank, outlet or district."""
+
+    key: str
+    label: str
+    count: int
+    oldest_due: date
+
+
+GROUPS = ("bank", "outlet", "district")
+
+
+def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
+    """Overdue cards grouped ``by`` bank, outlet or district, most first (one query)."""
+    keys: dict[str, tuple[Any, Any]] = {
+        "bank": (F("bank_code"), F("bank_code")),
+        # An individual application names its outlet; a collective one its pickup outlet.
+        "outlet": (
+            Coalesce("outlet__code", "collective__pickup_outlet__code", Value("")),
+            Coalesce("outlet__name", "collective__pickup_outlet__name", Value("")),
+        ),
+        "district": (F("person__insured_region"), F("person__insured_region")),
+    }
+    if by not in keys:
+        raise ValueError(by)
+    key, label = keys[by]
+    rows = (
+        overdue_applications(actor=actor, today=today)
+        .order_by()
+        .values(key=key, label=label)
+        .annotate(n=Count("pk"), oldest=Min("due_date"))
+        .order_by("-n", "key")
+    )
+    return [OverdueRow(r["key"] or "", r["label"] or "", r["n"], r["oldest"]) for r in rows]
+
+
+def card_is_overdue(card: Card, *, today: date) -> bool:
+    """Whether this card is overdue (BJ-11): not made, and its application's day has passed."""
+    due = card.application.due_date if card.application is not None else None
+    return due is not None and due < today and card.stage in NOT_MADE
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Where the cards in the making are, and what waits for a batch."""
+
+    waiting_for_batch: int
+    by_stage: dict[str, int]
+    by_bank: list[tuple[str, int]]
+
+
+def backlog(*, actor: Actor) -> Backlog:
+    """Applications waiting for a batch, and cards per stage and per bank until handed over."""
+    _check(actor)
+    applications = Application.objects.filter(status=ApplicationStatus.SUBMITTED)
+    cards = Card.objects.filter(stage__in=BACKLOG_STAGES)
+    if actor.role is Role.DISTRICT_OFFICER:
+        applications = applications.filter(person__insured_region=actor.district_code)
+        cards = cards.filter(person__insured_region=actor.district_code)
+    stages = dict(cards.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    banks = list(cards.values_list("bank_code").annotate(n=Count("pk")).order_by("-n", "bank_code"))
+    return Backlog(
+        waiting_for_batch=applications.count(),
+        by_stage={stage: stages.get(stage, 0) for stage in BACKLOG_STAGES},
+        by_bank=[(bank, n) for bank, n in banks],
+    )

@@ -40,6 +40,7 @@ from sscard.applications.rules import (
     InForce,
     bank_name,
     ensure_allowed,
+    fee_for,
     in_force_for_employer,
     in_force_for_person,
     photo_origin,
@@ -781,6 +782,7 @@ APPLICATION_COLUMNS = (
     "reason_code",
     "card_generation",
     "due_date",
+    "fee_fen",
 )
 
 
@@ -845,6 +847,7 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
         status = ApplicationStatus.SUBMITTED.value
         label, role = actor.label, str(actor.role)
         outlet = collective.pickup_outlet_id
+        fee = fee_for(pack, pickup=collective.pickup)
         try:
             with transaction.atomic():
                 writer.insert(
@@ -857,7 +860,7 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
                             source, photo, collective.pk, entry, label, role, stamp,
                             fixed["pack_id"], fixed["pack_hash"], fixed["phase_id"],
                             fixed["rule_id"], fixed["clause"], fixed["reason_code"],
-                            fixed["card_generation"], due,
+                            fixed["card_generation"], due, fee,
                         )
                         for pk, (entry, person, address, centre, source, photo, _busy) in zip(
                             ids, ready, strict=True

@@ -223,6 +223,9 @@ class Application(Decided):
     taken_by = models.CharField(_("taken by"), max_length=150)
     taken_by_role = models.CharField(_("taken by role"), max_length=32)
     submitted_at = models.DateTimeField(_("submitted at"))
+    # What the holder is charged for the card, in fen, as the pack's fees say (BJ-12, SH-15:
+    # nothing).
+    fee_fen = models.PositiveIntegerField(_("fee (fen)"), default=0)
 
     class Meta:
         verbose_name = _("application")

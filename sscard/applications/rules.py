@@ -128,3 +128,19 @@ def bank_name(pack: Pack, code: str) -> str:
         if bank.code == code:
             return bank.name_zh
     return code
+
+
+# Which of a pack's fee items apply to an application: making the card (a first card, a
+# migration or a replacement), and the post when the card is posted.
+_CARD_FEES = frozenset({"production", "replacement"})
+
+
+def fee_for(pack: Pack, *, pickup: str) -> int:
+    """What the holder pays for the card, in fen, under the pack's fees (BJ-12, SH-15)."""
+    items = _CARD_FEES | ({"postage"} if pickup_is_postal(pack, pickup) else set())
+    return sum(item.amount_fen for item in pack.fees.items if item.id in items)
+
+
+def postage_for(pack: Pack) -> int:
+    """The pack's postage, in fen (BJ-12: free)."""
+    return sum(item.amount_fen for item in pack.fees.items if item.id == "postage")

@@ -25,6 +25,7 @@ from sscard.applications.photos import (
 from sscard.applications.rules import (
     bank_name,
     ensure_allowed,
+    fee_for,
     in_force_for_person,
     photo_origin,
     pickup_is_postal,
@@ -365,6 +366,7 @@ def application_submit(
             taken_by=actor.label,
             taken_by_role=str(actor.role),
             submitted_at=timezone.now(),
+            fee_fen=fee_for(pack, pickup=pickup),
             **decided_fields(decision),
         )
         try:

@@ -108,13 +108,13 @@ def cards_mine(request: HttpRequest) -> dict[str, Any]:
     return {"cards": [card_out(c, today) for c in cards], "electronic_card": ecard}
 
 
-@router.get("/cards/{card_id}", response={200: CardOut, **ERRORS})
+@router.get("/cards/{int:card_id}", response={200: CardOut, **ERRORS})
 def cards_get(request: HttpRequest, card_id: int) -> dict[str, Any]:
     """One card the caller may see."""
     return card_out(card_get(actor=request_actor(request), card_id=card_id), _today())
 
 
-@router.post("/cards/{card_id}/enable", response={200: CardOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/enable", response={200: CardOut, **WRITE_ERRORS})
 def cards_enable(request: HttpRequest, card_id: int) -> dict[str, Any]:
     """Enable the social-security function: online by the holder, or on site where the pack
     allows; the person's previous card becomes invalid at once (BJ-10, SH-16).
@@ -126,7 +126,7 @@ def cards_enable(request: HttpRequest, card_id: int) -> dict[str, Any]:
     return card_out(card, _today())
 
 
-@router.post("/cards/{card_id}/activate-financial", response={200: CardOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/activate-financial", response={200: CardOut, **WRITE_ERRORS})
 def cards_activate_financial(request: HttpRequest, card_id: int) -> dict[str, Any]:
     """Activate the financial function at an outlet of the issuing bank (BJ-08).
 
@@ -140,7 +140,7 @@ def cards_activate_financial(request: HttpRequest, card_id: int) -> dict[str, An
     return card_out(card, _today())
 
 
-@router.post("/cards/{card_id}/close-financial", response={200: CardOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/close-financial", response={200: CardOut, **WRITE_ERRORS})
 def cards_close_financial(request: HttpRequest, card_id: int) -> dict[str, Any]:
     """Close the card's bank account at the issuing bank (the holder's choice, BJ-10)."""
     actor = request_actor(request)
@@ -179,7 +179,7 @@ def loss_out(report: LossReport) -> dict[str, Any]:
     }
 
 
-@router.post("/cards/{card_id}/loss-reports", response={201: LossOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/loss-reports", response={201: LossOut, **WRITE_ERRORS})
 def cards_report_loss(request: HttpRequest, card_id: int, body: LossIn) -> Status[dict[str, Any]]:
     """Report the card lost: blocked at once; temporary by phone or online, formal at the
     counter (SH-18). Refusals: ``loss_channel_not_offered``, ``loss_formal_not_here``,
@@ -195,7 +195,7 @@ def cards_report_loss(request: HttpRequest, card_id: int, body: LossIn) -> Statu
     return Status(201, loss_out(report))
 
 
-@router.post("/cards/{card_id}/loss-reports/withdraw", response={200: LossOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/loss-reports/withdraw", response={200: LossOut, **WRITE_ERRORS})
 def cards_withdraw_loss(request: HttpRequest, card_id: int) -> dict[str, Any]:
     """Withdraw the standing loss report while no replacement has been applied for.
 
@@ -225,7 +225,7 @@ class ReplacementOut(Schema):
     clause: str
 
 
-@router.post("/cards/{card_id}/replacements", response={201: ReplacementOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/replacements", response={201: ReplacementOut, **WRITE_ERRORS})
 def cards_replace(
     request: HttpRequest, card_id: int, body: ReplacementIn
 ) -> Status[dict[str, Any]]:

@@ -400,9 +400,8 @@ def _check_path(
     )
 
 
-def _enable_locked(actor: Actor, this: Card, cards: Sequence[Card], today: date) -> list[AuditFact]:
-    """Enable ``this`` (locked) and invalidate the person's previous card in the same
-    transaction; answer the audit facts."""
+def _check_enableable(this: Card, today: date) -> None:
+    """The card's own state must allow enabling: handed over, not enabled yet, not blocked."""
     if this.ss_function != SocialSecurityFunction.NOT_ENABLED:
         raise _refuse(
             "card_not_enableable",
@@ -424,6 +423,12 @@ def _enable_locked(actor: Actor, this: Card, cards: Sequence[Card], today: date)
             "The social-security function of this card cannot be enabled.",
             status_now=str(card_status(this, today=today)),
         )
+
+
+def _enable_locked(actor: Actor, this: Card, cards: Sequence[Card], today: date) -> list[AuditFact]:
+    """Enable ``this`` (locked) and invalidate the person's previous card in the same
+    transaction; answer the audit facts."""
+    _check_enableable(this, today)
     facts = []
     for old in cards:
         if old.pk != this.pk and old.ss_function == SocialSecurityFunction.ENABLED:
@@ -472,6 +477,7 @@ def card_enable(*, actor: Actor, card: Card, today: date) -> Card:
     outlet = _actor_outlet(actor)
     with transaction.atomic():
         this, cards = _locked_target(actor, card)
+        _check_enableable(this, today)
         _check_path(actor, this, enable_paths(this), outlet, what="ss")
         facts = _enable_locked(actor, this, cards, today)
         audit_append_many(actor=actor, facts=facts)
@@ -803,6 +809,7 @@ def card_replacement_apply(
     bank: str | None = None,
     mailing_address: str = "",
     backup_centre_id: int | None = None,
+    photo_source: str | None = None,
 ) -> Application:
     """Apply for a replacement of a lost or damaged card, as the pack in force decides.
 
@@ -810,7 +817,8 @@ def card_replacement_apply(
     anyone else the old style), the channel (SH-06: replacements at community centres) and
     the due date (BJ-11: N working days, or the same visit). For a lost card the loss stands
     formally from now on, and the report can no longer be withdrawn (SH-18). The bank is the
-    issuing bank of the card replaced unless another is named; the photo is the one on record.
+    issuing bank of the card replaced unless another is named; the photo is the one the card
+    was made with unless another source is named.
     """
     action = REPLACE_ACTIONS.get(reason)
     if action is None:
@@ -834,14 +842,20 @@ def card_replacement_apply(
                 status_now=str(status),
             )
         previous = this.application
+        if photo_source is None and previous is not None:
+            photo_source, photo_id = previous.photo_source, previous.photo_id
+        else:
+            # chosen: a card from the old system has no photo on record here; the one shared
+            # from the holder's ID card is used unless the clerk names another source.
+            photo_source, photo_id = photo_source or "id_card", None
         application = application_submit(
             actor=actor,
             person=this.person,
             channel=channel,
             action=action,
             day=day,
-            photo_source=previous.photo_source if previous is not None else "captured_on_site",
-            photo_id=previous.photo_id if previous is not None else None,
+            photo_source=photo_source,
+            photo_id=photo_id,
             bank=bank or this.bank_code or None,
             pickup=pickup,
             mailing_address=mailing_address,

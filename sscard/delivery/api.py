@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from sscard.cards.api_life import CardOut, card_out
 from sscard.cards.selectors import card_for_counter
@@ -114,7 +114,7 @@ class HolderIn(Schema):
     id_number: str = Field(max_length=32)
 
 
-@router.post("/cards/{card_id}/hand-over", response={200: CardOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/hand-over", response={200: CardOut, **WRITE_ERRORS})
 def cards_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[str, Any]:
     """Hand a card in the outlet's stock to its holder (``holder_id_mismatch`` otherwise)."""
     actor = request_actor(request)
@@ -122,7 +122,7 @@ def cards_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[
     return card_out(card_hand_over(actor=actor, card=card, id_number=body.id_number), _today())
 
 
-@router.post("/cards/{card_id}/visit-hand-over", response={200: CardOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/visit-hand-over", response={200: CardOut, **WRITE_ERRORS})
 def cards_visit_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[str, Any]:
     """The visiting bank team hands the card over and switches on both functions (BJ-08 (3))."""
     actor = request_actor(request)
@@ -135,10 +135,10 @@ class InstantIn(HolderIn):
     reason: Literal["lost", "damaged"]
 
 
-@router.post("/cards/{card_id}/instant-replacement", response={201: CardOut, **WRITE_ERRORS})
+@router.post("/cards/{int:card_id}/instant-replacement", response={201: CardOut, **WRITE_ERRORS})
 def cards_instant_replacement(
     request: HttpRequest, card_id: int, body: InstantIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Replace the card on the spot at an instant-issuance point: the new card is made,
     handed over and enabled in this one request (BJ-11, SH-12)."""
     actor = request_actor(request)
@@ -146,7 +146,7 @@ def cards_instant_replacement(
     new = replacement_instant(
         actor=actor, card=card, reason=body.reason, id_number=body.id_number, day=_today()
     )
-    return 201, card_out(new, _today())
+    return Status(201, card_out(new, _today()))
 
 
 class DispatchOut(Schema):
@@ -155,7 +155,9 @@ class DispatchOut(Schema):
     visit: int
 
 
-@router.post("/production/batches/{batch_id}/dispatch", response={200: DispatchOut, **WRITE_ERRORS})
+@router.post(
+    "/production/batches/{int:batch_id}/dispatch", response={200: DispatchOut, **WRITE_ERRORS}
+)
 def batches_dispatch(request: HttpRequest, batch_id: int) -> dict[str, int]:
     """Send the batch's made cards on their way: outlet, post or the visiting bank team."""
     summary = batch_dispatch(actor=request_actor(request), batch_id=batch_id)

@@ -34,6 +34,8 @@ class Shipment(models.Model):
         choices=ShipmentStatus.choices,
         default=ShipmentStatus.IN_TRANSIT,
     )
+    # What the holder is charged for the post, in fen, as the pack says (BJ-12: free).
+    postage_fen = models.PositiveIntegerField(_("postage (fen)"), default=0)
     dispatched_at = models.DateTimeField(_("dispatched at"))
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -16,7 +16,7 @@ from hmac import compare_digest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sscard.applications.rules import bank_name, template_text
+from sscard.applications.rules import bank_name, postage_for, template_text
 from sscard.applications.services import person_recipient
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
@@ -108,7 +108,7 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
         ids = writer.allocate_ids(Shipment._meta.db_table, len(cards))
         rows: list[tuple[object, ...]] = []
         counts: dict[str, int] = defaultdict(int)
-        posted: dict[tuple[str, str], list[int]] = defaultdict(list)
+        notify: dict[tuple[str, str], list[int]] = defaultdict(list)
         fallback: dict[tuple[str, str], int | None] = {}
         for pk, (card_id, pack_hash, bank, person_id, pickup, outlet_id, collective_outlet,
                  district) in zip(ids, cards, strict=True):  # fmt: skip
@@ -135,25 +135,27 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
                         card_id=card_id,
                         bank=bank,
                     )
-            tracking = tracking_number(pk) if mode == ShipmentMethod.POST else None
+            posted = mode == ShipmentMethod.POST
             rows.append(
-                (pk, card_id, mode.value, None if mode == ShipmentMethod.POST else destination,
-                 tracking, ShipmentStatus.IN_TRANSIT.value, writer.timestamp(now), None, None)
+                (pk, card_id, mode.value, None if posted else destination,
+                 tracking_number(pk) if posted else None, ShipmentStatus.IN_TRANSIT.value,
+                 postage_for(packs[pack_hash]) if posted and pack_hash in packs else 0,
+                 writer.timestamp(now), None, None)
             )  # fmt: skip
             counts[mode] += 1
-            if mode == ShipmentMethod.POST and method is not None and method.notify:
-                posted[(pack_hash, method.notify + "|" + bank)].append(person_id)
+            if posted and method is not None and method.notify:
+                notify[(pack_hash, method.notify + "|" + bank)].append(person_id)
         writer.insert(
             Shipment._meta.db_table,
             ("id", "card_id", "method", "outlet_id", "tracking_number", "status",
-             "dispatched_at", "received_at", "closed_at"),
+             "postage_fen", "dispatched_at", "received_at", "closed_at"),
             rows,
         )  # fmt: skip
         card_ids = [c[0] for c in cards]
         cards_advance(
             card_ids=card_ids, from_stages=[CardStage.PRODUCED], to_stage=CardStage.DISPATCHED
         )
-        for (pack_hash, key), person_ids in posted.items():
+        for (pack_hash, key), person_ids in notify.items():
             template, bank = key.split("|", 1)
             pack = packs[pack_hash]
             _tell(actor, pack, template, person_ids, bank=bank_name(pack, bank))

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sscard.core.errors import ApplicationError
@@ -64,20 +64,20 @@ def batches(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/production/batches", response={201: list[BatchOut], **WRITE_ERRORS})
-def batches_create(request: HttpRequest) -> tuple[int, list[dict[str, Any]]]:
+def batches_create(request: HttpRequest) -> Status[list[dict[str, Any]]]:
     """Form batches of the submitted applications by channel and collection date (SH-10)."""
     actor = request_actor(request)
     formed = batches_form(actor=actor, today=timezone.localdate())
-    return 201, [batch_out(b) for b in formed]
+    return Status(201, [batch_out(b) for b in formed])
 
 
-@router.get("/production/batches/{batch_id}", response={200: BatchOut, **ERRORS})
+@router.get("/production/batches/{int:batch_id}", response={200: BatchOut, **ERRORS})
 def batches_get(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     """One batch and its progress (poll it while it is personalised)."""
     return batch_out(batch_get(actor=request_actor(request), batch_id=batch_id))
 
 
-@router.post("/production/batches/{batch_id}/start", response={200: BatchOut, **WRITE_ERRORS})
+@router.post("/production/batches/{int:batch_id}/start", response={200: BatchOut, **WRITE_ERRORS})
 def batches_start(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     """Start or resume personalisation: the workers share the batch chunk by chunk."""
     actor = request_actor(request)
@@ -85,7 +85,7 @@ def batches_start(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     return batch_out(batch_get(actor=actor, batch_id=batch_id))
 
 
-@router.post("/production/batches/{batch_id}/export", response={200: None, **WRITE_ERRORS})
+@router.post("/production/batches/{int:batch_id}/export", response={200: None, **WRITE_ERRORS})
 def batches_export(request: HttpRequest, batch_id: int) -> FileResponse:
     """The batch's card-factory file (SM4-GCM); its signed SM3 manifest is at ``/manifest``."""
     files = batch_export(
@@ -94,7 +94,7 @@ def batches_export(request: HttpRequest, batch_id: int) -> FileResponse:
     return FileResponse(files.data.open("rb"), as_attachment=True, filename=files.data.name)
 
 
-@router.get("/production/batches/{batch_id}/manifest", response={200: dict[str, Any], **ERRORS})
+@router.get("/production/batches/{int:batch_id}/manifest", response={200: dict[str, Any], **ERRORS})
 def batches_manifest(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     """The signed SM3 manifest of the batch's latest card-factory file."""
     batch = batch_get(actor=request_actor(request), batch_id=batch_id)
@@ -118,7 +118,9 @@ class ResultOut(Schema):
     remake_batch_id: int | None
 
 
-@router.post("/production/batches/{batch_id}/results", response={200: ResultOut, **WRITE_ERRORS})
+@router.post(
+    "/production/batches/{int:batch_id}/results", response={200: ResultOut, **WRITE_ERRORS}
+)
 def batches_result(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     """Import the factory's result file (CSV: card_number, card_id_code, outcome,
     defect_reason). All or nothing; the same file again changes nothing."""

@@ -198,7 +198,18 @@ def _demo_setup(*, persons: int, city: str) -> list[tuple[str, str, str]]:
 
     campaign = campaign_put_in_force(actor=_system_actor(), pack=builtin_pack(DEMO_PACKS[city]))
     console.print(f"  policy in force: {campaign.title} ({campaign.pack_id})")
-    return demo_accounts_create(actor=_system_actor(), city_code=city_code)
+    accounts = demo_accounts_create(actor=_system_actor(), city_code=city_code)
+    if city == "beijing":
+        from django.utils import timezone
+
+        from sscard.testing.demo import demo_cards_create
+
+        cards = demo_cards_create(today=timezone.localdate())
+        console.print(
+            f"  cards: {cards.made} made, {cards.handed_over} handed over and enabled, "
+            f"{cards.waiting} applications waiting for production"
+        )
+    return accounts
 
 
 def _print_accounts(accounts: list[tuple[str, str, str]], url: str) -> None:

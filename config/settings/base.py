@@ -213,7 +213,12 @@ CELERY_BEAT_SCHEDULE = {
     # Messages whose retry has fallen due, or that a broker outage left queued.
     "outbox-send-due": {"task": "sscard.notifications.send_due", "schedule": 60.0},
 }
-LOGGING["loggers"] = {"sscard.notifications.sms": {"level": "INFO"}}
+LOGGING["loggers"] = {
+    "sscard.notifications.sms": {"level": "INFO"},
+    # The in-process broker of the embedded set-up has no host name, and kombu says so on
+    # every connection.
+    "kombu.connection": {"level": "ERROR"},
+}
 
 # --- Card production ---
 # The SM4 key (16 bytes, hex) the card factory shares with the production centre: the batch

@@ -527,7 +527,6 @@ def card_activate_financial(*, actor: Actor, card: Card, today: date) -> Card:
     with transaction.atomic():
         this, cards = _locked_target(actor, card)
         _check_issuing_bank(actor, this, outlet)
-        _check_path(actor, this, financial_paths(this), outlet, what="financial")
         if this.stage not in ENABLEABLE_STAGES:
             raise _refuse(
                 "card_not_handed_over",
@@ -535,6 +534,7 @@ def card_activate_financial(*, actor: Actor, card: Card, today: date) -> Card:
                 "The card has not been handed to its holder yet and cannot be enabled.",
                 stage=this.stage,
             )
+        _check_path(actor, this, financial_paths(this), outlet, what="financial")
         status = card_status(this, today=today)
         if this.financial_function != FinancialFunction.NOT_ACTIVATED or status not in (
             CardStatus.VALID,

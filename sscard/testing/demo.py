@@ -1,0 +1,124 @@
+"""The demo city's cards in motion, so that every role's page has something to show.
+
+Run by ``sscard demo`` after the demo accounts exist, with the platform's own services only:
+the demo employer's staff apply collectively for pickup at the demo bank branch; production
+forms the batch, personalises it and has the stand-in factory make it (one card comes back
+defective and is remade); the cards reach the branch, and half of them are handed over and
+enabled, the demo cardholder's among them. A second employer's collective, submitted weeks ago,
+waits for production — and is overdue (BJ-11), for the bureau's report. Running it again
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sscard.applications.collective import (
+    collective_arrange,
+    collective_notify,
+    collective_open,
+    collective_submit,
+    roster_add_staff,
+    roster_confirm,
+)
+from sscard.applications.models import Application
+from sscard.cards.models import Card
+from sscard.cards.services import card_activate_financial, card_enable
+from sscard.core.actors import Actor, Role
+from sscard.core.crypto import PHONE, field_cipher
+from sscard.delivery.services import card_hand_over, outlet_receive
+from sscard.network.choices import OutletKind
+from sscard.network.models import Outlet
+from sscard.network.selectors import outlet_first
+from sscard.portal.models import Account
+from sscard.registry.models import Employer, Person
+from sscard.testing.card_life import clerk_of, dispatch, id_number_of, produce
+
+STAFF = 12
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCards:
+    """What the demo set in motion (all zero when it had run before)."""
+
+    made: int
+    handed_over: int
+    waiting: int
+
+
+def _collective(employer: Employer, outlet: Outlet, day: date, size: int) -> list[Person]:
+    """The employer's collective application, BJ-06's four steps, its first staff confirmed."""
+    hr = Actor(role=Role.EMPLOYER_HR, label=f"hr{employer.pk}", employer_id=employer.pk)
+    staff = list(Person.objects.filter(employer=employer).order_by("pk")[:size])
+    collective = collective_open(actor=hr, day=day)
+    assert outlet.bank is not None
+    collective_arrange(
+        actor=hr,
+        collective_id=collective.pk,
+        day=day,
+        pickup="branch",
+        bank=outlet.bank.code,
+        outlet_id=outlet.pk,
+    )
+    roster_add_staff(
+        actor=hr, collective_id=collective.pk, day=day, person_ids=[p.pk for p in staff]
+    )
+    collective_notify(actor=hr, collective_id=collective.pk)
+    cipher = field_cipher()
+    for entry in collective.roster.select_related("person"):
+        person = entry.person
+        phone = cipher.decrypt(bytes(person.phone_enc), field=PHONE) if person.phone_enc else ""
+        roster_confirm(
+            actor=Actor(role=Role.CARDHOLDER, label=f"p{person.pk}", person_id=person.pk),
+            entry_id=entry.pk,
+            day=day,
+            phone=phone or "13800138000",
+            photo_source="id_card",
+        )
+    collective_submit(actor=hr, collective_id=collective.pk, day=day)
+    return staff
+
+
+def demo_cards_create(*, today: date) -> DemoCards:
+    """Set the demo's cards in motion (see the module's docstring)."""
+    if Card.objects.exists():
+        return DemoCards(0, 0, 0)
+    branch = outlet_first(kind=OutletKind.BANK_BRANCH)
+    holder = Account.objects.filter(role=Role.CARDHOLDER).select_related("person").first()
+    if branch is None or holder is None or holder.person is None:
+        return DemoCards(0, 0, 0)
+    employer = holder.person.employer
+    if employer is None:
+        return DemoCards(0, 0, 0)
+    staff = _collective(employer, branch, today, STAFF)
+    first = Card.objects.count()
+    spoiled: list[str] = []
+    batches = produce(day=today, defective=spoiled)
+    dispatch(batches)
+    outlet_receive(actor=clerk_of(branch))
+    clerk = clerk_of(branch)
+    handed = 0
+    for person in staff[: len(staff) // 2]:
+        card = (
+            Card.objects.filter(person=person, stage="at_outlet").select_related("person").first()
+        )
+        if card is None:
+            continue
+        card = card_hand_over(actor=clerk, card=card, id_number=id_number_of(person))
+        card_enable(actor=clerk, card=card, today=today)
+        card_activate_financial(actor=clerk, card=card, today=today)
+        handed += 1
+    # A second employer's collective, submitted five weeks ago: overdue, waiting for a batch.
+    other = (
+        Employer.objects.exclude(pk=employer.pk)
+        .filter(staff__isnull=False, insured_district__startswith=employer.insured_district[:2])
+        .distinct()
+        .order_by("pk")
+        .first()
+    )
+    waiting = 0
+    if other is not None:
+        _collective(other, branch, today - timedelta(days=35), 5)
+        waiting = Application.objects.filter(collective__employer=other).count()
+    return DemoCards(made=Card.objects.count() - first, handed_over=handed, waiting=waiting)

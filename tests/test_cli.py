@@ -156,3 +156,56 @@ def test_policy_explain_answers_for_a_registered_person(tmp_path: Path) -> None:
     assert refused.returncode == 0
     assert "BJ-05" in refused.stdout
     assert staff not in refused.stdout
+
+
+def test_production_commands_take_a_batch_from_forming_to_dispatch(tmp_path: Path) -> None:
+    # given the demo city, whose second employer's collective waits for production
+    import base64
+    import json
+
+    env = _env(tmp_path)
+    assert _sscard(env, "demo", "--no-serve", "--persons", "2000").returncode == 0
+    with sqlite3.connect(tmp_path / "sscard.sqlite3") as db:
+        cards_before = db.execute("SELECT COUNT(*) FROM cards_card").fetchone()[0]
+    assert cards_before > 0
+    # when the operator forms the batch, personalises it (with a progress bar) and exports it
+    formed = _sscard(env, "production", "form")
+    assert formed.returncode == 0, formed.stderr
+    batch = formed.stdout.split("#", 1)[1].split(":", 1)[0]
+    personalised = _sscard(env, "production", "personalise", batch)
+    assert personalised.returncode == 0, personalised.stderr
+    assert f"batch #{batch}: personalised" in personalised.stdout
+    exported = _sscard(env, "production", "export", batch, "--out", str(tmp_path / "out"))
+    assert exported.returncode == 0, exported.stderr
+    data, manifest = (Path(line) for line in exported.stdout.splitlines()[:2])
+    # and the factory (reading only the files and its key) makes every card but one
+    key = bytes.fromhex((tmp_path / "keys" / "factory-transport").read_text().strip())
+    from sscard.testing.card_factory import factory_read, factory_result
+
+    intake = factory_read(data=data, manifest=manifest, key=key)
+    spoiled = intake.cards[0]["card_number"]
+    result_file = tmp_path / "result.csv"
+    result_file.write_bytes(factory_result(intake, defective={spoiled}))
+    imported = _sscard(env, "production", "result", batch, str(result_file))
+    # then the result is imported, the defect remade in a new batch, the rest dispatched
+    assert imported.returncode == 0, imported.stderr
+    assert f"made {len(intake.cards) - 1}, defective 1" in imported.stdout
+    again = _sscard(env, "production", "result", batch, str(result_file))
+    assert "already recorded 0" in again.stdout or "made" in again.stdout
+    dispatched = _sscard(env, "production", "dispatch", batch)
+    assert dispatched.returncode == 0, dispatched.stderr
+    assert f"outlet {len(intake.cards) - 1}" in dispatched.stdout
+    assert json.loads(manifest.read_text())["cards"] == len(intake.cards)
+    # and a bad batch number is refused with its code and exit 2
+    missing = _sscard(env, "production", "personalise", "999")
+    assert (missing.returncode, "not_found" in missing.stdout) == (2, True)
+    # and the demo's virtual card answers a challenge for an enabled card as its chip would
+    with sqlite3.connect(tmp_path / "sscard.sqlite3") as db:
+        number = db.execute(
+            "SELECT card_number FROM cards_card WHERE ss_function = 'enabled' LIMIT 1"
+        ).fetchone()[0]
+    signed = _sscard(env, "card", "sign-challenge", "--card-number", number, "--nonce", "00" * 32)
+    assert signed.returncode == 0, signed.stderr
+    assert base64.b64decode(signed.stdout.strip())[0] == 0x30  # a DER SM2 signature
+    bad = _sscard(env, "card", "sign-challenge", "--card-number", number, "--nonce", "xyz")
+    assert bad.returncode == 2

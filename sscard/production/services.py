@@ -116,9 +116,11 @@ def _locked_batch(batch_id: int) -> Batch:
     return batch
 
 
-def batch_start(*, actor: Actor, batch_id: int) -> Batch:
+def batch_start(*, actor: Actor, batch_id: int, queue: bool = True) -> Batch:
     """Start (or resume) the batch's personalisation: its tasks go to the workers when the
-    transaction commits; a batch stopped half-way by a killed worker picks up where it was."""
+    transaction commits (unless ``queue`` is false: the caller personalises it itself, as the
+    command line does with its progress bar); a batch stopped half-way by a killed worker
+    picks up where it was."""
     _check_operator(actor)
     with transaction.atomic():
         batch = _locked_batch(batch_id)
@@ -142,7 +144,8 @@ def batch_start(*, actor: Actor, batch_id: int) -> Batch:
                 changes={"status": [before, BatchStatus.PERSONALISING]},
             ),
         )
-        transaction.on_commit(lambda: _queue_personalisation(batch.pk))
+        if queue:
+            transaction.on_commit(lambda: _queue_personalisation(batch.pk))
     return batch
 
 

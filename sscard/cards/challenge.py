@@ -101,7 +101,7 @@ def card_challenge_answer(*, actor: Actor, code: str, signature: bytes) -> Chall
     _check_verifier(actor)
     with transaction.atomic():
         challenge = (
-            CardChallenge.objects.select_for_update()
+            CardChallenge.objects.select_for_update(of=("self",))
             .select_related("card")
             .filter(code=code, relying_party_id=actor.relying_party_id)
             .first()

@@ -237,7 +237,7 @@ def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) ->
         return []
     with transaction.atomic():
         locked = list(
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .filter(pk__in=application_ids)
             .order_by("pk")
             .values_list(
@@ -366,7 +366,7 @@ def _person_cards_locked(person_id: int) -> list[Card]:
     # Every card of the person, in primary-key order: two clerks serving one person queue here
     # instead of deadlocking, and the second sees the first's result.
     return list(
-        Card.objects.select_for_update()
+        Card.objects.select_for_update(of=("self",))
         .select_related("application")
         .filter(person_id=person_id)
         .order_by("pk")

@@ -41,6 +41,7 @@ from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
 from sscard.notifications.services import message_queue_many
 from sscard.policy import Pack
+from sscard.production.models import Batch
 from sscard.production.personalise import cards_personalise_now
 from sscard.production.services import OPERATORS
 
@@ -102,6 +103,10 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
                 "person__insured_region",
             )
         )  # fmt: skip
+        if not cards:  # nothing made, or all on its way already: nothing to write or audit
+            if not Batch.objects.filter(pk=batch_id).exists():
+                raise NotFound("batch", what_zh="该批次")
+            return DispatchSummary(outlet=0, post=0, visit=0)
         packs = packs_by_hash(c[1] for c in cards)
         writer = BulkWriter()
         now = timezone.now()
@@ -221,7 +226,7 @@ def outlet_receive(*, actor: Actor, shipment_ids: Sequence[int] | None = None) -
     each holder is told by SMS that the card is ready (BJ-08 (1)). Answers how many."""
     outlet = _clerk_outlet(actor)
     with transaction.atomic():
-        incoming = Shipment.objects.select_for_update().filter(
+        incoming = Shipment.objects.select_for_update(of=("self",)).filter(
             outlet=outlet,
             status=ShipmentStatus.IN_TRANSIT,
             method__in=[ShipmentMethod.OUTLET, ShipmentMethod.REROUTE],
@@ -296,9 +301,14 @@ def card_hand_over(*, actor: Actor, card: Card, id_number: str) -> Card:
     ``card_activate_financial``), each with its own rule."""
     outlet = _clerk_outlet(actor)
     with transaction.atomic():
-        this = Card.objects.select_for_update().select_related("person").filter(pk=card.pk).first()
+        this = (
+            Card.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .filter(pk=card.pk)
+            .first()
+        )
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.objects.select_for_update(of=("self",))
             .filter(card_id=card.pk, outlet=outlet, status=ShipmentStatus.AT_OUTLET)
             .first()
         )
@@ -324,9 +334,14 @@ def visit_hand_over(*, actor: Actor, card: Card, id_number: str, today: date) ->
     functions there, in one step (BJ-08 (3), SH-14)."""
     outlet = _clerk_outlet(actor)
     with transaction.atomic():
-        this = Card.objects.select_for_update().select_related("person").filter(pk=card.pk).first()
+        this = (
+            Card.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .filter(pk=card.pk)
+            .first()
+        )
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.objects.select_for_update(of=("self",))
             .filter(
                 card_id=card.pk,
                 outlet=outlet,
@@ -412,7 +427,7 @@ def post_event_record(
         )
     with transaction.atomic():
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.objects.select_for_update(of=("self",))
             .select_related("card__person", "card__application__backup_centre")
             .filter(tracking_number=tracking_number, method=ShipmentMethod.POST)
             .first()

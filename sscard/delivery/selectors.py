@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, QuerySet
 
 from sscard.core.actors import Actor, Role
 from sscard.delivery.choices import ShipmentStatus
 from sscard.delivery.models import Shipment
+from sscard.network.models import Outlet
 
 STOCK = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_OUTLET)
 
@@ -25,3 +28,37 @@ def outlet_stock(*, actor: Actor) -> QuerySet[Shipment]:
 def card_shipments(card_id: int) -> QuerySet[Shipment]:
     """A card's legs, first to last (the caller has checked it may see the card)."""
     return Shipment.objects.filter(card_id=card_id).select_related("outlet").order_by("pk")
+
+
+def clerk_outlet(*, actor: Actor) -> Outlet | None:
+    """The outlet the clerk works at, with its bank."""
+    if actor.outlet_id is None:
+        return None
+    return Outlet.objects.select_related("bank").filter(pk=actor.outlet_id).first()
+
+
+def stock_counts(*, actor: Actor) -> dict[str, int]:
+    """How many cards are on their way to the outlet and how many are in its stock."""
+    counts = dict(
+        outlet_stock(actor=actor)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in STOCK}
+
+
+def open_shipments_here(*, actor: Actor, card_ids: Iterable[int]) -> dict[int, Shipment]:
+    """The open shipment to the clerk's outlet of each of these cards (at most one each)."""
+    ids = list(card_ids)
+    if actor.outlet_id is None or not ids:
+        return {}
+    return {
+        s.card_id: s
+        for s in Shipment.objects.filter(
+            card_id__in=ids,
+            outlet_id=actor.outlet_id,
+            status__in=[ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_OUTLET],
+        )
+    }

@@ -6,6 +6,8 @@ role may read them; relying parties are partners' accounts and only the bureau l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from sscard.core.actors import Actor, Role
@@ -53,3 +55,12 @@ def relying_party_list(*, actor: Actor) -> QuerySet[RelyingParty]:
 
 def relying_party_first_hospital() -> RelyingParty | None:
     return RelyingParty.objects.filter(kind=RelyingPartyKind.HOSPITAL).order_by("pk").first()
+
+
+def bank_names(codes: Iterable[str], *, english: bool = False) -> dict[str, str]:
+    """Names of the given bank codes (Chinese, or English), in one query."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    column = "name_en" if english else "name_zh"
+    return dict(Bank.objects.filter(code__in=wanted).values_list("code", column))

@@ -92,6 +92,17 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
     if role in CLERKS:
         actions.append(
             Action(
+                reverse("delivery:counter"),
+                _("Cards at the counter"),
+                _(
+                    "The outlet's stock, and the holder in front of you: hand the card over, "
+                    "enable it, activate it, take a loss report or a replacement."
+                ),
+            )
+        )
+    if role in CLERKS:
+        actions.append(
+            Action(
                 reverse("registry:person_lookup"),
                 _("Counter lookup"),
                 _("Enter the ID number from the applicant's card to see their record in full."),
@@ -116,6 +127,13 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
         )
         actions.append(
             Action(
+                reverse("cards:mine"),
+                _("My cards"),
+                _("Your cards and how far each has come; enable it online, report it lost."),
+            )
+        )
+        actions.append(
+            Action(
                 reverse("registry:me"),
                 _("My record"),
                 _("Your registration data in full, as the bureau holds it."),
@@ -127,6 +145,25 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                 reverse("campaigns:overview"),
                 _("Campaigns"),
                 _("The policy pack in force, its phases on a timeline, and who is eligible."),
+            )
+        )
+    if role in OFFICERS:
+        actions.append(
+            Action(
+                reverse("reports:overdue"),
+                _("Overdue cards and backlog"),
+                _("Cards not made in time per bank, outlet and district; the cards in the making."),
+            )
+        )
+    if role is Role.PRODUCTION_OPERATOR:
+        actions.append(
+            Action(
+                reverse("production:batches"),
+                _("Production batches"),
+                _(
+                    "Form batches, personalise them, write the card-factory file, import its "
+                    "result with defects and remakes, dispatch the made cards."
+                ),
             )
         )
     if role is Role.CITY_OFFICER:
@@ -144,6 +181,29 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                 "/api/v1/docs",
                 _("Card verification API"),
                 _("POST /api/v1/cards/verify with a card number or the reader string."),
+            )
+        )
+        actions.append(
+            Action(
+                "/api/v1/docs",
+                _("Card authentication API"),
+                _(
+                    "Check that the card itself is present: POST /api/v1/cards/challenges, "
+                    "have the card sign the nonce with its SM2 key, then POST "
+                    "/api/v1/cards/challenges/{code}/answer."
+                ),
+                in_header=False,
+            )
+        )
+    if role is Role.POST:
+        actions.append(
+            Action(
+                "/api/v1/docs",
+                _("Delivery events API"),
+                _(
+                    "POST /api/v1/post/events for each item delivered or failed; "
+                    "a repeated event changes nothing."
+                ),
             )
         )
     if actor.may_import:
@@ -190,15 +250,14 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
 
 # What each role will do here once later releases land (not links: nothing to open yet).
 LATER: dict[Role, tuple[str | Promise, ...]] = {
-    Role.CITY_OFFICER: (_("Watch the funnel, the backlog and late banks"),),
-    Role.DISTRICT_OFFICER: (_("Watch your district's funnel and backlog"),),
+    Role.CITY_OFFICER: (_("Watch the application funnel"),),
+    Role.DISTRICT_OFFICER: (_("Watch your district's application funnel"),),
     Role.EMPLOYER_HR: (_("Follow each card of your staff"),),
-    Role.BANK_CLERK: (_("Hand over cards, enable and activate on the spot"),),
-    Role.COMMUNITY_CLERK: (_("Cards the post could not deliver"),),
-    Role.PRODUCTION_OPERATOR: (
-        _("Production batches and personalisation files"),
-        _("Defects and remakes"),
-    ),
-    Role.CARDHOLDER: (_("Enable the card, report it lost, ask for a replacement"),),
-    Role.RELYING_PARTY: (_("Check that the card is held by the person: the SM2 card challenge"),),
 }
+
+
+def current_url(path: str, urls: list[str]) -> str | None:
+    """The header link the page at ``path`` belongs to: the longest link it lies under, so that
+    ``/me/cards/`` marks "My cards" and not "My record" (``/me/``) too."""
+    under = [u for u in urls if u != "/" and path.startswith(u)]
+    return max(under, key=len) if under else None

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from sscard.applications.choices import ApplicationStatus
+from sscard.applications.models import Application
 from sscard.cards.choices import CardStage
+from sscard.cards.services import SAME_VISIT_CHANNELS
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
-from sscard.production.models import Batch, BatchCard
+from sscard.production.models import Batch, BatchCard, FactoryExport, FactoryResult
 
 READERS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
 
@@ -76,4 +79,51 @@ def batch_defects(*, actor: Actor, batch_id: int) -> QuerySet[BatchCard]:
         BatchCard.objects.filter(batch_id=batch_id, outcome="defective")
         .select_related("card", "card__remade_as")
         .order_by("card_id")
+    )
+
+
+def _with_dispatch_count(batches: QuerySet[Batch]) -> QuerySet[Batch]:
+    # Made cards not yet sent on their way (batch_dispatch moves them to "dispatched").
+    return batches.annotate(
+        n_to_dispatch=Count("entries", filter=Q(entries__card__stage=CardStage.PRODUCED))
+    )
+
+
+def batch_rows(*, actor: Actor) -> QuerySet[Batch]:
+    """Every batch with its progress and its made cards left to dispatch, oldest first."""
+    return _with_dispatch_count(batch_list(actor=actor))
+
+
+def batch_page_get(*, actor: Actor, batch_id: int) -> Batch:
+    """One batch as :func:`batch_rows` annotates it (``not_found`` otherwise)."""
+    batch_get(actor=actor, batch_id=batch_id)  # the selector's scope and refusal
+    return _with_dispatch_count(batch_list(actor=actor)).get(pk=batch_id)
+
+
+def latest_exports(batch_ids: list[int]) -> dict[int, FactoryExport]:
+    """The newest card-factory file of each of these batches, in one query."""
+    found: dict[int, FactoryExport] = {}
+    for export in FactoryExport.objects.filter(batch_id__in=batch_ids).order_by("batch_id", "-pk"):
+        found.setdefault(export.batch_id, export)
+    return found
+
+
+def batch_exports(batch_id: int) -> QuerySet[FactoryExport]:
+    return FactoryExport.objects.filter(batch_id=batch_id).order_by("-pk")
+
+
+def batch_results(batch_id: int) -> QuerySet[FactoryResult]:
+    return (
+        FactoryResult.objects.filter(batch_id=batch_id)
+        .select_related("remake_batch")
+        .order_by("-pk")
+    )
+
+
+def applications_waiting() -> int:
+    """Submitted applications that the next forming would put into a batch."""
+    return (
+        Application.objects.filter(status=ApplicationStatus.SUBMITTED)
+        .exclude(channel__in=SAME_VISIT_CHANNELS)
+        .count()
     )

@@ -21,14 +21,14 @@ class ApiClient:
         self.client = Client()
 
     def _headers(self) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+        return {"Authorization": f"Bearer {self.token}"}
 
     def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", params, **self._headers())
+        return self.client.get(f"/api/v1{path}", params, headers=self._headers())
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.client.post(
-            f"/api/v1{path}", body or {}, content_type="application/json", **self._headers()
+            f"/api/v1{path}", body or {}, content_type="application/json", headers=self._headers()
         )
 
     def upload(self, path: str, name: str, data: bytes) -> Any:
@@ -37,5 +37,5 @@ class ApiClient:
         return self.client.post(
             f"/api/v1{path}",
             {"file": SimpleUploadedFile(name, data, content_type="text/csv")},
-            **self._headers(),
+            headers=self._headers(),
         )

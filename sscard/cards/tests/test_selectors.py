@@ -94,8 +94,10 @@ def test_a_pack_may_keep_the_electronic_card_working_while_the_card_is_lost():
     collective_submit(actor=hr(employer), collective_id=collective.pk, day=DAY)
     dispatch(produce(day=DAY))
     application = collective.applications.get()
-    mine = collect_at(collective.pickup_outlet, application)
-    card_enable(actor=clerk_of(collective.pickup_outlet), card=mine, today=DAY)
+    outlet = collective.pickup_outlet
+    assert outlet is not None
+    mine = collect_at(outlet, application)
+    card_enable(actor=clerk_of(outlet), card=mine, today=DAY)
     # when the card is reported lost
     card_report_loss(actor=holder(mine.person), card=mine, channel="online", today=DAY)
     # then the card is blocked but the electronic card is not

@@ -15,11 +15,3 @@ def lookup(mapping: Mapping[str, str] | None, key: str) -> str:
     if not mapping or not key:
         return ""
     return mapping.get(key, "")
-
-
-@register.filter
-def is_current(path: str, url: str) -> bool:
-    """Whether the page at ``path`` belongs to the section at ``url`` (for the header's nav)."""
-    if url == "/":
-        return path == "/"
-    return path.startswith(url)

@@ -117,3 +117,11 @@ def test_static_assets_are_served_locally(client):
     assert "/static/portal/vendor/htmx.min.js" in page
     assert "/static/portal/sscard.css" in page
     assert "http://" not in re.sub(r'href="http[^"]*"', "", page.split("<body")[0])
+
+
+def test_the_header_marks_only_the_section_the_page_belongs_to(client_for, cardholder):
+    # /me/cards/ lies under both "My record" (/me/) and "My cards": only the longer one is current
+    page = client_for(cardholder).get("/me/cards/").content.decode()
+    current = [line for line in page.splitlines() if 'aria-current="page"' in line]
+    assert len(current) == 1
+    assert 'href="/me/cards/"' in current[0]

@@ -1,0 +1,362 @@
+"""Pages of delivery: the counter of a bank outlet or community centre (its stock, and the
+holder it serves with their cards), and the dispatch of a batch's made cards.
+
+The counter finds a holder by the ID number read off their ID card, and every action on a
+card carries that number again: a clerk acts only on the cards of the person in front of
+them, and only as the services allow (the outlet's stock, the issuing bank, the pack's paths).
+Views parse, call a service or selector, and render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from sscard.applications.rules import in_force_for_city
+from sscard.applications.services import OUTLET_CHANNELS
+from sscard.cards.choices import CardBlock, CardStage, CardStatus, FinancialFunction, LossChannel
+from sscard.cards.models import Card
+from sscard.cards.selectors import CounterView, card_for_counter, cards_at_counter
+from sscard.cards.services import (
+    REPORTABLE,
+    card_activate_financial,
+    card_close_financial,
+    card_enable,
+    card_loss_withdraw,
+    card_replacement_apply,
+    card_report_loss,
+)
+from sscard.cards.status import card_status
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import ApplicationError
+from sscard.core.htmx import htmx_partial
+from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
+from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
+from sscard.delivery.forms import ReplacementForm, ServeForm
+from sscard.delivery.models import Shipment
+from sscard.delivery.selectors import clerk_outlet, open_shipments_here, outlet_stock, stock_counts
+from sscard.delivery.services import (
+    batch_dispatch,
+    card_hand_over,
+    outlet_receive,
+    replacement_instant,
+    visit_hand_over,
+)
+from sscard.network.models import Outlet
+from sscard.policy import Pack
+
+CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
+STOCK_ROWS = 200
+# Actions whose effect reaches beyond the card acted on (the previous card becomes invalid,
+# a new card or application appears): the whole list is redrawn, not just the row.
+WHOLE_LIST = frozenset({"enable", "activate-financial", "visit-hand-over", "replace"})
+# Actions that take a card out of the outlet's stock: the stock panel refreshes itself.
+LEAVES_STOCK = frozenset({"hand-over", "visit-hand-over"})
+
+
+@dataclass(frozen=True, slots=True)
+class CardRow:
+    """A card at the counter: its status and the actions its state allows here."""
+
+    card: Card
+    status: CardStatus
+    shipment: Shipment | None
+    hand_over: bool
+    visit_hand_over: bool
+    enable: bool
+    activate: bool
+    close: bool
+    report: bool
+    withdraw: bool
+    replace: bool
+    message: str = ""
+    error: ApplicationError | None = None
+    error_message: str = ""
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _outlet(actor: Actor) -> Outlet:
+    outlet = clerk_outlet(actor=actor)
+    if outlet is None:
+        raise Http404
+    return outlet
+
+
+def _pack(actor: Actor, outlet: Outlet) -> Pack | None:
+    try:
+        return in_force_for_city(actor.city_code or outlet.district[:2] + "0000").pack
+    except ApplicationError:
+        return None
+
+
+def _row(
+    actor: Actor,
+    card: Card,
+    shipment: Shipment | None,
+    today: date,
+    flash: tuple[str, ApplicationError | None] | None = None,
+) -> CardRow:
+    status = card_status(card, today=today)
+    in_hands = card.stage == CardStage.HANDED_OVER
+    in_use = status in REPORTABLE
+    visiting = shipment is not None and shipment.method == ShipmentMethod.VISIT
+    in_stock = shipment is not None and shipment.status == ShipmentStatus.AT_OUTLET
+    message, error = flash or ("", None)
+    return CardRow(
+        card=card,
+        status=status,
+        shipment=shipment,
+        hand_over=in_stock and not visiting,
+        visit_hand_over=visiting,
+        enable=in_hands and status == CardStatus.NOT_ENABLED,
+        activate=actor.role is Role.BANK_CLERK
+        and in_hands
+        and card.financial_function == FinancialFunction.NOT_ACTIVATED
+        and status in (CardStatus.VALID, CardStatus.NOT_ENABLED),
+        close=actor.role is Role.BANK_CLERK
+        and card.financial_function == FinancialFunction.ACTIVATED,
+        report=in_use and in_hands and card.block != CardBlock.FORMAL,
+        withdraw=card.block != CardBlock.NONE and in_use,
+        replace=in_use and in_hands,
+        message=message,
+        error=error,
+        error_message=error_text(error) if error is not None else "",
+    )
+
+
+def _served(
+    request: HttpRequest,
+    view: CounterView,
+    id_number: str,
+    outlet: Outlet,
+    flash: dict[int, tuple[str, ApplicationError | None]] | None = None,
+) -> dict[str, Any]:
+    actor = request_actor(request)
+    today = _today()
+    shipments = open_shipments_here(actor=actor, card_ids=[c.pk for c in view.cards])
+    flash = flash or {}
+    rows = [_row(actor, c, shipments.get(c.pk), today, flash.get(c.pk)) for c in view.cards]
+    return {
+        "person": view.person,
+        "id_number": id_number,
+        "rows": rows,
+        "replacement_form": ReplacementForm(
+            pack=_pack(actor, outlet), english=english_page(), instant=outlet.instant_issuance
+        ),
+    }
+
+
+def _stock(actor: Actor) -> dict[str, Any]:
+    counts = stock_counts(actor=actor)
+    return {
+        "stock": list(outlet_stock(actor=actor)[:STOCK_ROWS]),
+        "in_transit": counts[ShipmentStatus.IN_TRANSIT],
+        "at_outlet": counts[ShipmentStatus.AT_OUTLET],
+        "stock_limit": STOCK_ROWS,
+    }
+
+
+def _page(request: HttpRequest, outlet: Outlet, **extra: Any) -> HttpResponse:
+    context = {"outlet": outlet, "form": ServeForm(), **_stock(request_actor(request)), **extra}
+    return render(request, "delivery/counter.html", context)
+
+
+@actor_required(*CLERKS)
+def counter_page(request: HttpRequest) -> HttpResponse:
+    return _page(request, _outlet(request_actor(request)))
+
+
+@actor_required(*CLERKS)
+def stock_view(request: HttpRequest) -> HttpResponse:
+    """The stock panel alone (htmx refreshes it after a hand-over)."""
+    if not htmx_partial(request):
+        return HttpResponseRedirect(reverse("delivery:counter"))
+    return render(request, "delivery/htmx/stock.html", _stock(request_actor(request)))
+
+
+@require_POST
+@actor_required(*CLERKS)
+def stock_receive_view(request: HttpRequest) -> HttpResponse:
+    try:
+        received = outlet_receive(actor=request_actor(request))
+    except ApplicationError as error:
+        messages.error(request, f"{error_text(error)} ({error.code})")
+    else:
+        if received:
+            messages.success(
+                request,
+                _("%(n)d cards taken into stock; their holders are told by SMS.") % {"n": received},
+            )
+        else:
+            messages.info(request, _("No card is on its way to this outlet."))
+    return HttpResponseRedirect(reverse("delivery:counter"))
+
+
+@require_POST
+@actor_required(*CLERKS)
+def serve_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    outlet = _outlet(actor)
+    form = ServeForm(request.POST)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        id_number = form.cleaned_data["id_number"]
+        try:
+            view = cards_at_counter(actor=actor, id_number=id_number)
+        except ApplicationError as error:
+            context.update(error=error, error_message=error_text(error))
+        else:
+            context.update(_served(request, view, id_number, outlet))
+    if htmx_partial(request):
+        return render(request, "delivery/htmx/served.html", context)
+    return _page(request, outlet, **context)
+
+
+def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_number: str) -> str:
+    form = ReplacementForm(
+        request.POST,
+        pack=_pack(actor, outlet),
+        english=english_page(),
+        instant=outlet.instant_issuance,
+    )
+    if not form.is_valid():
+        raise ApplicationError(
+            "replacement_form_invalid",
+            "请选择补换原因和办理方式。",
+            "Choose the reason and the way of the replacement.",
+            status=422,
+        )
+    data = form.cleaned_data
+    if data["mode"] == "instant":
+        new = replacement_instant(
+            actor=actor, card=card, reason=data["reason"], id_number=id_number, day=_today()
+        )
+        return _("The new card %(number)s is made and handed over; it is enabled.") % {
+            "number": new.card_number
+        }
+    channel = next(
+        c for c in OUTLET_CHANNELS.get(outlet.kind, ("bank_outlet",)) if c != "instant_outlet"
+    )
+    application = card_replacement_apply(
+        actor=actor,
+        card=card,
+        reason=data["reason"],
+        channel=channel,
+        day=_today(),
+        pickup=data["pickup"] or None,
+    )
+    text = _("Replacement application #%(id)d taken.") % {"id": application.pk}
+    if application.due_date:
+        text += " " + _("The new card is to be made by %(due)s.") % {
+            "due": application.due_date.isoformat()
+        }
+    return text
+
+
+def _action(
+    name: str, request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_number: str
+) -> str:
+    """Run the counter action ``name`` on ``card``; answer what to tell the clerk."""
+    today = _today()
+    if name == "hand-over":
+        card_hand_over(actor=actor, card=card, id_number=id_number)
+        return _("The card is handed over to its holder.")
+    if name == "visit-hand-over":
+        visit_hand_over(actor=actor, card=card, id_number=id_number, today=today)
+        return _("The card is handed over by the visiting team; both functions are on.")
+    if name == "enable":
+        card_enable(actor=actor, card=card, today=today)
+        return _("The social-security function is enabled.")
+    if name == "activate-financial":
+        card_activate_financial(actor=actor, card=card, today=today)
+        return _("The financial function is activated.")
+    if name == "close-financial":
+        card_close_financial(actor=actor, card=card)
+        return _("The financial function is closed.")
+    if name == "report-loss":
+        card_report_loss(
+            actor=actor, card=card, channel=LossChannel.COUNTER, today=today, formal=True
+        )
+        return _("The card is reported lost (formal) and blocked.")
+    if name == "withdraw-loss":
+        card_loss_withdraw(actor=actor, card=card, today=today)
+        return _("The loss report is withdrawn; the block is lifted.")
+    if name == "replace":
+        return _replace(request, actor, outlet, card, id_number)
+    raise Http404
+
+
+@require_POST
+@actor_required(*CLERKS)
+def card_action_view(request: HttpRequest, card_id: int, action: str) -> HttpResponse:
+    actor = request_actor(request)
+    outlet = _outlet(actor)
+    form = ServeForm(request.POST)
+    if not form.is_valid():
+        return error_page(
+            request,
+            ApplicationError(
+                "id_number_required",
+                "请先输入持卡人身份证件号码。",
+                "Enter the holder's ID number first.",
+                status=422,
+            ),
+        )
+    id_number = form.cleaned_data["id_number"]
+    # The card must be one of the person whose ID number the clerk typed (else not_found).
+    card = card_for_counter(actor=actor, id_number=id_number, card_id=card_id)
+    flash: tuple[str, ApplicationError | None]
+    try:
+        flash = (_action(action, request, actor, outlet, card, id_number), None)
+    except ApplicationError as error:
+        flash = ("", error)
+    view = cards_at_counter(actor=actor, id_number=id_number)
+    context = _served(request, view, id_number, outlet, {card.pk: flash})
+    if not htmx_partial(request):
+        return _page(request, outlet, **context)
+    if action in WHOLE_LIST and flash[1] is None:
+        response = render(request, "delivery/htmx/served.html", context)
+        response = reswap(retarget(response, "#served"), "innerHTML")
+    else:
+        row = next(r for r in context["rows"] if r.card.pk == card.pk)
+        response = render(request, "delivery/htmx/card_row.html", {**context, "row": row})
+    if action in LEAVES_STOCK and flash[1] is None:
+        trigger_client_event(response, "stock-changed")
+    return response
+
+
+@require_POST
+@actor_required(Role.PRODUCTION_OPERATOR)
+def batch_dispatch_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    try:
+        summary = batch_dispatch(actor=request_actor(request), batch_id=batch_id)
+    except ApplicationError as error:
+        messages.error(request, f"{error_text(error)} ({error.code})")
+    else:
+        messages.success(
+            request,
+            _(
+                "%(total)d cards dispatched: %(outlet)d to outlets, %(post)d by post, "
+                "%(visit)d with visiting bank teams."
+            )
+            % {
+                "total": summary.total,
+                "outlet": summary.outlet,
+                "post": summary.post,
+                "visit": summary.visit,
+            },
+        )
+    return HttpResponseRedirect(reverse("production:batch", args=[batch_id]))

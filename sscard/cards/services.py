@@ -612,6 +612,14 @@ def _loss_terms(card: Card) -> Pack:
     return in_force_for_person(card.person).pack
 
 
+def _require_in_use(card: Card, today: date, code: str, zh: str, en: str) -> None:
+    """A card that is in force, blocked or not yet enabled; a replaced, cancelled or expired
+    one is refused with ``code``."""
+    status = card_status(card, today=today)
+    if status not in REPORTABLE:
+        raise _refuse(code, zh, en, status_now=str(status))
+
+
 def standing_loss_report(card: Card, *, today: date) -> LossReport | None:
     """The card's loss report that still stands on ``today`` (a temporary one lapses)."""
     report = LossReport.objects.filter(card=card, ended_at__isnull=True).order_by("-pk").first()
@@ -672,14 +680,13 @@ def card_report_loss(
     outlet = _actor_outlet(actor)
     with transaction.atomic():
         this, _cards = _locked_target(actor, card)
-        status = card_status(this, today=today)
-        if status not in REPORTABLE:
-            raise _refuse(
-                "card_not_reportable",
-                "该卡已失效，无需挂失。",
-                "This card is no longer in use; there is nothing to report.",
-                status_now=str(status),
-            )
+        _require_in_use(
+            this,
+            today,
+            "card_not_reportable",
+            "该卡已失效，无需挂失。",
+            "This card is no longer in use; there is nothing to report.",
+        )
         standing = standing_loss_report(this, today=today)
         now = timezone.now()
         if standing is not None and not (
@@ -833,14 +840,13 @@ def card_replacement_apply(
         raise PermissionDenied("take a replacement application", "受理补换申请")
     with transaction.atomic():
         this, _cards = _locked_target(actor, card)
-        status = card_status(this, today=day)
-        if status not in REPORTABLE:
-            raise _refuse(
-                "card_not_replaceable",
-                "该卡已失效，不能补换。",
-                "This card is no longer in use and cannot be replaced.",
-                status_now=str(status),
-            )
+        _require_in_use(
+            this,
+            day,
+            "card_not_replaceable",
+            "该卡已失效，不能补换。",
+            "This card is no longer in use and cannot be replaced.",
+        )
         previous = this.application
         if photo_source is None and previous is not None:
             photo_source, photo_id = previous.photo_source, previous.photo_id

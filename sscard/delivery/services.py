@@ -14,6 +14,7 @@ from datetime import date, datetime
 from hmac import compare_digest
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sscard.applications.rules import bank_name, postage_for, template_text
@@ -35,6 +36,7 @@ from sscard.core.crypto import id_number_index
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.delivery.choices import PostEventKind, ShipmentMethod, ShipmentStatus
 from sscard.delivery.models import PostEvent, Shipment
+from sscard.delivery.selectors import STOCK
 from sscard.kernel import idnumber
 from sscard.kernel.errors import KernelError
 from sscard.network.choices import OutletKind
@@ -295,38 +297,58 @@ def _hand_over_locked(card: Card, shipment: Shipment | None, outlet: Outlet | No
     card.save(update_fields=["stage", "handed_over_at", "handed_over_outlet"])
 
 
+def _hand_over_from_stock(
+    actor: Actor, card: Card, id_number: str, outlet: Outlet, shipments: Q, *, what: str
+) -> Card:
+    """Lock the card and its open shipment to ``outlet`` (matching ``shipments``), check the
+    holder's ID and hand the card over, audited; ``not_found`` when there is no such shipment."""
+    this = (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(pk=card.pk)
+        .first()
+    )
+    shipment = (
+        Shipment.objects.select_for_update(of=("self",))
+        .filter(shipments, card_id=card.pk, outlet=outlet)
+        .first()
+    )
+    if this is None or shipment is None:
+        raise NotFound(what, what_zh="本网点的该卡")
+    before = this.stage
+    _check_holder(this, id_number)
+    _hand_over_locked(this, shipment, outlet)
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="card_hand_over",
+            object_type="card",
+            object_id=str(this.pk),
+            changes={
+                "stage": [before, CardStage.HANDED_OVER],
+                "outlet_id": outlet.pk,
+                "method": shipment.method,
+            },
+            pack_hash=this.pack_hash,
+        ),
+    )
+    return this
+
+
 def card_hand_over(*, actor: Actor, card: Card, id_number: str) -> Card:
     """Hand a card in the outlet's stock to its holder against their ID. Enabling and
     activating in the same visit are the clerk's next steps (``card_enable``,
     ``card_activate_financial``), each with its own rule."""
     outlet = _clerk_outlet(actor)
     with transaction.atomic():
-        this = (
-            Card.objects.select_for_update(of=("self",))
-            .select_related("person")
-            .filter(pk=card.pk)
-            .first()
+        return _hand_over_from_stock(
+            actor,
+            card,
+            id_number,
+            outlet,
+            Q(status=ShipmentStatus.AT_OUTLET),
+            what="card in this outlet's stock",
         )
-        shipment = (
-            Shipment.objects.select_for_update(of=("self",))
-            .filter(card_id=card.pk, outlet=outlet, status=ShipmentStatus.AT_OUTLET)
-            .first()
-        )
-        if this is None or shipment is None:
-            raise NotFound("card in this outlet's stock", what_zh="本网点库存中的该卡")
-        _check_holder(this, id_number)
-        _hand_over_locked(this, shipment, outlet)
-        audit_append(
-            actor=actor,
-            fact=AuditFact(
-                action="card_hand_over",
-                object_type="card",
-                object_id=str(this.pk),
-                changes={"stage": ["at_outlet", "handed_over"], "outlet_id": outlet.pk},
-                pack_hash=this.pack_hash,
-            ),
-        )
-    return this
 
 
 def visit_hand_over(*, actor: Actor, card: Card, id_number: str, today: date) -> Card:
@@ -334,39 +356,16 @@ def visit_hand_over(*, actor: Actor, card: Card, id_number: str, today: date) ->
     functions there, in one step (BJ-08 (3), SH-14)."""
     outlet = _clerk_outlet(actor)
     with transaction.atomic():
-        this = (
-            Card.objects.select_for_update(of=("self",))
-            .select_related("person")
-            .filter(pk=card.pk)
-            .first()
-        )
-        shipment = (
-            Shipment.objects.select_for_update(of=("self",))
-            .filter(
-                card_id=card.pk,
-                outlet=outlet,
-                method=ShipmentMethod.VISIT,
-                status__in=[ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_OUTLET],
-            )
-            .first()
-        )
-        if this is None or shipment is None:
-            raise NotFound("card for this team's visit", what_zh="本次上门发放的该卡")
-        _check_holder(this, id_number)
-        _hand_over_locked(this, shipment, outlet)
-        audit_append(
-            actor=actor,
-            fact=AuditFact(
-                action="card_hand_over",
-                object_type="card",
-                object_id=str(this.pk),
-                changes={"stage": [CardStage.DISPATCHED, "handed_over"], "visit": outlet.pk},
-                pack_hash=this.pack_hash,
-            ),
+        this = _hand_over_from_stock(
+            actor,
+            card,
+            id_number,
+            outlet,
+            Q(method=ShipmentMethod.VISIT, status__in=[*STOCK]),
+            what="card for this team's visit",
         )
         card_enable(actor=actor, card=this, today=today)
-        card_activate_financial(actor=actor, card=this, today=today)
-        this.refresh_from_db()
+        this = card_activate_financial(actor=actor, card=this, today=today)
     return this
 
 

@@ -253,6 +253,7 @@ class ResultRow:
     card_id_code: str
     outcome: str
     reason: str
+    row: int  # its record number in the file (blank lines count), for a refusal to name
 
 
 def _parse_result(data: bytes) -> list[ResultRow]:
@@ -263,7 +264,10 @@ def _parse_result(data: bytes) -> list[ResultRow]:
             1, "factory_result_encoding", "文件不是UTF-8编码。", "The file is not UTF-8."
         ) from None
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error:  # e.g. a cell beyond the reader's size limit
+        header = None
     if header is None or tuple(h.strip() for h in header) != RESULT_HEADER:
         raise _bad_row(
             1,
@@ -272,23 +276,32 @@ def _parse_result(data: bytes) -> list[ResultRow]:
             f"The header must be {','.join(RESULT_HEADER)}.",
         )
     rows: list[ResultRow] = []
-    for n, cells in enumerate(reader, start=2):
-        if not cells:
-            continue
-        if len(cells) != len(RESULT_HEADER):
-            raise _bad_row(
-                n, "factory_result_cells", "列数不对。", "The row has the wrong number of cells."
-            )
-        number, code, outcome, reason = (c.strip() for c in cells)
-        if outcome not in FactoryOutcome.values:
-            raise _bad_row(
-                n,
-                "factory_result_outcome",
-                "结果须为 made 或 defective。",
-                "The outcome must be made or defective.",
-                outcome=outcome,
-            )
-        rows.append(ResultRow(number, code, outcome, reason[:200]))
+    n = 1
+    try:
+        for n, cells in enumerate(reader, start=2):
+            if not cells:
+                continue
+            if len(cells) != len(RESULT_HEADER):
+                raise _bad_row(
+                    n,
+                    "factory_result_cells",
+                    "列数不对。",
+                    "The row has the wrong number of cells.",
+                )
+            number, code, outcome, reason = (c.strip() for c in cells)
+            if outcome not in FactoryOutcome.values:
+                raise _bad_row(
+                    n,
+                    "factory_result_outcome",
+                    "结果须为 made 或 defective。",
+                    "The outcome must be made or defective.",
+                    outcome=outcome,
+                )
+            rows.append(ResultRow(number, code, outcome, reason[:200], n))
+    except csv.Error:  # the row after the last one read cannot be read (a cell too large)
+        raise _bad_row(
+            n + 1, "factory_result_cells", "该行无法读取。", "The row cannot be read."
+        ) from None
     if not rows:
         raise _bad_row(2, "factory_result_empty", "文件没有数据行。", "The file has no rows.")
     return rows
@@ -333,7 +346,8 @@ def factory_result_import(
         defective: dict[int, str] = {}
         unchanged = 0
         seen: set[str] = set()
-        for n, row in enumerate(rows, start=2):
+        for row in rows:
+            n = row.row
             found = stored.get(row.card_number)
             if found is None or found[1] != row.card_id_code:
                 raise _bad_row(

@@ -182,7 +182,11 @@ def test_production_commands_take_a_batch_from_forming_to_dispatch(tmp_path: Pat
     key = bytes.fromhex((tmp_path / "keys" / "factory-transport").read_text().strip())
     from sscard.testing.card_factory import factory_read, factory_result
 
-    intake = factory_read(data=data, manifest=manifest, key=key)
+    with sqlite3.connect(tmp_path / "sscard.sqlite3") as db:
+        root = db.execute(
+            "SELECT certificate FROM cards_certificateauthority WHERE kind = 'root'"
+        ).fetchone()[0]
+    intake = factory_read(data=data, manifest=manifest, key=key, trusted_root=bytes(root))
     spoiled = intake.cards[0]["card_number"]
     result_file = tmp_path / "result.csv"
     result_file.write_bytes(factory_result(intake, defective={spoiled}))

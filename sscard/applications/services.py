@@ -4,6 +4,7 @@ Collective applications (单位集体申领) are in ``collective.py``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -439,6 +440,38 @@ def person_recipient(person: Person) -> Recipient | None:
         phone_masked=person.phone_masked,
         person_id=person.pk,
     )
+
+
+def application_recipients(application_ids: Sequence[int]) -> list[Recipient]:
+    """Whom to tell about each application's card: the phone the staff member confirmed for
+    the collective application (BJ-04) where there is one, else the registry's; in bulk."""
+    recipients: list[Recipient] = []
+    for start in range(0, len(application_ids), 5000):
+        rows = (
+            Application.objects.filter(pk__in=application_ids[start : start + 5000])
+            .select_related("person", "roster_entry")
+            .only(
+                "person_id", "person__phone_index", "person__phone_enc", "person__phone_masked",
+                "roster_entry__phone_index", "roster_entry__phone_enc",
+                "roster_entry__phone_masked",
+            )
+        )  # fmt: skip
+        for application in rows:
+            entry = application.roster_entry
+            if entry is not None and entry.phone_enc and entry.phone_index:
+                recipients.append(
+                    Recipient(
+                        phone_index=bytes(entry.phone_index),
+                        phone_enc=bytes(entry.phone_enc),
+                        phone_masked=entry.phone_masked,
+                        person_id=application.person_id,
+                    )
+                )
+                continue
+            recipient = person_recipient(application.person)
+            if recipient is not None:
+                recipients.append(recipient)
+    return recipients
 
 
 def application_cancel(*, actor: Actor, application_id: int) -> Application:

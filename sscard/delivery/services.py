@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sscard.applications.rules import bank_name, postage_for, template_text
-from sscard.applications.services import person_recipient
+from sscard.applications.services import application_recipients
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
 from sscard.cards.rules import card_pickup, packs_by_hash
@@ -100,7 +100,7 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
             .filter(batch_entry__batch_id=batch_id, stage=CardStage.PRODUCED)
             .order_by("pk")
             .values_list(
-                "pk", "pack_hash", "bank_code", "person_id", "application__pickup",
+                "pk", "pack_hash", "bank_code", "application_id", "application__pickup",
                 "application__outlet_id", "application__collective__pickup_outlet_id",
                 "person__insured_region",
             )
@@ -117,7 +117,7 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
         counts: dict[str, int] = defaultdict(int)
         notify: dict[tuple[str, str], list[int]] = defaultdict(list)
         fallback: dict[tuple[str, str], int | None] = {}
-        for pk, (card_id, pack_hash, bank, person_id, pickup, outlet_id, collective_outlet,
+        for pk, (card_id, pack_hash, bank, application_id, pickup, outlet_id, collective_outlet,
                  district) in zip(ids, cards, strict=True):  # fmt: skip
             method = packs[pack_hash].pickup_methods.get(pickup) if pack_hash in packs else None
             mode = METHOD_OF.get(method.handover if method is not None else "outlet")
@@ -151,7 +151,7 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
             )  # fmt: skip
             counts[mode] += 1
             if posted and method is not None and method.notify:
-                notify[(pack_hash, method.notify + "|" + bank)].append(person_id)
+                notify[(pack_hash, method.notify + "|" + bank)].append(application_id)
         writer.insert(
             Shipment._meta.db_table,
             ("id", "card_id", "method", "outlet_id", "tracking_number", "status",
@@ -162,10 +162,10 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
         cards_advance(
             card_ids=card_ids, from_stages=[CardStage.PRODUCED], to_stage=CardStage.DISPATCHED
         )
-        for (pack_hash, key), person_ids in notify.items():
+        for (pack_hash, key), application_ids in notify.items():
             template, bank = key.split("|", 1)
             pack = packs[pack_hash]
-            _tell(actor, pack, template, person_ids, bank=bank_name(pack, bank))
+            _tell(actor, pack, template, application_ids, bank=bank_name(pack, bank))
         summary = DispatchSummary(
             outlet=counts[ShipmentMethod.OUTLET],
             post=counts[ShipmentMethod.POST],
@@ -189,25 +189,15 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
 
 
 def _tell(
-    actor: Actor, pack: Pack, template: str, person_ids: Sequence[int], **values: object
+    actor: Actor, pack: Pack, template: str, application_ids: Sequence[int], **values: object
 ) -> int:
-    """Queue one of the pack's templates to these persons (those with a phone)."""
-    from sscard.registry.models import Person
-
+    """Queue one of the pack's templates about these applications' cards to their holders."""
     text = template_text(pack, template, **values)
     if text is None:
         return 0
-    recipients = []
-    for start in range(0, len(person_ids), 5000):
-        for person in Person.objects.filter(pk__in=person_ids[start : start + 5000]).only(
-            "pk", "phone_index", "phone_enc", "phone_masked"
-        ):
-            recipient = person_recipient(person)
-            if recipient is not None:
-                recipients.append(recipient)
     return message_queue_many(
         actor=actor,
-        recipients=recipients,
+        recipients=application_recipients(application_ids),
         text=text,
         template_key=template,
         pack_hash=pack.content_hash,
@@ -237,7 +227,11 @@ def outlet_receive(*, actor: Actor, shipment_ids: Sequence[int] | None = None) -
             incoming = incoming.filter(pk__in=shipment_ids)
         rows = list(
             incoming.order_by("pk").values_list(
-                "pk", "card_id", "card__pack_hash", "card__person_id", "card__application__pickup"
+                "pk",
+                "card_id",
+                "card__pack_hash",
+                "card__application_id",
+                "card__application__pickup",
             )
         )
         if not rows:
@@ -252,12 +246,12 @@ def outlet_receive(*, actor: Actor, shipment_ids: Sequence[int] | None = None) -
         )
         packs = packs_by_hash(r[2] for r in rows)
         ready: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for _pk, _card, pack_hash, person_id, pickup in rows:
+        for _pk, _card, pack_hash, application_id, pickup in rows:
             method = packs[pack_hash].pickup_methods.get(pickup) if pack_hash in packs else None
             if method is not None and method.notify and method.handover == "outlet":
-                ready[(pack_hash, method.notify)].append(person_id)
-        for (pack_hash, template), person_ids in ready.items():
-            _tell(actor, packs[pack_hash], template, person_ids, outlet=outlet.name)
+                ready[(pack_hash, method.notify)].append(application_id)
+        for (pack_hash, template), application_ids in ready.items():
+            _tell(actor, packs[pack_hash], template, application_ids, outlet=outlet.name)
         audit_append(
             actor=actor,
             fact=AuditFact(
@@ -499,8 +493,8 @@ def post_event_record(
                 card_ids=[card.pk], from_stages=[CardStage.DISPATCHED], to_stage=CardStage.AT_OUTLET
             )
             packs = packs_by_hash([card.pack_hash])
-            if card.pack_hash in packs:
-                _tell(actor, packs[card.pack_hash], "undeliverable", [card.person_id],
+            if card.pack_hash in packs and card.application_id is not None:
+                _tell(actor, packs[card.pack_hash], "undeliverable", [card.application_id],
                       centre=rerouted.name)  # fmt: skip
         audit_append(
             actor=actor,
@@ -547,6 +541,17 @@ def replacement_instant(
             day=day,
             pickup="on_the_spot",
         )
+        if outlet.bank is not None and outlet.bank.code != application.bank_code:
+            # A bank's instant-issuance machine makes that bank's cards only.
+            raise _refuse(
+                "instant_other_bank",
+                f"本网点只能即时制作本行的社会保障卡；该卡的发卡银行为{application.bank_code}。",
+                f"This outlet makes its own bank's cards only; this card's bank is "
+                f"{application.bank_code}.",
+                status=422,
+                bank=application.bank_code,
+                here=outlet.bank.code,
+            )
         (new_id,) = cards_order(actor=actor, application_ids=[application.pk], today=day)
         cards_personalise_now(card_ids=[new_id])
         cards_advance(

@@ -141,11 +141,17 @@ def batch_export(*, actor: Actor, batch_id: int, out_dir: Path) -> ExportFiles:
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise NotFound("batch", what_zh="该批次")
-    if batch.status not in (
-        BatchStatus.PERSONALISED,
-        BatchStatus.EXPORTED,
-        BatchStatus.COMPLETED,
-    ):
+    # A file may be written again while the factory has not answered (a lost transfer); once
+    # its result is in, there is nothing left to make.
+    if batch.status == BatchStatus.COMPLETED:
+        raise ApplicationError(
+            "batch_already_made",
+            "制卡厂已报告该批次的制作结果，不再生成制卡文件。",
+            "The card factory has reported on this batch; no further file is written.",
+            {"status": batch.status},
+            status=409,
+        )
+    if batch.status not in (BatchStatus.PERSONALISED, BatchStatus.EXPORTED):
         raise ApplicationError(
             "batch_not_personalised",
             "该批次尚有卡片未完成个人化，不能生成制卡文件。",

@@ -15,11 +15,12 @@ import json
 import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sscard.kernel.gm import Sm3Stream, sm4_gcm_decrypt_file
-from sscard.kernel.pki import parse_certificate
+from sscard.kernel.gm import GmError, Sm3Stream, sm4_gcm_decrypt_file
+from sscard.kernel.pki import PkiError, parse_certificate, verify_chain
 from sscard.production.factory import FORMAT, RESULT_HEADER, manifest_body
 
 
@@ -43,8 +44,9 @@ def _digest(path: Path) -> str:
     return stream.hexdigest()
 
 
-def factory_read(*, data: Path, manifest: Path, key: bytes) -> Intake:
-    """Check and open a batch file as the factory would."""
+def factory_read(*, data: Path, manifest: Path, key: bytes, trusted_root: bytes) -> Intake:
+    """Check and open a batch file as the factory would: the issuing CA in the file must chain
+    to the root the factory was given out of band, and must have signed the manifest."""
     sealed = json.loads(manifest.read_text())
     if sealed.get("format") != FORMAT:
         raise FactoryRefusal("unknown format")
@@ -53,12 +55,20 @@ def factory_read(*, data: Path, manifest: Path, key: bytes) -> Intake:
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "batch.jsonl"
         aad = f"{FORMAT}|batch:{sealed['batch']}".encode()
-        sm4_gcm_decrypt_file(key, data, plain, aad=aad)
+        try:
+            sm4_gcm_decrypt_file(key, data, plain, aad=aad)
+        except GmError as exc:
+            raise FactoryRefusal(f"cannot be opened: {exc.code}") from exc
         if _digest(plain) != sealed["plain_sm3"]:
             raise FactoryRefusal("plaintext digest mismatch")
         lines = [json.loads(line) for line in plain.read_text().splitlines()]
     header, cards = lines[0], lines[1:]
-    issuing = parse_certificate(base64.b64decode(header["issuing_ca"]))
+    issuing_der = base64.b64decode(header["issuing_ca"])
+    try:
+        verify_chain(issuing_der, [trusted_root], at=datetime.now(UTC))
+    except PkiError as exc:
+        raise FactoryRefusal(f"issuing CA not trusted: {exc.code}") from exc
+    issuing = parse_certificate(issuing_der)
     signature = base64.b64decode(sealed["signature"])
     if not issuing.public_key.verify(signature, manifest_body(sealed)):
         raise FactoryRefusal("manifest signature invalid")

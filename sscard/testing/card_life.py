@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from sscard.applications.models import Application
+from sscard.cards.authority import authority_ensure
 from sscard.cards.models import Card
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import ID_NUMBER, field_cipher
@@ -36,6 +37,11 @@ def clerk_of(outlet: Outlet) -> Actor:
     return Actor(role=role, label=f"clerk@{outlet.code}", outlet_id=outlet.pk)
 
 
+def root() -> bytes:
+    """The card scheme's root certificate, as the factory keeps it (given out of band)."""
+    return authority_ensure(actor=OPERATOR).root_certificate
+
+
 def personalise(batch: Batch) -> None:
     """Start the batch and do what a worker does (the tests run no worker)."""
     batch_start(actor=OPERATOR, batch_id=batch.pk)
@@ -46,9 +52,11 @@ def factory_round_trip(
     batch: Batch, *, day: date, defective: Collection[str] = (), out_dir: Path | None = None
 ) -> FactoryResult:
     """Export the batch's file, let the stand-in factory make it, import its result."""
-    folder = out_dir or Path(tempfile.mkdtemp(prefix="sscard-factory-"))
-    files = batch_export(actor=OPERATOR, batch_id=batch.pk, out_dir=folder)
-    intake = factory_read(data=files.data, manifest=files.manifest, key=factory_key())
+    with tempfile.TemporaryDirectory(prefix="sscard-factory-") as tmp:
+        files = batch_export(actor=OPERATOR, batch_id=batch.pk, out_dir=out_dir or Path(tmp))
+        intake = factory_read(
+            data=files.data, manifest=files.manifest, key=factory_key(), trusted_root=root()
+        )
     return factory_result_import(
         actor=OPERATOR,
         batch_id=batch.pk,

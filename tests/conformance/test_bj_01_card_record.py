@@ -49,7 +49,7 @@ def test_bj_01_a_third_generation_card_records_and_reports_its_interfaces_and_fu
     assert info.not_after == datetime.combine(card.valid_until, time(23, 59, 59), tzinfo=UTC)
 
 
-def test_bj_01_an_old_style_card_keeps_the_contact_interface_only(monkeypatch) -> None:
+def test_bj_01_an_old_style_card_keeps_the_contact_interface_only() -> None:
     # given a Beijing resident outside the pilot applying on the old channels (BJ-10)
     from sscard.applications.services import application_submit
     from sscard.applications.tests.support import branch, clerk, in_force

@@ -8,6 +8,7 @@ bank; (3) the bank comes to the unit: handed over and both functions switched on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -34,7 +35,7 @@ DAY = BJ_PILOT_DAY
 POST = Actor(role=Role.POST, label="post")
 
 
-def refused(call, code: str) -> None:
+def refused(call: Callable[[], object], code: str) -> None:
     with pytest.raises(ApplicationError) as caught:
         call()
     assert caught.value.code == code, caught.value.as_dict()

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import pytest
 
 from sscard.applications.tests.support import branch, clerk
+from sscard.cards.models import Card
 from sscard.cards.services import card_enable, card_replacement_apply
-from sscard.cards.tests.scenarios import beijing_pilot_unit, status
+from sscard.cards.tests.scenarios import PilotUnit, beijing_pilot_unit, status
 from sscard.core.actors import Actor, Role
 from sscard.delivery.models import Shipment
 from sscard.delivery.services import post_event_record, replacement_instant
@@ -79,7 +80,7 @@ def test_bj_11_the_post_does_not_count_a_card_made_on_time_is_not_overdue() -> N
     assert overdue_by(actor=BUREAU, today=date(2024, 4, 30), by="bank") == []
 
 
-def _pilot_card_in_force(day: date):
+def _pilot_card_in_force(day: date) -> tuple[Card, PilotUnit]:
     unit = beijing_pilot_unit(day=day)
     dispatch(produce(day=day))
     card = collect_at(unit.outlet, unit.applications[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,14 +24,14 @@ from sscard.production.factory import factory_key
 from sscard.production.virtual_card import VirtualCard
 from sscard.testing.api_client import ApiClient
 from sscard.testing.card_factory import factory_read, factory_result
-from sscard.testing.card_life import card_of, id_number_of
+from sscard.testing.card_life import card_of, id_number_of, root
 from sscard.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_bj_a_pilot_target_goes_from_application_to_an_enabled_card_and_the_old_is_replaced(
-    tmp_path: Path, django_capture_on_commit_callbacks
+    tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     # given a Xicheng employee holding an enabled 2nd-generation card from the old system,
     # whose employer submitted the collective application (BJ-06) with pickup at its branch
@@ -60,7 +61,7 @@ def test_bj_a_pilot_target_goes_from_application_to_an_enabled_card_and_the_old_
     manifest.write_text(
         json.dumps(operator.get(f"/production/batches/{batch['id']}/manifest").json())
     )
-    intake = factory_read(data=data, manifest=manifest, key=factory_key())
+    intake = factory_read(data=data, manifest=manifest, key=factory_key(), trusted_root=root())
     reported = operator.upload(
         f"/production/batches/{batch['id']}/results", "result.csv", factory_result(intake)
     )
@@ -73,10 +74,11 @@ def test_bj_a_pilot_target_goes_from_application_to_an_enabled_card_and_the_old_
     new = card_of(unit.applications[0])
 
     # then until the new card is enabled, the old one still answers valid
-    def verify(number: str) -> dict:
+    def verify(number: str) -> dict[str, Any]:
         answer = hospital.post("/cards/verify", {"card_number": number})
         assert answer.status_code == 200
-        return answer.json()
+        body: dict[str, Any] = answer.json()
+        return body
 
     assert verify(old.card_number)["status"] == "valid"
     assert verify(new.card_number)["status"] == "not_enabled"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from sscard.applications.models import Application
-from sscard.applications.tests.support import SH_DAY, centre, shanghai_person
+from sscard.applications.tests.support import SH_DAY, centre, in_force, shanghai_person
 from sscard.cards.models import Card, CardCertificate
-from sscard.cards.tests.scenarios import in_force, status
+from sscard.cards.tests.scenarios import status
 from sscard.cards.tests.support import card
 from sscard.core.errors import ApplicationError
 from sscard.delivery.services import replacement_instant

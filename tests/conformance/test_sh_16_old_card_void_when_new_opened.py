@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from sscard.applications.tests.support import SH_DAY, branch, holder
+from sscard.cards.models import Card
 from sscard.cards.services import card_activate_financial, card_enable
-from sscard.cards.tests.scenarios import shanghai_posted_application, status
+from sscard.cards.tests.scenarios import PostedApplication, shanghai_posted_application, status
 from sscard.cards.tests.support import card
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
@@ -21,7 +22,7 @@ from sscard.testing.card_life import card_of, clerk_of, dispatch, produce
 pytestmark = pytest.mark.django_db
 
 
-def _delivered_new_card():
+def _delivered_new_card() -> tuple[PostedApplication, Card, Card]:
     posted = shanghai_posted_application(bank="BOSC")
     old = card(posted.person, generation=2, ss_function="enabled", bank_code="ICBC")
     dispatch(produce(day=SH_DAY))

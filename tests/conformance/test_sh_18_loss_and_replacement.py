@@ -8,20 +8,22 @@ from datetime import timedelta
 
 import pytest
 
-from sscard.applications.tests.support import SH_DAY, centre, holder, shanghai_person
+from sscard.applications.tests.support import SH_DAY, centre, holder, in_force, shanghai_person
+from sscard.cards.models import Card
 from sscard.cards.services import (
     card_enable,
     card_loss_withdraw,
     card_replacement_apply,
     card_report_loss,
 )
-from sscard.cards.tests.scenarios import in_force, status
+from sscard.cards.tests.scenarios import status
 from sscard.cards.tests.support import card
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.delivery.models import Shipment
 from sscard.delivery.services import post_event_record
 from sscard.notifications.models import OutboxMessage
+from sscard.registry.models import Person
 from sscard.testing.card_life import card_of, clerk_of, dispatch, produce
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +31,15 @@ HOTLINE = Actor(role=Role.CITY_OFFICER, label="962222")
 
 
 @pytest.fixture
-def holder_and_card():
+def holder_and_card() -> tuple[Person, Card]:
     in_force("shanghai-2019")
     person = shanghai_person()
     return person, card(person, generation=2, ss_function="enabled", bank_code="BOSC")
 
 
-def test_sh_18_a_report_by_phone_blocks_at_once_and_lifts_itself_after_the_term(holder_and_card):
+def test_sh_18_a_report_by_phone_blocks_at_once_and_lifts_itself_after_the_term(
+    holder_and_card: tuple[Person, Card],
+) -> None:
     person, lost = holder_and_card
     report = card_report_loss(actor=HOTLINE, card=lost, channel="phone", today=SH_DAY)
     assert (report.kind, report.blocked_until) == ("temporary", SH_DAY + timedelta(days=10))
@@ -46,7 +50,9 @@ def test_sh_18_a_report_by_phone_blocks_at_once_and_lifts_itself_after_the_term(
     assert "挂失" in told.text
 
 
-def test_sh_18_online_is_temporary_the_counter_formal_and_withdrawal_unblocks(holder_and_card):
+def test_sh_18_online_is_temporary_the_counter_formal_and_withdrawal_unblocks(
+    holder_and_card: tuple[Person, Card],
+) -> None:
     person, lost = holder_and_card
     card_report_loss(actor=holder(person), card=lost, channel="online", today=SH_DAY)
     assert status(lost.card_number, SH_DAY) == "blocked_temporary"
@@ -63,7 +69,9 @@ def test_sh_18_online_is_temporary_the_counter_formal_and_withdrawal_unblocks(ho
     assert caught.value.code == "loss_formal_not_here"
 
 
-def test_sh_18_reported_replaced_new_card_enabled_old_void_and_no_withdrawal(holder_and_card):
+def test_sh_18_reported_replaced_new_card_enabled_old_void_and_no_withdrawal(
+    holder_and_card: tuple[Person, Card],
+) -> None:
     person, lost = holder_and_card
     card_report_loss(actor=holder(person), card=lost, channel="online", today=SH_DAY)
     # when a replacement is applied for at a community centre (SH-06)

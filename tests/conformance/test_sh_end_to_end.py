@@ -61,7 +61,7 @@ def test_sh_a_retiree_goes_from_application_to_an_opened_card_and_the_old_is_voi
     pharmacy = ApiClient(AccountFactory.create(api_client=True))
 
     def verify(number: str) -> str:
-        return pharmacy.post("/cards/verify", {"card_number": number}).json()["status"]
+        return str(pharmacy.post("/cards/verify", {"card_number": number}).json()["status"])
 
     # then until it is opened, both cards run in parallel
     assert (verify(old.card_number), verify(new.card_number)) == ("valid", "not_enabled")

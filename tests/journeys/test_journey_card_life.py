@@ -19,6 +19,7 @@ from sscard.delivery.tests.page_support import applicant, applied_at, overdue_un
 from sscard.production.factory import factory_key
 from sscard.testing.browser import screenshot, sign_in
 from sscard.testing.card_factory import factory_read, factory_result
+from sscard.testing.card_life import root
 from sscard.testing.factories import CHAOYANG, AccountFactory, DivisionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -94,7 +95,7 @@ def test_a_card_from_the_batch_to_the_holders_hands(
     screenshot(page, "card-life-04-operator-file-written")
 
     # the card factory reads the downloaded file and makes every card but one
-    intake = factory_read(data=sealed, manifest=manifest, key=factory_key())
+    intake = factory_read(data=sealed, manifest=manifest, key=factory_key(), trusted_root=root())
     spoiled = next(c["card_number"] for c in intake.cards if c["name"] != "李明华")
     result = tmp_path / "result.csv"
     result.write_bytes(factory_result(intake, defective=[spoiled]))

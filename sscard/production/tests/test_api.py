@@ -25,7 +25,7 @@ from sscard.production.factory import factory_key
 from sscard.production.models import Batch, FactoryExport, FactoryResult
 from sscard.production.services import batches_form
 from sscard.testing.card_factory import factory_read, factory_result
-from sscard.testing.card_life import OPERATOR, personalise
+from sscard.testing.card_life import OPERATOR, personalise, root
 from sscard.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,9 @@ def test_an_operator_takes_a_batch_from_forming_to_the_factorys_result(
     data_path = factory_dir / manifest["file"]
     manifest_path = factory_dir / f"{data_path.stem}.manifest.json"
     assert data_path.read_bytes() == sealed
-    intake = factory_read(data=data_path, manifest=manifest_path, key=factory_key())
+    intake = factory_read(
+        data=data_path, manifest=manifest_path, key=factory_key(), trusted_root=root()
+    )
     # the factory's result, one card spoiled
     spoiled = intake.cards[0]["card_number"]
     result_file = factory_result(intake, defective={spoiled})

@@ -18,7 +18,7 @@ from sscard.production.models import Batch, FactoryExport
 from sscard.production.personalise import batch_personalise
 from sscard.production.services import batch_start, batches_form
 from sscard.testing.card_factory import factory_read, factory_result
-from sscard.testing.card_life import OPERATOR, personalise, produce
+from sscard.testing.card_life import OPERATOR, personalise, produce, root
 from sscard.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,10 @@ def test_a_batch_goes_from_forming_to_dispatch_through_the_pages(
     (tmp_path / "in.sm4").write_bytes(sealed)
     (tmp_path / "in.json").write_bytes(manifest_bytes)
     intake = factory_read(
-        data=tmp_path / "in.sm4", manifest=tmp_path / "in.json", key=factory_key()
+        data=tmp_path / "in.sm4",
+        manifest=tmp_path / "in.json",
+        key=factory_key(),
+        trusted_root=root(),
     )
     spoiled = intake.cards[0]["card_number"]
     result = factory_result(intake, defective=[spoiled])

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sscard.applications.collective import collective_submit
+from sscard.applications.models import RosterEntry
 from sscard.applications.services import application_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
@@ -104,7 +105,7 @@ def test_cards_collected_at_a_branch_go_to_the_collectives_pickup_outlet() -> No
     )
 
 
-def test_posted_cards_get_tracking_numbers_and_each_holder_with_a_phone_one_sms() -> None:
+def test_posted_cards_get_tracking_numbers_and_each_holder_one_sms_to_the_confirmed_phone() -> None:
     unit = made_for_unit(3, pickup="post", without_phone=1)
     (batch,) = unit.batches
     summary = batch_dispatch(actor=OPERATOR, batch_id=batch.pk)
@@ -116,9 +117,14 @@ def test_posted_cards_get_tracking_numbers_and_each_holder_with_a_phone_one_sms(
     assert {(s.method, s.outlet_id, s.status) for s in shipments} == {("post", None, "in_transit")}
     # BJ-08 (2): the bank posts it; the holder enables online and activates at the bank
     posted = OutboxMessage.objects.filter(template_key="card_posted")
-    with_phone = {p.pk for p in unit.staff if p.phone_masked}
-    assert len(with_phone) == 2
-    assert Counter(m.person_id for m in posted) == Counter(with_phone)
+    # one holder has no phone in the registry, but every staff member confirmed one for the
+    # collective application (BJ-04): the text goes to the phone they confirmed
+    assert len([p for p in unit.staff if p.phone_masked]) == 2
+    assert Counter(m.person_id for m in posted) == Counter(p.pk for p in unit.staff)
+    confirmed = dict(
+        RosterEntry.objects.filter(person__in=unit.staff).values_list("person_id", "phone_masked")
+    )
+    assert {m.person_id: m.phone_masked for m in posted} == confirmed
     assert all("中国工商银行" in m.text and "线上" in m.text for m in posted)
 
 

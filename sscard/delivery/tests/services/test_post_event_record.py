@@ -245,6 +245,13 @@ def test_an_undeliverable_beijing_card_goes_to_the_outlet_it_would_be_collected_
     assert (reroute.outlet_id, reroute.status) == (outlet.pk, "at_outlet")
     card.refresh_from_db()
     assert card.stage == "at_outlet"
+    # and the holder is told where to collect it (the pack's chosen template), no link
+    told = OutboxMessage.objects.get(template_key="undeliverable")
+    assert (told.person_id, outlet.name in told.text, "http" in told.text) == (
+        card.person_id,
+        True,
+        False,
+    )
 
 
 def test_the_delivery_time_is_the_posts_not_ours() -> None:

@@ -210,3 +210,43 @@ def test_only_a_clerk_at_the_point_replaces_on_the_spot(role: Role) -> None:
         )
     assert refused.value.code == "permission_denied"
     assert written() == before
+
+
+def test_another_banks_instant_point_does_not_make_this_banks_card() -> None:
+    # given an ICBC card; a BOC branch's machine makes BOC cards only
+    person, old = pilot_holder()
+    before = written()
+    with pytest.raises(ApplicationError) as refused:
+        replacement_instant(
+            actor=clerk(branch("BOC", instant_issuance=True)),
+            card=old,
+            reason="damaged",
+            id_number=id_number_of(person),
+            day=DAY,
+        )
+    assert refused.value.code == "instant_other_bank"
+    assert refused.value.details == {"bank": "ICBC", "here": "BOC"}
+    assert written() == before
+
+
+def test_a_card_made_at_a_community_centre_opens_its_account_later_at_its_bank() -> None:
+    # given a Shanghai resident whose card is replaced at a designated centre (SH-12)
+    from sscard.applications.tests.support import SH_DAY, centre, shanghai_person
+    from sscard.cards.services import card_activate_financial
+    from sscard.testing.card_life import clerk_of
+
+    in_force("shanghai-2019")
+    person = shanghai_person()
+    old = card_held(person, generation=2, ss_function="enabled", bank_code="BOSC")
+    new = replacement_instant(
+        actor=clerk_of(centre(instant_issuance=True)),
+        card=old,
+        reason="lost",
+        id_number=id_number_of(person),
+        day=SH_DAY,
+    )
+    # the centre opens no bank account: the card leaves with its SS function only
+    assert (new.ss_function, new.financial_function) == ("enabled", "not_activated")
+    # and any outlet of its bank opens the account afterwards (the pack's on_the_spot paths)
+    new = card_activate_financial(actor=clerk_of(branch("BOSC")), card=new, today=SH_DAY)
+    assert new.financial_function == "activated"

@@ -30,7 +30,7 @@ from sscard.production.models import Batch, FactoryExport
 from sscard.production.services import batch_start, batches_form
 from sscard.registry.models import Person
 from sscard.testing.card_factory import FactoryRefusal, factory_read
-from sscard.testing.card_life import OPERATOR, factory_round_trip, id_number_of, personalise
+from sscard.testing.card_life import OPERATOR, factory_round_trip, id_number_of, personalise, root
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,9 @@ def test_the_stand_in_factory_reads_every_card_with_what_it_prints_and_loads(
 ) -> None:
     batch, staff = personalised(2)
     files = batch_export(actor=OPERATOR, batch_id=batch.pk, out_dir=tmp_path)
-    intake = factory_read(data=files.data, manifest=files.manifest, key=factory_key())
+    intake = factory_read(
+        data=files.data, manifest=files.manifest, key=factory_key(), trusted_root=root()
+    )
     assert (intake.header["batch"], intake.header["cards"]) == (batch.pk, 2)
     cards = {c.card_number: c for c in Card.objects.filter(batch_entry__batch=batch)}
     assert [line["card_number"] for line in intake.cards] == sorted(
@@ -136,7 +138,9 @@ def test_a_flipped_byte_in_the_file_makes_the_factory_refuse_it(tmp_path: Path) 
     data[len(data) // 2] ^= 0x01
     files.data.write_bytes(bytes(data))
     with pytest.raises(FactoryRefusal):
-        factory_read(data=files.data, manifest=files.manifest, key=factory_key())
+        factory_read(
+            data=files.data, manifest=files.manifest, key=factory_key(), trusted_root=root()
+        )
 
 
 def test_a_manifest_signed_by_someone_else_makes_the_factory_refuse_the_file(
@@ -149,7 +153,9 @@ def test_a_manifest_signed_by_someone_else_makes_the_factory_refuse_the_file(
     manifest["signature"] = base64.b64encode(forger.sign(manifest_body(manifest))).decode()
     files.manifest.write_text(json.dumps(manifest))
     with pytest.raises(FactoryRefusal):
-        factory_read(data=files.data, manifest=files.manifest, key=factory_key())
+        factory_read(
+            data=files.data, manifest=files.manifest, key=factory_key(), trusted_root=root()
+        )
 
 
 def test_only_the_sealed_file_and_its_manifest_are_left_and_no_plaintext(tmp_path: Path) -> None:
@@ -220,9 +226,9 @@ def test_a_batch_the_factory_has_made_is_not_exported_again_and_nothing_is_left(
     again = tmp_path / "again"
     with pytest.raises(ApplicationError) as refused:
         batch_export(actor=OPERATOR, batch_id=batch.pk, out_dir=again)
-    assert refused.value.code == "batch_not_personalised"
+    assert refused.value.code == "batch_already_made"
     assert written() == before
-    assert list(again.iterdir()) == []
+    assert not again.exists()
 
 
 def test_an_unknown_batch_is_not_found(tmp_path: Path) -> None:
@@ -240,3 +246,28 @@ def test_only_production_exports(tmp_path: Path, role: Role) -> None:
     assert refused.value.code == "permission_denied"
     assert written() == before
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_factory_refuses_a_file_whose_ca_is_not_the_root_it_trusts(tmp_path: Path) -> None:
+    # a file signed by an issuing CA that does not chain to the factory's root is not opened
+    from datetime import UTC, datetime, timedelta
+
+    from sscard.kernel.gm import Sm2PrivateKey
+    from sscard.kernel.pki import issue_root_ca
+
+    batch, _staff = personalised(1)
+    files = batch_export(actor=OPERATOR, batch_id=batch.pk, out_dir=tmp_path)
+    now = datetime.now(UTC)
+    strangers_root = issue_root_ca(
+        key=Sm2PrivateKey.generate(),
+        common_name="another root",
+        organization="elsewhere",
+        serial=7,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=365),
+    )
+    with pytest.raises(FactoryRefusal) as refused:
+        factory_read(
+            data=files.data, manifest=files.manifest, key=factory_key(), trusted_root=strangers_root
+        )
+    assert "not trusted" in str(refused.value)

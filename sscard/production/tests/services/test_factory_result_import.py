@@ -37,7 +37,7 @@ from sscard.production.factory import (
 from sscard.production.models import Batch, BatchCard, FactoryResult
 from sscard.production.services import batches_form
 from sscard.testing.card_factory import Intake, factory_read, factory_result
-from sscard.testing.card_life import OPERATOR, factory_round_trip, personalise
+from sscard.testing.card_life import OPERATOR, factory_round_trip, personalise, root
 from sscard.testing.factories import RelyingPartyFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,9 @@ def exported(size: int, out: Path, *, batches: int = 1) -> list[tuple[Batch, Int
     for batch in batches_form(actor=OPERATOR, today=DAY, max_cards=size):
         personalise(batch)
         files = batch_export(actor=OPERATOR, batch_id=batch.pk, out_dir=out)
-        intake = factory_read(data=files.data, manifest=files.manifest, key=factory_key())
+        intake = factory_read(
+            data=files.data, manifest=files.manifest, key=factory_key(), trusted_root=root()
+        )
         batch.refresh_from_db()
         done.append((batch, intake))
     return done

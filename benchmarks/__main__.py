@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from benchmarks import collective_submit, decide_bulk, import_memory, import_persons
+from benchmarks import (
+    collective_submit,
+    decide_bulk,
+    import_memory,
+    import_persons,
+    personalise,
+    verify_load,
+)
 
 
 def main() -> None:
@@ -14,6 +21,8 @@ def main() -> None:
     decide_bulk.run(1_000_000, day=date(2024, 6, 15))
     for backend in ("postgresql", "sqlite"):
         collective_submit.run(50_000, backend)
+    personalise.run(100_000, workers=[1, 2], chunk=200)
+    verify_load.run(1_000_000)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,10 @@ TEMPLATES = [
 def _database() -> dict[str, object]:
     url = os.environ.get("SSCARD_DATABASE_URL")
     if url:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # No persistent connections: under ASGI every request runs in a thread of its own,
+        # and a kept connection per thread exhausts PostgreSQL's under load (Django's advice).
+        # The hot path, card verification, has its own pool (config/fastverify.py).
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "sscard.sqlite3"}
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -237,3 +240,9 @@ SSCARD_PERSONALISE_CHUNK = int(os.environ.get("SSCARD_PERSONALISE_CHUNK", "200")
 SSCARD_PERSONALISE_TASKS = int(os.environ.get("SSCARD_PERSONALISE_TASKS", "4"))
 # Where card-factory files and their manifests are written (a shared volume in production).
 SSCARD_FACTORY_DIR = Path(os.environ.get("SSCARD_FACTORY_DIR") or DATA_DIR / "factory")
+
+# --- Card verification (config/fastverify.py, PostgreSQL) ---
+# Connections of the lean verification route's async pool, per server process.
+SSCARD_VERIFY_POOL_SIZE = int(os.environ.get("SSCARD_VERIFY_POOL_SIZE", "4"))
+# How long that route trusts a token it has looked up: a revoked token stops working within it.
+SSCARD_TOKEN_CACHE_SECONDS = float(os.environ.get("SSCARD_TOKEN_CACHE_SECONDS", "5"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sscard.cards.choices import AuthorityKind
@@ -111,7 +111,19 @@ def _open_key(authority: CertificateAuthority) -> Sm2PrivateKey:
 
 def authority_ensure(*, actor: Actor) -> Issuer:
     """The active issuing CA, creating the root and the issuing CA on first use and a new
-    issuing CA when the active one no longer outlives the card certificates it would sign."""
+    issuing CA when the active one no longer outlives the card certificates it would sign.
+
+    Two processes starting on the first batch at once race to create them: the loser's insert
+    waits for the winner's commit, then fails on "one active CA per kind" (its savepoint rolls
+    back, an outer transaction stays usable) — and it takes the winner's.
+    """
+    try:
+        return _ensure(actor)
+    except IntegrityError:
+        return _ensure(actor)
+
+
+def _ensure(actor: Actor) -> Issuer:
     with transaction.atomic():
         # One creator at a time: the lock on the active root (or, the first time, the unique
         # constraint on the active kind) makes a racing second caller wait and reuse.

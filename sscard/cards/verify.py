@@ -149,8 +149,8 @@ def verification_of(
 
     An unknown card answers ``unknown`` and a reader string whose ID number or card
     identification code is not the card's answers ``mismatch``; neither says anything more.
-    Otherwise the status is :func:`status_of` on ``today`` (by default the local date, in
-    ``settings.TIME_ZONE``).
+    Otherwise the status is :func:`status_of` on ``today``: by default the date in the city,
+    ``settings.TIME_ZONE`` (Asia/Shanghai), whatever time zone a request may have activated.
     """
     now = timezone.now()
     if facts is None:
@@ -166,7 +166,7 @@ def verification_of(
         block=facts.block,
         blocked_until=facts.blocked_until,
         valid_until=facts.valid_until,
-        today=today or timezone.localdate(now),
+        today=today or timezone.localdate(now, timezone.get_default_timezone()),
     )
     return Verification(
         status=status,

@@ -10,8 +10,10 @@ card is personalised twice, no certificate serial is used twice (the database ho
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +36,12 @@ WORKER = Actor.system("personalisation")
 OBJECT = "production.batch"
 
 
+def worker_name() -> str:
+    """The process that personalises a chunk (host/pid), recorded in the chunk's audit event:
+    which worker made which certificates."""
+    return f"{socket.gethostname()}/{os.getpid()}"
+
+
 def key_label(card_id: int) -> str:
     """What a card's wrapped private key is bound to: it opens for that card only."""
     return f"card:{card_id}"
@@ -44,6 +52,8 @@ class Personaliser:
 
     def __init__(self, issuer: Issuer) -> None:
         self.issuer = issuer
+        # The last card this worker claimed, per batch: its next claim starts there.
+        self.claimed_up_to: dict[int, int] = {}
         self.certificates = CardCertificateIssuer(
             issuer_key=issuer.key,
             issuer_cert=issuer.certificate,
@@ -61,6 +71,9 @@ class Personaliser:
         writer = BulkWriter()
         issued_at = writer.timestamp(now)
         authority_id = self.issuer.authority.pk
+        # A card's days are the holder's local days: valid from the start of its issue day to
+        # the end of its last day, in the city's time (not UTC's, eight hours later).
+        zone = timezone.get_default_timezone()
         certs: list[tuple[object, ...]] = []
         keys: list[tuple[object, ...]] = []
         for card_id, id_code, issued_on, valid_to in rows:
@@ -70,8 +83,8 @@ class Personaliser:
                 serial=int(serial, 16),
                 card_id_code=id_code,
                 public_key_der=public_der,
-                not_before=datetime.combine(issued_on, time.min, tzinfo=UTC),
-                not_after=datetime.combine(valid_to, time(23, 59, 59), tzinfo=UTC),
+                not_before=datetime.combine(issued_on, time.min, tzinfo=zone),
+                not_after=datetime.combine(valid_to, time(23, 59, 59), tzinfo=zone),
             )
             certs.append((card_id, authority_id, serial, der, issued_at))
             keys.append((card_id, secret_wrap(scalar, label=key_label(card_id))))
@@ -84,10 +97,21 @@ class Personaliser:
         writer.insert(CardKey._meta.db_table, ("card_id", "key_wrapped"), keys, binary=True)
 
 
-def _claim(batch_id: int, size: int) -> list[tuple[int, str, date, date]]:
-    """Lock up to ``size`` ordered cards of the batch that no other worker holds."""
+def _claim(batch_id: int, size: int, after: int = 0) -> list[tuple[int, str, date, date]]:
+    """Lock up to ``size`` ordered cards of the batch that no other worker holds, the lowest
+    ids above ``after`` first.
+
+    Bounding both sides of the join lets PostgreSQL start its index scans at ``after``;
+    from 0 it walks past every card of the batch personalised so far, and a batch of 100,000
+    costs time quadratic in its size (24 ms a claim half-way instead of under 1 ms).
+    """
     query = (
-        Card.objects.filter(batch_entry__batch_id=batch_id, stage=CardStage.ORDERED)
+        Card.objects.filter(
+            batch_entry__batch_id=batch_id,
+            stage=CardStage.ORDERED,
+            pk__gt=after,
+            batch_entry__pk__gt=after,
+        )
         .order_by("pk")
         .select_for_update(of=("self",), skip_locked=True)
         .values_list("pk", "card_id_code", "issued_on", "valid_until")
@@ -102,28 +126,37 @@ def batch_personalise_step(
     size = size or settings.SSCARD_PERSONALISE_CHUNK
     worker = personaliser or Personaliser.current()
     with transaction.atomic():
-        rows = _claim(batch_id, size)
-        if not rows:
-            return 0
-        worker.write(rows)
-        ids = [row[0] for row in rows]
-        cards_advance(
-            card_ids=ids, from_stages=[CardStage.ORDERED], to_stage=CardStage.PERSONALISED
-        )
-        audit_append(
-            actor=WORKER,
-            fact=AuditFact(
-                action="cards_personalise",
-                object_type=OBJECT,
-                object_id=str(batch_id),
-                changes={
-                    "cards": len(ids),
-                    "card_ids": id_ranges(ids),
-                    "authority_id": worker.issuer.authority.pk,
-                },
-            ),
-        )
-    batch_finish_personalisation(batch_id=batch_id)
+        after = worker.claimed_up_to.get(batch_id, 0)
+        rows = _claim(batch_id, size, after)
+        if not rows and after:
+            # None left past this worker's last chunk: look from the start (a chunk that a
+            # killed worker let go, or that another worker still holds).
+            rows = _claim(batch_id, size)
+        if rows:
+            worker.claimed_up_to[batch_id] = rows[-1][0]
+            worker.write(rows)
+            ids = [row[0] for row in rows]
+            cards_advance(
+                card_ids=ids, from_stages=[CardStage.ORDERED], to_stage=CardStage.PERSONALISED
+            )
+            audit_append(
+                actor=WORKER,
+                fact=AuditFact(
+                    action="cards_personalise",
+                    object_type=OBJECT,
+                    object_id=str(batch_id),
+                    changes={
+                        "cards": len(ids),
+                        "card_ids": id_ranges(ids),
+                        "authority_id": worker.issuer.authority.pk,
+                        "worker": worker_name(),
+                    },
+                ),
+            )
+    # Only a short (or empty) claim can be the batch's end; asking after every full chunk
+    # would scan the batch's cards once a chunk.
+    if len(rows) < size:
+        batch_finish_personalisation(batch_id=batch_id)
     return len(rows)
 
 

@@ -5,6 +5,7 @@ issued at personalisation."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -46,7 +47,10 @@ def test_bj_01_a_third_generation_card_records_and_reports_its_interfaces_and_fu
     assert chain is not None
     info = verify_chain(bytes(certificate.der), chain, at=datetime.now(UTC))
     assert info.subject_common_name == card.card_id_code
-    assert info.not_after == datetime.combine(card.valid_until, time(23, 59, 59), tzinfo=UTC)
+    # valid from the start of the card's issue day to the end of its last day, Beijing time
+    beijing = ZoneInfo("Asia/Shanghai")
+    assert info.not_before == datetime.combine(card.issued_on, time.min, tzinfo=beijing)
+    assert info.not_after == datetime.combine(card.valid_until, time(23, 59, 59), tzinfo=beijing)
 
 
 def test_bj_01_an_old_style_card_keeps_the_contact_interface_only() -> None:

@@ -65,6 +65,8 @@ def test_progress_counts_each_stage_of_production(tmp_path: Path) -> None:
     progress = batch_progress(batch_get(actor=OPERATOR, batch_id=batch.pk))
     assert (progress.personalised, progress.percent_personalised) == (1, 25)
     batch_personalise_step(batch_id=batch.pk, size=3)
+    # the worker's next claim finds nothing left, and closes the batch
+    assert batch_personalise_step(batch_id=batch.pk, size=3) == 0
     # the factory made three and spoiled one
     spoiled = Card.objects.filter(batch_entry__batch=batch).order_by("pk").first()
     assert spoiled is not None

@@ -20,7 +20,7 @@ from sscard.core.audit import AuditFact, audit_append
 from sscard.core.crypto import secret_unwrap, secret_wrap
 from sscard.core.errors import ApplicationError
 from sscard.kernel.gm import Sm2PrivateKey
-from sscard.kernel.pki import issue_intermediate_ca, issue_root_ca
+from sscard.kernel.pki import issue_intermediate_ca, issue_root_ca, parse_certificate
 
 # chosen: a root lives 30 years and an issuing CA 20; an issuing CA is replaced while it still
 # outlives every card certificate it could sign (cards are valid for up to 10 years, plus the
@@ -97,8 +97,6 @@ def _create(
 
 
 def _serial_of(authority: CertificateAuthority) -> int:
-    from sscard.kernel.pki import parse_certificate
-
     return parse_certificate(bytes(authority.certificate)).serial
 
 

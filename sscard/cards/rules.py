@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.selectors import campaign_pack
 from sscard.cards.models import Card
-from sscard.core.errors import ApplicationError
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
 from sscard.policy import Pack
@@ -44,18 +43,6 @@ def packs_by_hash(hashes: Iterable[str]) -> dict[str, Pack]:
     for campaign in Campaign.objects.filter(pack_hash__in=wanted).order_by("pk"):
         found[campaign.pack_hash] = campaign_pack(campaign)
     return found
-
-
-def pack_required(pack_hash: str) -> Pack:
-    pack = pack_by_hash(pack_hash)
-    if pack is None:
-        raise ApplicationError(
-            "card_pack_unknown",
-            "找不到该卡所依据的政策包。",
-            "The policy pack the card was decided under is not known.",
-            status=422,
-        )
-    return pack
 
 
 def card_pickup(card: Card) -> PickupMethod | None:

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
-from sscard.applications.services import application_submit
+from sscard.applications.rules import in_force_for_person, template_text
+from sscard.applications.services import application_submit, person_recipient
 from sscard.cards.choices import (
     CardBlock,
     CardStage,
@@ -606,9 +607,6 @@ def card_close_financial(*, actor: Actor, card: Card) -> Card:
 
 def _loss_terms(card: Card) -> Pack:
     """The pack whose loss terms apply: the one in force for the card's city now."""
-    # Imported here: cards sit above applications, whose rules know the campaign in force.
-    from sscard.applications.rules import in_force_for_person
-
     return in_force_for_person(card.person).pack
 
 
@@ -742,9 +740,6 @@ def card_report_loss(
 
 def _tell_holder(actor: Actor, card: Card, pack: Pack, template: str, **values: object) -> None:
     """Queue the pack's template to the holder, if the pack has one and the holder a phone."""
-    from sscard.applications.rules import template_text
-    from sscard.applications.services import person_recipient
-
     text = template_text(pack, template, **values)
     recipient = person_recipient(card.person)
     if text is not None and recipient is not None:

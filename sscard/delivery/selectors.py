@@ -25,11 +25,6 @@ def outlet_stock(*, actor: Actor) -> QuerySet[Shipment]:
     )
 
 
-def card_shipments(card_id: int) -> QuerySet[Shipment]:
-    """A card's legs, first to last (the caller has checked it may see the card)."""
-    return Shipment.objects.filter(card_id=card_id).select_related("outlet").order_by("pk")
-
-
 def clerk_outlet(*, actor: Actor) -> Outlet | None:
     """The outlet the clerk works at, with its bank."""
     if actor.outlet_id is None:

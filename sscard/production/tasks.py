@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sscard.production.personalise import batch_personalise
+from sscard.production.personalise import batch_finish_personalisation, batch_personalise
 
 # chosen: a task hands over to a fresh one after this long, so that one worker slot is not
 # held by one batch for an hour while others wait.
@@ -22,9 +22,6 @@ TIME_BUDGET_SECONDS = 120.0
 def personalise(batch_id: int) -> int:
     """Personalise chunks of the batch; queue a successor if work is left when time is up."""
     done = batch_personalise(batch_id=batch_id, time_budget=TIME_BUDGET_SECONDS)
-    if done:
-        from sscard.production.personalise import batch_finish_personalisation
-
-        if not batch_finish_personalisation(batch_id=batch_id):
-            personalise.delay(batch_id)
+    if done and not batch_finish_personalisation(batch_id=batch_id):
+        personalise.delay(batch_id)
     return done

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.core.asgi import get_asgi_application
@@ -32,6 +33,7 @@ from sscard.portal.models import Account
 from sscard.portal.services import api_token_create, api_token_revoke
 from sscard.testing.factories import AccountFactory, make_id_number
 
+T = TypeVar("T")
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 URL = "/api/v1/cards/verify"
@@ -91,12 +93,23 @@ class DjangoSpy:
 
 
 class Harness:
-    """Calls the application as uvicorn would, on one event loop for the whole test."""
+    """Calls the application as uvicorn would, on one event loop for the whole test.
+
+    The loop runs on a thread of its own: the test's thread may already have a running loop
+    (Playwright's sync API keeps one for the browser journeys' session), and asyncio runs at
+    most one loop per thread.
+    """
 
     def __init__(self, *, token_cache_seconds: float = 5) -> None:
         self.django = DjangoSpy(get_asgi_application())
         self.app = FastVerify(self.django, token_cache_seconds=token_cache_seconds)
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the harness's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=60)
 
     def post(
         self,
@@ -131,7 +144,7 @@ class Harness:
             "client": ("127.0.0.1", 40000),
             "server": (HOST, 80),
         }
-        return self.loop.run_until_complete(self._call(scope, body))
+        return self.run(self._call(scope, body))
 
     async def _call(self, scope: dict[str, Any], body: bytes) -> Answer:
         sent: list[dict[str, Any]] = []
@@ -156,7 +169,9 @@ class Harness:
         return Answer(start["status"], headers, content)
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.app.aclose())
+        self.run(self.app.aclose())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
         self.loop.close()
 
 
@@ -571,7 +586,7 @@ def test_the_lifespan_opens_and_closes_the_pool(fast: Harness) -> None:
     async def send(message: Mapping[str, Any]) -> None:
         sent.append(message["type"])
 
-    fast.loop.run_until_complete(fast.app({"type": "lifespan"}, receive, send))
+    fast.run(fast.app({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert fast.django.calls == []
 

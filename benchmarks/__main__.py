@@ -21,7 +21,7 @@ def main() -> None:
     decide_bulk.run(1_000_000, day=date(2024, 6, 15))
     for backend in ("postgresql", "sqlite"):
         collective_submit.run(50_000, backend)
-    personalise.run(100_000, workers=[1, 2], chunk=200)
+    personalise.run(100_000, workers=[1, 2], chunk=500)
     verify_load.run(1_000_000)
 
 

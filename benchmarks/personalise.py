@@ -1,6 +1,6 @@
 """Personalise one batch of N cards with 1, 2, … real Celery workers, against OpenSSL's SM2.
 
-    uv run python -m benchmarks.personalise --cards 100000 --workers 1 2 --chunk 200
+    uv run python -m benchmarks.personalise --cards 100000 --workers 1 2 --chunk 500
     uv run python -m benchmarks.personalise --cards 100000 --broker redis://127.0.0.1:6379/0
 
 Set-up, not timed: a fresh PostgreSQL database; N persons with a photo and a submitted
@@ -333,7 +333,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--chunk", type=int, default=200)
+    parser.add_argument("--chunk", type=int, default=500)
     parser.add_argument("--broker", default=RABBITMQ_URL)
     args = parser.parse_args()
     run(args.cards, workers=args.workers, chunk=args.chunk, broker=args.broker)

@@ -25,7 +25,7 @@ from sscard.cards.services import (
     card_replacement_apply,
     card_report_loss,
 )
-from sscard.cards.status import card_status
+from sscard.cards.status import card_is_overdue, card_status
 from sscard.core.errors import ApplicationError
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
@@ -53,6 +53,7 @@ class CardOut(Schema):
     valid_until: date
     enabled_at: datetime | None
     masked_name: str
+    overdue: bool
 
 
 def card_out(card: Card, today: date) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def card_out(card: Card, today: date) -> dict[str, Any]:
         "valid_until": card.valid_until,
         "enabled_at": card.enabled_at,
         "masked_name": card.person.masked_name,
+        "overdue": card_is_overdue(card, today=today),
     }
 
 

@@ -226,6 +226,24 @@ def _region(person_insured: str, person_hukou: str, pack: Pack | None) -> str:
     return pack.city if pack is not None else "000000"
 
 
+def _orders(rows: Sequence[tuple[Any, ...]]) -> list[CardOrder]:
+    """Card orders from ``(remake of, application, person, generation, pack hash, bank,
+    insured region, hukou region)`` rows, the card's region from the person."""
+    packs = packs_by_hash(row[4] for row in rows)
+    return [
+        CardOrder(
+            application_id=app_id,
+            person_id=person_id,
+            region=_region(insured, hukou, packs.get(pack_hash)),
+            generation=generation,
+            pack_hash=pack_hash,
+            bank_code=bank,
+            remake_of_id=remake_of,
+        )
+        for remake_of, app_id, person_id, generation, pack_hash, bank, insured, hukou in rows
+    ]
+
+
 def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) -> list[int]:
     """Order the card of each submitted application (set-based); the applications complete.
 
@@ -267,27 +285,16 @@ def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) ->
                 "That application is no longer open.",
                 application_ids=not_open[:20],
             )
-        packs = packs_by_hash(row[4] for row in locked)
-        orders = []
-        for pk, _status, person_id, generation, pack_hash, bank, insured, hukou, _ch in locked:
-            if generation is None:
+        for row in locked:
+            if row[3] is None:
                 raise _refuse(
                     "card_generation_unknown",
                     "政策包中没有该申请的卡代次。",
                     "The pack does not issue the card generation of this application.",
                     status=422,
-                    application_id=pk,
+                    application_id=row[0],
                 )
-            orders.append(
-                CardOrder(
-                    application_id=pk,
-                    person_id=person_id,
-                    region=_region(insured, hukou, packs.get(pack_hash)),
-                    generation=generation,
-                    pack_hash=pack_hash,
-                    bank_code=bank,
-                )
-            )
+        orders = _orders([(None, row[0], *row[2:8]) for row in locked])
         ids = cards_create(actor=actor, orders=orders, today=today)
         Application.objects.filter(pk__in=[o.application_id for o in orders]).update(
             status=ApplicationStatus.COMPLETED
@@ -315,19 +322,7 @@ def cards_remake(*, actor: Actor, card_ids: Sequence[int], today: date) -> list[
             "person__insured_region", "person__hukou_region",
         )
     )  # fmt: skip
-    packs = packs_by_hash(row[4] for row in defective)
-    orders = [
-        CardOrder(
-            application_id=app_id,
-            person_id=person_id,
-            region=_region(insured, hukou, packs.get(pack_hash)),
-            generation=generation,
-            pack_hash=pack_hash,
-            bank_code=bank,
-            remake_of_id=pk,
-        )
-        for pk, app_id, person_id, generation, pack_hash, bank, insured, hukou in defective
-    ]
+    orders = _orders(defective)  # the defective card is what the remake remakes
     return cards_create(actor=actor, orders=orders, today=today)
 
 

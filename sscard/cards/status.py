@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sscard.cards.choices import CardBlock, CardStatus, SocialSecurityFunction
+from sscard.cards.choices import CardBlock, CardStage, CardStatus, SocialSecurityFunction
 from sscard.cards.models import Card
 
 
@@ -47,3 +47,14 @@ def card_status(card: Card, *, today: date) -> CardStatus:
         valid_until=card.valid_until,
         today=today,
     )
+
+
+# Stages before the factory has made the card: a due date is met by making it (BJ-11 excludes
+# the time in the post).
+NOT_MADE = (CardStage.ORDERED, CardStage.PERSONALISED)
+
+
+def card_is_overdue(card: Card, *, today: date) -> bool:
+    """Whether the card is overdue (BJ-11): not made yet, and its application's day has passed."""
+    due = card.application.due_date if card.application is not None else None
+    return due is not None and due < today and card.stage in NOT_MADE

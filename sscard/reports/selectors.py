@@ -19,12 +19,13 @@ from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
+from sscard.cards.status import NOT_MADE, card_is_overdue
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import PermissionDenied
 
+__all__ = ["backlog", "card_is_overdue", "overdue_applications", "overdue_by"]
+
 READERS = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM})
-# Stages before the factory has made the card.
-NOT_MADE = (CardStage.ORDERED, CardStage.PERSONALISED)
 BACKLOG_STAGES = (
     CardStage.ORDERED,
     CardStage.PERSONALISED,
@@ -91,12 +92,6 @@ def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
         .order_by("-n", "key")
     )
     return [OverdueRow(r["key"] or "", r["label"] or "", r["n"], r["oldest"]) for r in rows]
-
-
-def card_is_overdue(card: Card, *, today: date) -> bool:
-    """Whether this card is overdue (BJ-11): not made, and its application's day has passed."""
-    due = card.application.due_date if card.application is not None else None
-    return due is not None and due < today and card.stage in NOT_MADE
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,3 +128,20 @@ def test_an_old_system_card_has_no_certificate_and_does_not_authenticate():
         {"signature": base64.b64encode(b"0" * 70).decode()},
     ).json()
     assert (answer["authenticated"], answer["reason"]) == (False, "no_certificate")
+
+
+def test_a_card_not_made_by_its_due_date_shows_as_overdue():
+    # given a pilot collective submitted in March 2024, due 30 days later (BJ-11)
+    from sscard.production.services import batches_form
+    from sscard.testing.card_life import OPERATOR, card_of, factory_round_trip, personalise
+
+    unit = beijing_pilot_unit()
+    (batch,) = batches_form(actor=OPERATOR, today=BJ_PILOT_DAY)
+    card_ = card_of(unit.applications[0])
+    me = ApiClient(AccountFactory.create(cardholder=True, person=card_.person))
+    # then while it is not made, the holder sees it overdue (today is long past the due day)
+    assert me.get(f"/cards/{card_.pk}").json()["overdue"] is True
+    # and once the factory has made it, it is not
+    personalise(batch)
+    factory_round_trip(batch, day=BJ_PILOT_DAY)
+    assert me.get(f"/cards/{card_.pk}").json()["overdue"] is False

@@ -50,7 +50,13 @@ def imports_get(request: HttpRequest, job_id: int) -> ImportJob:
 @router.get(
     "/imports/{int:job_id}/report",
     response={200: None, **ERRORS},
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {}}}}},
+    # The status as an int, as in ``response=``: a string "200" would sit beside it and the
+    # document would repeat the key (JSON parsers forgive it; Swagger UI's YAML parser does not).
+    openapi_extra={
+        "responses": {
+            200: {"description": "The error report (CSV).", "content": {"text/csv": {}}},
+        },
+    },
 )
 def imports_report(request: HttpRequest, job_id: int) -> FileResponse:
     """The job's error report: CSV with row, column, code, message_zh, message_en."""

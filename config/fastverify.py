@@ -4,7 +4,10 @@ Why: terminals of hospitals, pharmacies and banks call verification far more oft
 anything else, and Django's full stack (eleven middlewares, a thread hop per request, under
 ASGI a database connection per request) gives well under half of what a bare ASGI endpoint
 does on the same query. This route answers those calls on the event loop, with one query on
-an async connection pool (``psycopg_pool``), and changes nothing else.
+an async connection pool (``psycopg_pool``), and changes nothing else but the record
+(核验记录) of a verification whose reader string names its terminal: one insert of
+:func:`sscard.cards.verify.verification_record`'s values (:func:`record_sql`), in a
+transaction of its own.
 
 It takes a request only when all of these hold, and hands everything else to Django
 unchanged: the database is PostgreSQL; the method and path are exactly ``POST
@@ -22,6 +25,8 @@ What it shares with the API's operation, so that both answer alike, byte for byt
   :func:`sscard.cards.verify.card_facts` (compiled once to SQL here: the card by its unique
   number joined to its holder), :func:`sscard.cards.verify.verification_of` (``status_of``,
   the ``mismatch`` comparison) and :func:`sscard.cards.api.verification_body`;
+* the record of a verification from a named terminal: the values of
+  :func:`sscard.cards.verify.verification_record`, into ``CardVerification``'s columns;
 * the body: Ninja's own parameter model of the operation, read and validated as Ninja does;
 * every refusal: the API's exception handlers (``config.api.api.on_exception``), so codes,
   statuses, bodies and headers (``WWW-Authenticate: Bearer``) are the API's;
@@ -32,7 +37,11 @@ The token cache keeps what a token stands for (its actor, or that it is unknown)
 ``SSCARD_TOKEN_CACHE_SECONDS`` (default 5): a revoked token, a deactivated user or a changed
 role takes effect on this route within that many seconds (on Django's routes at once). The pool
 holds ``SSCARD_VERIFY_POOL_SIZE`` connections (default 4) per process, opened at the ASGI
-lifespan's start or else by the first request, read-only (verification writes nothing).
+lifespan's start or else by the first request. Their statements are read-only by default
+(``default_transaction_read_only``), so the query cannot write by mistake; the one write, the
+record, runs in an explicit ``BEGIN READ WRITE`` transaction that commits durably, as Django's
+route does: it is the trace of a disclosure, and PostgreSQL's group commit shares one flush
+among concurrent verifications.
 """
 
 from __future__ import annotations
@@ -62,15 +71,23 @@ from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError, ValidationErrorContext
 from ninja.params.models import BodyModel
 from ninja.renderers import JSONRenderer
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
 from config.api import api
 from sscard.cards.api import router as cards_router
 from sscard.cards.api import verification_body, verify_card
+from sscard.cards.models import CardVerification
 from sscard.cards.schemas import VerifyIn
-from sscard.cards.verify import CardFacts, card_facts, verification_of, verify_query
+from sscard.cards.verify import (
+    RECORD_FIELDS,
+    CardFacts,
+    card_facts,
+    verification_of,
+    verification_record,
+    verify_query,
+)
 from sscard.core.actors import Actor
 from sscard.portal.auth import BearerTokenAuth, SessionActorAuth
 from sscard.portal.selectors import api_token_actor
@@ -105,6 +122,8 @@ BODY_LIMIT: Final = 16 * 1024
 TOKEN_CACHE_LIMIT: Final = 10_000
 _GATE_CACHE_LIMIT: Final = 256
 _MARK: Final = "\x00card_number"  # stands for the parameter when the query is compiled
+# The record's transaction: read-write on a read-only-by-default connection.
+_RECORD_TRANSACTION: Final = ("BEGIN READ WRITE", "COMMIT")
 
 
 def _setting(name: str, default: float) -> float:
@@ -269,6 +288,23 @@ def compiled_query() -> str:
     return str(sql)
 
 
+def record_sql() -> str:
+    """The insert of a verification's record: ``CardVerification``'s columns as the ORM names
+    them, in :data:`~sscard.cards.verify.RECORD_FIELDS` order, one ``%s`` each."""
+    meta = CardVerification._meta
+    column_of = {f.attname: str(f.column) for f in meta.concrete_fields}
+    columns = [sql.Identifier(column_of[name]) for name in RECORD_FIELDS]
+    return (
+        sql.SQL("INSERT INTO {} ({}) VALUES ({})")
+        .format(
+            sql.Identifier(meta.db_table),
+            sql.SQL(", ").join(columns),
+            sql.SQL(", ").join([sql.Placeholder()] * len(columns)),
+        )
+        .as_string()
+    )
+
+
 def _conninfo() -> str:
     """The default database's connection string, from the very parameters Django uses."""
     params = connections[DEFAULT_DB_ALIAS].get_connection_params()
@@ -276,7 +312,8 @@ def _conninfo() -> str:
 
 
 async def _read_only(conn: AsyncConnection[Any]) -> None:
-    """Pool connections only read: verification writes nothing, and now cannot."""
+    """Pool connections read unless asked: a statement on its own cannot write; the record's
+    explicit transaction begins ``READ WRITE``."""
     await conn.execute("SET default_transaction_read_only = on")
 
 
@@ -306,6 +343,7 @@ class FastVerify:
         self.path = reverse("api:verify_card")
         self._body_model, self._payload_field = _body_model()
         self.sql = compiled_query()
+        self.record_sql = record_sql()
         self._gates = _Gates()
         self._session_cookie = settings.SESSION_COOKIE_NAME.encode("latin-1") + b"="
         self._body_limit = min(BODY_LIMIT, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or BODY_LIMIT)
@@ -382,7 +420,11 @@ class FastVerify:
                 card_number=payload.card_number,
                 reader_string=payload.reader_string,
             )
-            answer = verification_of(await self._facts(query.card_number), query)
+            facts = await self._facts(query.card_number)
+            answer = verification_of(facts, query)
+            record = verification_record(actor=actor, query=query, facts=facts, answer=answer)
+            if record is not None:
+                await self._keep(record)
             content = self._encoder.encode(verification_body(answer))
         except Exception as exc:  # the API's handlers map every error, as on the Ninja route
             request = _request(self.path)
@@ -414,6 +456,15 @@ class FastVerify:
             cursor = await conn.execute(self.sql, (card_number,), prepare=True)
             row = await cursor.fetchone()
         return None if row is None else CardFacts._make(row)
+
+    async def _keep(self, record: tuple[Any, ...]) -> None:
+        """Insert a verification's record in a read-write transaction of its own, sent in one
+        round trip (a pipeline: ``conn.transaction()`` would wait for its ``BEGIN``)."""
+        pool = self._pool or await self._open_pool()
+        async with pool.connection() as conn, conn.pipeline():
+            await conn.execute(_RECORD_TRANSACTION[0])
+            await conn.execute(self.record_sql, record, prepare=True)
+            await conn.execute(_RECORD_TRANSACTION[1])
 
     # --- tokens ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import psycopg
 import pytest
 from django.core.asgi import get_asgi_application
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ from django.test import Client
 from django.utils import timezone
 
 from config.fastverify import FastVerify
-from sscard.cards.models import Card
+from sscard.cards.models import Card, CardVerification
 from sscard.cards.tests.support import card, person
 from sscard.core.actors import Actor
 from sscard.kernel.cardcodes import card_number
@@ -197,6 +198,22 @@ def reader(c: Card, id_number: str = ID, *, trailing: str = "|") -> str:
     return (
         f"110102|{id_number}|{c.card_number}|{c.card_id_code}|张伟|3B6D|3.00|"
         f"{c.issued_on:%Y%m%d}|{c.valid_until:%Y%m%d}{trailing}"
+    )
+
+
+# What a reader of the national interface (iReadCardBas) emits: eleven fields, each followed
+# by "|", the last two the terminal's number and its device number.
+ATR = "3B6D000080318065B08402010C839000"
+TERMINAL = "T110102000017"
+DEVICE = "0102A5F3"
+
+
+def full_reader(
+    c: Card, *, terminal: str = TERMINAL, device: str = DEVICE, version: str = "3.00"
+) -> str:
+    return (
+        f"110102|{ID}|{c.card_number}|{c.card_id_code}|张伟|{ATR}|{version}|"
+        f"{c.issued_on:%Y%m%d}|{c.valid_until:%Y%m%d}|{terminal}|{device}|"
     )
 
 
@@ -378,6 +395,117 @@ def test_another_cards_identification_code_is_a_mismatch_alike(
     text = reader(mine).replace(mine.card_id_code, other.card_id_code)
     got = assert_same(client, fast, {"reader_string": text}, bearer(world.token))
     assert got.json()["status"] == "mismatch"
+
+
+# --- the reader interface's full layout ---------------------------------------------------
+
+_RECORD = (
+    "card_id",
+    "card_number",
+    "relying_party_id",
+    "asked_by_user_id",
+    "terminal_number",
+    "device_number",
+    "status",
+)
+
+
+@pytest.mark.parametrize("version", ["1.00", "2.00", "3.00"])
+def test_the_full_layout_is_answered_alike_and_both_routes_keep_the_terminal(
+    client: Client, fast: Harness, world: World, version: str
+) -> None:
+    # given a hospital terminal's reader string, terminal fields filled
+    text = full_reader(world.cards["valid"], version=version)
+    # when it is sent to both routes
+    got = assert_same(client, fast, {"reader_string": text}, bearer(world.token))
+    # then both answer "valid", neither says anything of the terminal
+    assert got.json()["status"] == "valid"
+    assert TERMINAL.encode() not in got.content
+    assert DEVICE.encode() not in got.content
+    # and each kept one record of the same verification
+    django_kept, lean_kept = CardVerification.objects.order_by("pk").values_list(*_RECORD)
+    assert lean_kept == django_kept
+    assert lean_kept[0] == world.cards["valid"].pk
+    assert lean_kept[2] is not None  # the relying party the token speaks for
+    assert lean_kept[4:] == (TERMINAL, DEVICE, "valid")
+
+
+def test_the_lean_route_keeps_an_unknown_card_and_a_mismatch_too(
+    client: Client, fast: Harness, world: World
+) -> None:
+    mine = world.cards["valid"]
+    unknown = full_reader(mine).replace(mine.card_number, card_number("C", 4244))
+    mismatch = full_reader(mine, device="").replace(ID, OTHER_ID)
+    for text in (unknown, mismatch):
+        fast.post(json.dumps({"reader_string": text}).encode(), authorization=bearer(world.token))
+    kept = CardVerification.objects.order_by("pk").values_list(
+        "card_id", "card_number", "device_number", "status"
+    )
+    assert list(kept) == [
+        (None, card_number("C", 4244), DEVICE, "unknown"),
+        (mine.pk, mine.card_number, "", "mismatch"),
+    ]
+
+
+def test_without_the_terminals_names_nothing_is_kept(
+    client: Client, fast: Harness, world: World
+) -> None:
+    for text in (
+        full_reader(world.cards["valid"], terminal="", device=""),
+        reader(world.cards["valid"]),
+    ):
+        got = assert_same(client, fast, {"reader_string": text}, bearer(world.token))
+        assert got.json()["status"] == "valid"
+    assert not CardVerification.objects.exists()
+
+
+def test_the_pools_statements_still_cannot_write_on_their_own(fast: Harness, world: World) -> None:
+    # The record has its own read-write transaction; anything else on the pool stays read-only.
+    async def write_outside_the_transaction() -> str:
+        pool = await fast.app._open_pool()
+        async with pool.connection() as conn:
+            try:
+                await conn.execute("CREATE TEMPORARY SEQUENCE fastverify_probe")
+            except psycopg.errors.ReadOnlySqlTransaction:
+                return "refused"
+        return "written"
+
+    assert fast.run(write_outside_the_transaction()) == "refused"
+
+
+FULL_LAYOUT_MANGLES = [
+    ("ten fields", lambda s: s.removesuffix(f"{DEVICE}|"), "reader_string_fields", 10),
+    ("twelve fields", lambda s: s + "x|", "reader_string_fields", 12),
+    ("version 3.01", lambda s: s.replace("|3.00|", "|3.01|"), "reader_string_field_invalid", 0),
+    ("an ATR not hex", lambda s: s.replace(ATR, "3B6DXX"), "reader_string_field_invalid", 0),
+    (
+        "a terminal too long",
+        lambda s: s.replace(TERMINAL, "9" * 65),
+        "reader_string_field_invalid",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mangle", "code", "found"),
+    [m[1:] for m in FULL_LAYOUT_MANGLES],
+    ids=[m[0] for m in FULL_LAYOUT_MANGLES],
+)
+def test_a_bad_full_layout_is_refused_alike_and_nothing_is_kept(
+    client: Client,
+    fast: Harness,
+    world: World,
+    mangle: Callable[[str], str],
+    code: str,
+    found: int,
+) -> None:
+    text = mangle(full_reader(world.cards["valid"]))
+    got = assert_same(client, fast, {"reader_string": text}, bearer(world.token))
+    assert (got.status, got.json()["code"]) == (422, code)
+    if found:
+        assert got.json()["details"] == {"expected": [9, 11], "found": found}
+    assert not CardVerification.objects.exists()
 
 
 # --- refusals of the input ----------------------------------------------------------------

@@ -5,6 +5,11 @@ itself checked against the issuing CA and the root.
 A challenge belongs to the relying party that asked for it: another party's token does not
 find it (``not_found``, the same answer as for a challenge that never existed). It can be
 answered once, within its lifetime.
+
+What the card signs and how (:data:`SIGNING`, also in the API's document and the README's
+"Card authentication" with an ``openssl`` example that a test runs): the bytes
+``CONTEXT || nonce`` (30 + 32 bytes), SM2 with SM3 and ZA over the user ID ``1234567812345678``,
+the signature DER-encoded and sent in base64.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sscard.core.audit import AuditFact, audit_append
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.kernel.cardcodes import parse_card_number
 from sscard.kernel.errors import KernelError
+from sscard.kernel.gm import DEFAULT_USER_ID
 from sscard.kernel.pki import parse_certificate, verify_chain
 
 # chosen: long enough for a terminal to pass the nonce to the chip and back, short enough that
@@ -34,10 +40,27 @@ NONCE_BYTES = 32
 #: What the card signs: a fixed context, then the nonce (so a card's signature over a
 #: challenge can never be replayed as a signature over anything else).
 CONTEXT = b"sscard-card-authentication/v1\x00"
+#: The SM2 user ID (ID_A, in ZA) of every card: GM/T 0009's default, 16 ASCII bytes.
+USER_ID = DEFAULT_USER_ID
+#: How a card answers, as the API's document states it (``/cards/challenges`` and its answer).
+SIGNING = (
+    f"**What the card signs** ({len(CONTEXT) + NONCE_BYTES} bytes, nothing else: no hex text, "
+    f"no newline): the context `{CONTEXT[:-1].decode()}` ({len(CONTEXT) - 1} ASCII bytes) and "
+    f"one zero byte, i.e. the {len(CONTEXT)} bytes "
+    f"`{CONTEXT.hex()}`, then the {NONCE_BYTES} bytes the challenge's `nonce` (hex) stands "
+    "for. **How**: SM2 signature with SM3 (GB/T 32918.2): e = SM3(ZA ‖ message), ZA computed "
+    f"with the user ID `{USER_ID.decode()}` (16 ASCII bytes, ENTL 0x0080) and the card "
+    "certificate's public key. **Encoding**: DER `SEQUENCE { INTEGER r, INTEGER s }` (usually 70 "
+    "to 72 bytes; a raw 64-byte r‖s is not accepted), sent as standard base64 with padding in "
+    "`signature`. With OpenSSL 3: `openssl pkeyutl -sign -inkey card.pem -rawin -digest sm3 "
+    f"-pkeyopt distid:{USER_ID.decode()} -in tbs.bin -out sig.der` (the README's "
+    '"Card authentication" shows every step).'
+)
 
 
 def challenge_message(nonce: bytes) -> bytes:
-    """The bytes a card signs to answer a challenge with ``nonce``."""
+    """The bytes a card signs to answer a challenge with ``nonce``: :data:`CONTEXT`, then the
+    nonce itself (its bytes, not its hex)."""
     return CONTEXT + nonce
 
 
@@ -155,6 +178,6 @@ def _check_signature(challenge: CardChallenge, signature: bytes, now: datetime) 
     except KernelError as exc:
         return False, exc.code
     key = parse_certificate(der).public_key
-    if not key.verify(signature, challenge_message(bytes(challenge.nonce))):
+    if not key.verify(signature, challenge_message(bytes(challenge.nonce)), user_id=USER_ID):
         return False, "signature_invalid"
     return True, "ok"

@@ -10,6 +10,7 @@ from sscard.cards.choices import (
     AuthorityKind,
     CardBlock,
     CardStage,
+    CardStatus,
     FinancialFunction,
     LossChannel,
     LossEnd,
@@ -18,6 +19,15 @@ from sscard.cards.choices import (
 )
 from sscard.network.models import Outlet, RelyingParty
 from sscard.registry.models import Person
+
+# A card that holds its person's place for its generation: in force or on its way. Void cards
+# (SS function invalid or cancelled, defective) and a card whose replacement has been ordered
+# hold none. ``card_order_conflicts`` in ``cards.services`` states the whole rule.
+CURRENT_CARD = (
+    models.Q(replaced_by__isnull=True)
+    & ~models.Q(stage=CardStage.DEFECTIVE)
+    & ~models.Q(ss_function__in=[SocialSecurityFunction.INVALID, SocialSecurityFunction.CANCELLED])
+)
 
 
 class Card(models.Model):
@@ -75,6 +85,17 @@ class Card(models.Model):
         related_name="remade_as",
         verbose_name=_("remake of"),
     )
+    # The card ordered to replace this one (补换): from that order on, the new card holds the
+    # person's place for the generation, while this one answers as before until the new one is
+    # enabled (BJ-10, SH-16).
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
     produced_at = models.DateTimeField(_("produced at"), null=True, blank=True)
     # Where and when the holder received the card: "on site" for enabling means this outlet
     # (BJ-08); a card delivered by the post has no outlet.
@@ -103,11 +124,23 @@ class Card(models.Model):
                 condition=~models.Q(stage="defective"),
                 name="one_card_per_application",
             ),
+            # One card in force or on its way per person and generation (issue 9 point 6): a
+            # race between two channels cannot order a second one.
+            models.UniqueConstraint(
+                fields=["person", "generation"],
+                condition=CURRENT_CARD,
+                name="one_current_card_per_person_and_generation",
+            ),
         ]
         indexes = [models.Index(fields=["stage"], name="card_stage")]
 
     def __str__(self) -> str:
         return f"{self.card_number} (gen {self.generation}, {self.ss_function})"
+
+    @classmethod
+    def current(cls) -> models.QuerySet[Card]:
+        """The cards that hold their person's place for their generation (``CURRENT_CARD``)."""
+        return cls.objects.filter(CURRENT_CARD)
 
 
 class CardCounter(models.Model):
@@ -276,3 +309,43 @@ class CardChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code[:8]}… card {self.card_id}"
+
+
+class CardVerification(models.Model):
+    """A verification a terminal made of a card (核验记录): which relying party, from which
+    terminal (终端机编号, 终端设备号), asked about which card, when, and the answer it got.
+
+    Kept when a reader string names its terminal; the terminal fields are never part of an
+    answer to anyone.
+    """
+
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("card"),
+    )
+    # The number the terminal sent: an unknown card has no row to point at.
+    card_number = models.CharField(_("card number"), max_length=9)
+    relying_party = models.ForeignKey(
+        RelyingParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relying party"),
+    )
+    asked_by_user_id = models.BigIntegerField(_("asked by user"), null=True, blank=True)
+    terminal_number = models.CharField(_("terminal number"), max_length=64, blank=True)
+    device_number = models.CharField(_("terminal device number"), max_length=64, blank=True)
+    status = models.CharField(_("verification result"), max_length=24, choices=CardStatus.choices)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("card verification")
+        verbose_name_plural = _("card verifications")
+
+    def __str__(self) -> str:
+        return f"{self.card_number} {self.status} ({self.terminal_number}/{self.device_number})"

@@ -1,10 +1,13 @@
-"""Card verification for relying parties (用卡机构): one answer, one query, nothing written.
+"""Card verification for relying parties (用卡机构): one answer, one query, and a record
+(核验记录) only when the terminal names itself.
 
 Two routes answer terminals: the API's operation (through :func:`card_verify`) and the lean
 ASGI route of ``config/fastverify.py``, which runs the query on its own async connection pool.
-Both go through the three steps here — :func:`verify_query` (who asks and what they sent),
-the one query :func:`card_facts` (the lean route runs its compiled SQL) and
-:func:`verification_of` (the answer) — so that they cannot drift apart.
+Both go through the steps here — :func:`verify_query` (who asks and what they sent), the one
+query :func:`card_facts` (the lean route runs its compiled SQL), :func:`verification_of` (the
+answer) and :func:`verification_record` (the row kept when a reader string of the full
+layout carries the terminal's number or device number; the lean route inserts it with its own
+SQL) — so that they cannot drift apart. The terminal's fields are kept, never answered.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sscard.cards.choices import CardStatus
-from sscard.cards.models import Card
+from sscard.cards.models import Card, CardVerification
 from sscard.cards.status import status_of
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import id_number_index
@@ -56,6 +59,14 @@ class VerifyQuery:
         # The record carries a full ID number and a name: never into logs.
         return f"VerifyQuery(card_number={self.card_number!r})"
 
+    @property
+    def terminal(self) -> tuple[str, str] | None:
+        """The terminal's number and device number, when the reader string named either."""
+        record = self.record
+        if record is None or not (record.terminal_number or record.device_number):
+            return None
+        return record.terminal_number, record.device_number
+
 
 class CardFacts(NamedTuple):
     """What verification reads of a card and its holder: one row of :func:`card_facts`."""
@@ -70,6 +81,7 @@ class CardFacts(NamedTuple):
     valid_until: date
     id_number_index: bytes | memoryview
     name: str
+    card_id: int  # for the record of a verification, never in the answer
 
 
 # The ORM paths of ``CardFacts``' fields, in the same order.
@@ -84,8 +96,21 @@ _FACT_PATHS = (
     "valid_until",
     "person__id_number_index",
     "person__name",
+    "pk",
 )
 assert len(_FACT_PATHS) == len(CardFacts._fields)
+# The columns of a verification's record (``CardVerification``), in the order
+# :func:`verification_record` gives its values.
+RECORD_FIELDS = (
+    "card_id",
+    "card_number",
+    "relying_party_id",
+    "asked_by_user_id",
+    "terminal_number",
+    "device_number",
+    "status",
+    "checked_at",
+)
 
 # The registry's own masking rule (张*, 欧阳**), applied to the bare name the query reads: the
 # answer needs no whole ``Person`` (building one costs more than the rest of the answer).
@@ -115,8 +140,9 @@ def verify_query(
 
     Refuses a role that may not verify (403 ``permission_denied``), both or neither of the
     card number and the reader string (422 ``verify_input``), and a malformed card number or
-    reader string (422, the kernel's code: ``card_number_invalid``, ``reader_string_fields``,
-    ``id_check_digit``, ``card_id_code_invalid``, …).
+    reader string (422, the kernel's code: ``card_number_invalid``, ``reader_string_fields``
+    for a count other than 9 or 11, ``id_check_digit``, ``card_id_code_invalid``,
+    ``reader_string_field_invalid`` naming the field, …).
     """
     if actor.role not in VERIFIERS:
         raise PermissionDenied("verify cards", "核验社会保障卡")
@@ -178,6 +204,26 @@ def verification_of(
     )
 
 
+def verification_record(
+    *, actor: Actor, query: VerifyQuery, facts: CardFacts | None, answer: Verification
+) -> tuple[Any, ...] | None:
+    """The values of the record (核验记录) kept of this verification, in
+    :data:`RECORD_FIELDS` order: which party and user, from which terminal, asked about which
+    card, when, and what they heard. ``None`` when the terminal did not name itself."""
+    terminal = query.terminal
+    if terminal is None:
+        return None
+    return (
+        facts.card_id if facts is not None else None,
+        query.card_number,
+        actor.relying_party_id,
+        actor.user_id,
+        *terminal,
+        str(answer.status),
+        answer.checked_at,
+    )
+
+
 def card_verify(
     *,
     actor: Actor,
@@ -186,7 +232,13 @@ def card_verify(
     today: date | None = None,
 ) -> Verification:
     """Verify a card given by its number or by a terminal's reader string (see
-    :func:`verify_query` for the refusals and :func:`verification_of` for the answer)."""
+    :func:`verify_query` for the refusals and :func:`verification_of` for the answer); a
+    reader string that names its terminal leaves a :class:`CardVerification` (one insert)."""
     query = verify_query(actor=actor, card_number=card_number, reader_string=reader_string)
     rows = list(card_facts(query.card_number))
-    return verification_of(CardFacts(*rows[0]) if rows else None, query, today=today)
+    facts = CardFacts(*rows[0]) if rows else None
+    answer = verification_of(facts, query, today=today)
+    record = verification_record(actor=actor, query=query, facts=facts, answer=answer)
+    if record is not None:
+        CardVerification.objects.create(**dict(zip(RECORD_FIELDS, record, strict=True)))
+    return answer

@@ -26,6 +26,10 @@ ID = "11010219491231002" + check_digit("11010219491231002")
 CARD = card_number("B", 1234)
 CODE = card_identification_code("110102", 0xABC)
 READER = f"110102|{ID}|{CARD}|{CODE}|张伟|3B6D000080|3.00|20240304|20340303"
+# As a reader of the national interface (iReadCardBas) emits it: every field followed by "|".
+ATR = "3B6D000080318065B08402010C839000"
+NINE = f"110102|{ID}|{CARD}|{CODE}|张伟|{ATR}|3.00|20240304|20340303|"
+ELEVEN = f"{NINE}T110102000017|0102A5F3|"
 
 
 def code_of(call: Callable[..., object], *args: object) -> str:
@@ -157,3 +161,86 @@ def test_a_malformed_field_is_named(old, new, field):
         parse_reader_string(READER.replace(old, new, 1))
     assert caught.value.code == "reader_string_field_invalid"
     assert caught.value.details == {"field": field}
+
+
+# -- the reader interface's full layout (iReadCardBas) ---------------------------------------
+
+
+def test_the_eleven_field_layout_gives_the_terminals_number_and_device():
+    # given the string a hospital terminal's reader emits, terminal fields filled
+    # when it is parsed
+    record = parse_reader_string(ELEVEN)
+    # then the card's fields are those of the nine-field form, and the terminal is known
+    assert (record.card_number, record.card_id_code, record.reset_info) == (CARD, CODE, ATR)
+    assert record.valid_until == date(2034, 3, 3)
+    assert record.terminal_number == "T110102000017"
+    assert record.device_number == "0102A5F3"
+    assert "T110102000017" not in repr(record)
+
+
+def test_the_nine_field_layout_names_no_terminal():
+    record = parse_reader_string(NINE)
+    assert (record.terminal_number, record.device_number) == ("", "")
+    assert record.reset_info == ATR
+
+
+@pytest.mark.parametrize(
+    ("terminal", "expected"),
+    [("||", ("", "")), ("T01||", ("T01", "")), ("|D01|", ("", "D01")), ("T01|D01", ("T01", "D01"))],
+)
+def test_the_terminal_fields_may_be_empty(terminal, expected):
+    record = parse_reader_string(NINE + terminal)
+    assert (record.terminal_number, record.device_number) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (NINE + "T01|", 10),  # the device field is missing, not empty
+        (ELEVEN + "x|", 12),
+        (NINE.rsplit("|", 2)[0] + "|", 8),
+        ("|", 1),
+    ],
+)
+def test_any_other_count_names_the_counts_expected(text, found):
+    with pytest.raises(CardCodeError) as caught:
+        parse_reader_string(text)
+    assert caught.value.code == "reader_string_fields"
+    assert caught.value.details == {"expected": [9, 11], "found": found}
+    assert "9个或11个" in caught.value.message_zh
+    assert "9 or 11" in caught.value.message_en
+
+
+@pytest.mark.parametrize("version", ["1.00", "2.00", "3.00"])
+def test_each_specification_version_is_accepted(version):
+    assert parse_reader_string(ELEVEN.replace("|3.00|", f"|{version}|")).spec_version == version
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("|3.00|", "|3.0|", "spec_version"),
+        ("|3.00|", "|4.00|", "spec_version"),
+        ("|3.00|", "||", "spec_version"),
+        ("|20240304|", "|2024-03-04|", "issued_on"),
+        ("|20340303|", "|20341303|", "valid_until"),
+        (f"|{ATR}|", "|3B6|", "reset_info"),
+        (f"|{ATR}|", "|3BZZ|", "reset_info"),
+        (f"|{ATR}|", "||", "reset_info"),
+        (f"|{ATR}|", f"|{'3B' * 34}|", "reset_info"),
+        ("|T110102000017|", f"|{'T' * 65}|", "terminal_number"),
+        ("|0102A5F3|", "|01\x0702|", "device_number"),
+    ],
+)
+def test_a_malformed_field_of_the_full_layout_is_named_for_people(old, new, field):
+    with pytest.raises(CardCodeError) as caught:
+        parse_reader_string(ELEVEN.replace(old, new, 1))
+    assert caught.value.code == "reader_string_field_invalid"
+    assert caught.value.details == {"field": field}
+    # a person reads the field's name, never its key
+    assert field not in caught.value.message_en
+    assert field not in caught.value.message_zh
+
+
+def test_the_atr_is_kept_in_capitals():
+    assert parse_reader_string(NINE.replace(ATR, ATR.lower())).reset_info == ATR

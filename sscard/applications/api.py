@@ -47,6 +47,7 @@ from sscard.applications.selectors import (
     collective_get,
     collective_visible,
     roster_entries,
+    roster_entry_hold,
     roster_invitations,
     roster_progress,
 )
@@ -76,7 +77,8 @@ def applications_create(request: HttpRequest, body: ApplicationIn) -> Status[App
 
     Refusals: the engine's reason (``individual_third_gen_closed``, ``use_community_centre``,
     ``school_not_notified``, ``no_campaign_in_force``, ``bank_not_partner`` …),
-    ``application_already_open`` (409), ``photo_required``, ``photo_source_not_offered``,
+    ``application_already_open`` (409), ``card_already_held`` (409: a current card of the
+    generation decided is held already), ``photo_required``, ``photo_source_not_offered``,
     ``backup_centre_required``, ``channel_not_available``.
     """
     actor = request_actor(request)
@@ -253,7 +255,9 @@ def _roster_out(result: object) -> RosterResultOut:
 def collectives_roster(
     request: HttpRequest, collective_id: int, status: str | None = None
 ) -> list[RosterEntryOut]:
-    """Progress per employee, masked: listed, invited (not confirmed) or confirmed."""
+    """Progress per employee, masked: listed, invited (not confirmed) or confirmed; staff who
+    already hold a card of the collective's generation, or have an application in progress
+    elsewhere, are named as not applicable (``not_applicable``, with the reason to show)."""
     collective = collective_get(actor=request_actor(request), collective_id=collective_id)
     return _entries(roster_entries(collective, status=status))
 
@@ -272,6 +276,8 @@ def _entries(entries: QuerySet[RosterEntry]) -> list[RosterEntryOut]:
             reminders=e.reminders,
             invited_at=e.invited_at,
             confirmed_at=e.confirmed_at,
+            not_applicable=roster_entry_hold(e)[0],
+            not_applicable_reason=roster_entry_hold(e)[1],
         )
         for e in entries
     ]
@@ -297,7 +303,9 @@ def collectives_remind(request: HttpRequest, collective_id: int) -> RemindOut:
 
 @router.post("/collectives/{int:collective_id}/submit", response={200: SubmitOut, **WRITE_ERRORS})
 def collectives_submit(request: HttpRequest, collective_id: int, body: DayIn) -> SubmitOut:
-    """Step 4: submit the confirmed staff; the rest stay listed as unconfirmed."""
+    """Step 4: submit the confirmed staff; the rest stay listed as unconfirmed. Staff who
+    already hold a current card of the generation (``already_held``) or have an application
+    open elsewhere (``already_open``) are left out."""
     actor = request_actor(request)
     result = collective_submit(actor=actor, collective_id=collective_id, day=body.day)
     return SubmitOut(
@@ -305,6 +313,7 @@ def collectives_submit(request: HttpRequest, collective_id: int, body: DayIn) ->
         submitted=result.submitted,
         unconfirmed=result.unconfirmed,
         already_open=result.already_open,
+        already_held=result.already_held,
     )
 
 

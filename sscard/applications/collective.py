@@ -30,12 +30,11 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from sscard.applications.choices import (
-    OPEN_STATUSES,
     ApplicationStatus,
     CollectiveStep,
     RosterStatus,
 )
-from sscard.applications.models import Application, CollectiveApplication, RosterEntry
+from sscard.applications.models import CollectiveApplication, RosterEntry
 from sscard.applications.rules import (
     InForce,
     bank_name,
@@ -48,6 +47,7 @@ from sscard.applications.rules import (
     pickup_needs_backup_centre,
     template_text,
 )
+from sscard.applications.selectors import roster_holds
 from sscard.applications.services import (
     _backup_centre,
     _backup_required,
@@ -58,6 +58,7 @@ from sscard.campaigns.bulk import FACT_COLUMNS
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append, audit_append_many
 from sscard.core.bulk import BulkWriter, ErrorReport, id_ranges
+from sscard.core.calendar import work_calendar
 from sscard.core.crypto import id_number_index
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.prepare import RowError
@@ -130,7 +131,9 @@ def _decide_unit(
     pack: Pack, collective: CollectiveApplication, day: date, **extra: str | None
 ) -> Decision:
     request = DecisionRequest("collective", collective.channel, day, **extra)
-    return ensure_allowed(decide(pack, request, _employer_facts(collective.employer)))
+    return ensure_allowed(
+        decide(pack, request, _employer_facts(collective.employer), calendar=work_calendar())
+    )
 
 
 def _audit(actor: Actor, collective: CollectiveApplication, action: str, **changes: Any) -> None:
@@ -179,6 +182,7 @@ def collective_open(
             in_force.pack,
             DecisionRequest("collective", channel, day),
             _employer_facts(employer),
+            calendar=work_calendar(),
         )
     )
     with transaction.atomic():
@@ -637,8 +641,12 @@ def collective_notify(*, actor: Actor, collective_id: int) -> CollectiveApplicat
             )
         pack = in_force_for_employer(collective.employer).pack
         now = timezone.now()
-        invited = entries.filter(status=RosterStatus.LISTED).update(
-            status=RosterStatus.INVITED, invited_at=now
+        held, elsewhere = roster_holds(collective.card_generation)
+        # Staff who already have a card or an application in progress are not asked to confirm.
+        invited = (
+            entries.filter(status=RosterStatus.LISTED)
+            .exclude(held | elsewhere)
+            .update(status=RosterStatus.INVITED, invited_at=now)
         )
         sent = _invite(actor, collective, pack, entries.filter(status=RosterStatus.INVITED))
         collective.step = CollectiveStep.NOTIFIED
@@ -648,12 +656,17 @@ def collective_notify(*, actor: Actor, collective_id: int) -> CollectiveApplicat
 
 
 def roster_remind(*, actor: Actor, collective_id: int) -> int:
-    """Send the invitation again to everyone who has not confirmed yet; answer how many."""
+    """Send the invitation again to everyone who has not confirmed yet; answer how many.
+
+    Not to someone who has meanwhile got a card, or applied elsewhere (``roster_holds``)."""
     with transaction.atomic():
         collective = _locked(actor, collective_id)
         _require_step(collective, CollectiveStep.NOTIFIED)
         pack = in_force_for_employer(collective.employer).pack
-        pending = RosterEntry.objects.filter(collective=collective, status=RosterStatus.INVITED)
+        held, elsewhere = roster_holds(collective.card_generation)
+        pending = RosterEntry.objects.filter(
+            collective=collective, status=RosterStatus.INVITED
+        ).exclude(held | elsewhere)
         pending.update(reminders=F("reminders") + 1)
         sent = _invite(actor, collective, pack, pending)
         _audit(actor, collective, "roster_remind", messages=sent)
@@ -792,14 +805,17 @@ class SubmitResult:
     submitted: int
     unconfirmed: int
     already_open: int
+    already_held: int = 0
 
 
 def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitResult:
     """Submit the confirmed staff's card data (BJ-06 step 4): one application each.
 
     Only confirmed staff with a usable photo are submitted; the rest stay on the roster as
-    unconfirmed. ``collective_no_confirmed_staff`` when nobody is confirmed; the engine's
-    refusal (e.g. ``no_campaign_in_force`` after the window) when the day is outside it.
+    unconfirmed. Staff who already hold a current card of the generation decided, or have an
+    application open elsewhere, are left out and counted (see ``roster_holds``).
+    ``collective_no_confirmed_staff`` when nobody is confirmed; the engine's refusal (e.g.
+    ``no_campaign_in_force`` after the window) when the day is outside it.
     Set-based: ids reserved once, rows written with one COPY / executemany, one audit event.
     """
     with transaction.atomic():
@@ -809,14 +825,12 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
         decision = _decide_unit(
             pack, collective, day, bank=collective.bank_code, pickup=collective.pickup
         )
-        open_elsewhere = Application.objects.filter(
-            person_id=OuterRef("person_id"), status__in=OPEN_STATUSES
-        )
+        held, open_elsewhere = roster_holds(decision.card_generation)
         confirmed = RosterEntry.objects.filter(
             collective=collective, status=RosterStatus.CONFIRMED, photo__isnull=False
         )
         rows = list(
-            confirmed.annotate(busy=Exists(open_elsewhere))
+            confirmed.annotate(busy=open_elsewhere, held=held)
             .order_by("pk")
             .values_list(
                 "pk",
@@ -826,15 +840,17 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
                 "photo_source",
                 "photo_id",
                 "busy",
+                "held",
             )
         )
-        ready = [r for r in rows if not r[-1]]
+        ready = [r for r in rows if not r[-1] and not r[-2]]
+        already_held = sum(1 for r in rows if r[-1])
         if not ready:
             raise ApplicationError(
                 "collective_no_confirmed_staff",
                 "没有已确认制卡信息的职工，不能提交。",
                 "No staff member has confirmed their card data; there is nothing to submit.",
-                {"already_open": len(rows)},
+                {"already_open": len(rows) - already_held, "already_held": already_held},
                 status=422,
             )
         writer = BulkWriter()
@@ -862,7 +878,7 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
                             fixed["rule_id"], fixed["clause"], fixed["reason_code"],
                             fixed["card_generation"], due, fee,
                         )
-                        for pk, (entry, person, address, centre, source, photo, _busy) in zip(
+                        for pk, (entry, person, address, centre, source, photo, *_) in zip(
                             ids, ready, strict=True
                         )
                     ],
@@ -901,7 +917,8 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
                         "applications": id_ranges(ids),
                         "submitted": len(ready),
                         "unconfirmed": unconfirmed,
-                        "already_open": len(rows) - len(ready),
+                        "already_open": len(rows) - len(ready) - already_held,
+                        "already_held": already_held,
                         "rule": decision.rule_id,
                         "clause": decision.clause,
                     },
@@ -925,7 +942,9 @@ def collective_submit(*, actor: Actor, collective_id: int, day: date) -> SubmitR
                 template_key="application_received",
                 pack_hash=decision.pack_hash,
             )
-    return SubmitResult(collective, len(ready), unconfirmed, len(rows) - len(ready))
+    return SubmitResult(
+        collective, len(ready), unconfirmed, len(rows) - len(ready) - already_held, already_held
+    )
 
 
 def roster_upload_file(

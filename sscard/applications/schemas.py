@@ -50,6 +50,7 @@ class ApplicationOut(Schema):
     reason_code: str
     card_generation: int | None
     due_date: date | None
+    due_date_pending: bool
     taken_by: str
     submitted_at: datetime
 
@@ -118,6 +119,7 @@ class CollectiveOut(Schema):
     clause: str
     card_generation: int | None
     due_date: date | None
+    due_date_pending: bool
 
     @staticmethod
     def resolve_employer_name(obj: object) -> str:
@@ -140,6 +142,12 @@ class RosterEntryOut(Schema):
     reminders: int
     invited_at: datetime | None
     confirmed_at: datetime | None
+    not_applicable: str = Field(
+        "",
+        description="Why the person is left out of the collective application: "
+        "card_already_held | application_already_open (empty when applicable)",
+    )
+    not_applicable_reason: str = Field("", description="The same, as a person reads it")
 
 
 class SubmitOut(Schema):
@@ -147,6 +155,7 @@ class SubmitOut(Schema):
     submitted: int
     unconfirmed: int
     already_open: int
+    already_held: int = Field(0, description="Confirmed staff left out: they already hold a card")
 
 
 class InvitationOut(Schema):

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Protocol, cast
 
-from django.db.models import Count, Q, QuerySet
+from django.apps import apps
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sscard.applications.choices import (
@@ -25,6 +40,8 @@ from sscard.applications.photos import (
 )
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.scope import city_prefix, person_in_city, region_in_city
+from sscard.policy.engine import CHANNEL_NAMES
 from sscard.registry.models import Person
 from sscard.registry.selectors import person_find_by_id_number
 
@@ -51,7 +68,8 @@ def application_visible(*, actor: Actor) -> QuerySet[Application]:
     apps = Application.objects.all()
     match actor.role:
         case Role.CITY_OFFICER | Role.SYSTEM:
-            return apps
+            prefix = city_prefix(actor)
+            return apps.filter(person_in_city(prefix, "person__")) if prefix else apps
         case Role.DISTRICT_OFFICER:
             return apps.filter(
                 Q(person__insured_region=actor.district_code)
@@ -83,6 +101,20 @@ def application_get(*, actor: Actor, application_id: int) -> Application:
     return found
 
 
+class _Cards(Protocol):
+    def current(self) -> QuerySet[Any]: ...
+
+
+def cards_current() -> QuerySet[Any]:
+    """The cards that hold their person's place for their generation: in force or on their
+    way, not void and not replaced (``cards.models.CURRENT_CARD``).
+
+    Cards sit above applications (ARCHITECTURE.md), so the model is taken from the app
+    registry rather than imported: the rule stays written once, next to the index that holds it.
+    """
+    return cast(_Cards, apps.get_model("cards", "Card")).current()
+
+
 def application_open_for(*, person: Person) -> Application | None:
     """The person's open application, on whatever channel, if any."""
     return Application.objects.filter(person=person, status__in=OPEN_STATUSES).first()
@@ -111,7 +143,11 @@ def application_timeline(application: Application) -> list[TimelineStep]:
         ),
         TimelineStep(
             "made",
-            str(_("Card to be made")),
+            str(
+                _("Card to be made (due date pending the official calendar)")
+                if application.due_date_pending
+                else _("Card to be made")
+            ),
             application.due_date,
             application.status == ApplicationStatus.COMPLETED,
         ),
@@ -127,7 +163,10 @@ def application_timeline(application: Application) -> list[TimelineStep]:
 def collective_visible(*, actor: Actor) -> QuerySet[CollectiveApplication]:
     match actor.role:
         case Role.CITY_OFFICER | Role.SYSTEM:
-            found = CollectiveApplication.objects.all()
+            prefix = city_prefix(actor)
+            found = CollectiveApplication.objects.filter(
+                region_in_city(prefix, "employer__insured_district") if prefix else Q()
+            )
         case Role.DISTRICT_OFFICER:
             found = CollectiveApplication.objects.filter(
                 employer__insured_district=actor.district_code
@@ -155,7 +194,8 @@ def collective_current(*, actor: Actor) -> CollectiveApplication | None:
 
 
 def roster_progress(collective: CollectiveApplication) -> dict[str, int]:
-    """How many staff are listed, invited, confirmed (one query)."""
+    """How many staff are listed, invited, confirmed; how many are not applicable (they
+    already have a card, or an application in progress elsewhere)."""
     counts = dict(
         RosterEntry.objects.filter(collective=collective)
         .order_by()
@@ -165,16 +205,103 @@ def roster_progress(collective: CollectiveApplication) -> dict[str, int]:
     )
     out = {status: int(counts.get(status, 0)) for status in RosterStatus.values}
     out["total"] = sum(out.values())
+    held, elsewhere = roster_holds(collective.card_generation)
+    out["not_applicable"] = (
+        RosterEntry.objects.filter(collective=collective).filter(held | elsewhere).count()
+    )
     return out
+
+
+def roster_holds(generation: int | None) -> tuple[Exists, Exists]:
+    """Over roster entries: whether the person holds a current card of ``generation`` (the
+    collective's), and whether they have an open application other than this roster's own.
+
+    Either keeps them out of the collective application: they are neither invited nor
+    submitted, and the roster shows them as "already has a card" or "application in progress".
+    """
+    cards = cards_current().filter(person_id=OuterRef("person_id"), generation=generation)
+    open_apps = Application.objects.filter(
+        person_id=OuterRef("person_id"), status__in=OPEN_STATUSES
+    ).exclude(roster_entry_id=OuterRef("pk"))
+    return Exists(cards), Exists(open_apps)
+
+
+def _choice_names(field: str, values: Sequence[tuple[str, object]]) -> Case:
+    """The name of ``field``'s value, in the language of the request, computed by the database."""
+    return Case(
+        *(When(**{field: value}, then=Value(str(name))) for value, name in values),
+        default=Value(""),
+        output_field=CharField(),
+    )
 
 
 def roster_entries(
     collective: CollectiveApplication, *, status: str | None = None
 ) -> QuerySet[RosterEntry]:
+    """The roster in order, each entry with why it is not applicable, if it is not.
+
+    ``held_card_number`` with the names of its stage (``held_card_stage_name``) and
+    social-security function (``held_card_ss_name``) for a person who already has a current
+    card of the collective's generation; ``open_channel_name`` and ``open_since`` for one whose
+    application is in progress elsewhere — one query for the page.
+    """
     entries = RosterEntry.objects.filter(collective=collective).select_related("person")
     if status:
         entries = entries.filter(status=status)
-    return entries.order_by("pk")
+    card = apps.get_model("cards", "Card")
+    held = (
+        cards_current()
+        .filter(person_id=OuterRef("person_id"), generation=collective.card_generation)
+        .order_by("pk")
+    )
+    elsewhere = (
+        Application.objects.filter(person_id=OuterRef("person_id"), status__in=OPEN_STATUSES)
+        .exclude(roster_entry_id=OuterRef("pk"))
+        .order_by("pk")
+    )
+    english = (get_language() or "zh-hans").startswith("en")
+    channels = [(code, names[1 if english else 0]) for code, names in CHANNEL_NAMES.items()]
+    return (
+        entries.annotate(
+            held_card_number=Subquery(held.values("card_number")[:1]),
+            held_card_stage=Subquery(held.values("stage")[:1]),
+            held_card_ss=Subquery(held.values("ss_function")[:1]),
+            open_channel=Subquery(elsewhere.values("channel")[:1]),
+            open_since=Subquery(elsewhere.values("applied_on")[:1]),
+        )
+        .annotate(
+            held_card_stage_name=_choice_names(
+                "held_card_stage", card._meta.get_field("stage").choices or ()
+            ),
+            held_card_ss_name=_choice_names(
+                "held_card_ss", card._meta.get_field("ss_function").choices or ()
+            ),
+            open_channel_name=_choice_names("open_channel", channels),
+        )
+        .order_by("pk")
+    )
+
+
+def roster_entry_hold(entry: RosterEntry) -> tuple[str, str]:
+    """Why an entry of :func:`roster_entries` is not applicable: ``(code, name)``, or empty."""
+    number = getattr(entry, "held_card_number", None)
+    if number:
+        return "card_already_held", str(
+            _("Already has a card: %(number)s, %(stage)s, social-security function %(ss)s")
+            % {
+                "number": number,
+                "stage": getattr(entry, "held_card_stage_name", ""),
+                "ss": getattr(entry, "held_card_ss_name", ""),
+            }
+        )
+    channel = getattr(entry, "open_channel_name", None)
+    if getattr(entry, "open_channel", None):
+        since = getattr(entry, "open_since", None)
+        return "application_already_open", str(
+            _("Application in progress: %(channel)s, since %(day)s")
+            % {"channel": channel, "day": since.isoformat() if since else ""}
+        )
+    return "", ""
 
 
 def roster_invitations(*, actor: Actor) -> QuerySet[RosterEntry]:

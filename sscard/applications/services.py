@@ -33,9 +33,10 @@ from sscard.applications.rules import (
     pickup_needs_backup_centre,
     template_text,
 )
-from sscard.applications.selectors import photo_usable
+from sscard.applications.selectors import cards_current, photo_usable
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
+from sscard.core.calendar import work_calendar
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
@@ -210,6 +211,23 @@ def _open_application_exists(person: Person) -> ApplicationError:
     )
 
 
+GENERATION_NAMES = {1: ("第一代", "first"), 2: ("第二代", "second"), 3: ("第三代", "third")}
+
+
+def card_already_held(*, person_id: int, generation: int, **details: object) -> ApplicationError:
+    """The person already holds a current card of this generation (issue 9, point 6)."""
+    zh, en = GENERATION_NAMES.get(generation, (f"第{generation}代", f"generation-{generation}"))
+    return ApplicationError(
+        "card_already_held",
+        f"该人员已持有一张有效或正在制作、寄送中的{zh}社会保障卡，不能再申领同代新卡；"
+        "卡片遗失或损坏的，请办理补换。",
+        f"This person already holds a {en}-generation card that is in force or on its way; "
+        "another one is not issued. For a lost or damaged card, apply for a replacement.",
+        {"person_id": person_id, "generation": generation, **details},
+        status=409,
+    )
+
+
 def _backup_centre(outlet_id: int | None) -> Outlet | None:
     if outlet_id is None:
         return None
@@ -282,6 +300,7 @@ def application_submit(
     mailing_address: str = "",
     backup_centre_id: int | None = None,
     photo_id: int | None = None,
+    replaces_card_id: int | None = None,
 ) -> Application:
     """Take one person's application on a channel, as the policy pack in force decides.
 
@@ -291,8 +310,10 @@ def application_submit(
     ``bank_not_partner`` …). Then: a postal pickup needs an address and a backup centre
     (SH-13), the photo source must be one the pack offers and the photo usable (SH-11), and the
     person may have no other open application (``application_already_open``, held by the
-    database). The person is told by SMS when the pack has an ``application_received``
-    template.
+    database) and no current card of the generation decided other than the one a replacement
+    replaces (``replaces_card_id``; ``card_already_held``, held by the cards' index: see
+    ``cards.services.card_order_conflicts``). The person is told by SMS when the pack has an
+    ``application_received`` template.
     """
     outlet = (
         Outlet.objects.select_related("bank").filter(pk=actor.outlet_id).first()
@@ -309,7 +330,12 @@ def application_submit(
     if bank is None and outlet is not None and outlet.bank is not None:
         bank = outlet.bank.code
     decision = ensure_allowed(
-        decide(pack, DecisionRequest(action, channel, day, bank=bank, pickup=pickup), facts)  # type: ignore[arg-type]
+        decide(
+            pack,
+            DecisionRequest(action, channel, day, bank=bank, pickup=pickup),  # type: ignore[arg-type]
+            facts,
+            calendar=work_calendar(),
+        )
     )
     bank = bank or decision.bank_default
     if bank is None and decision.banks:
@@ -350,6 +376,11 @@ def application_submit(
         Person.objects.select_for_update().filter(pk=person.pk).first()
         if Application.objects.filter(person=person, status__in=OPEN_STATUSES).exists():
             raise _open_application_exists(person)
+        generation = decision.card_generation
+        if generation is not None:
+            held = cards_current().filter(person_id=person.pk, generation=generation)
+            if held.exclude(pk=replaces_card_id).exists():
+                raise card_already_held(person_id=person.pk, generation=generation)
         photo = _usable_photo(actor=actor, person=person, origin=origin, photo_id=photo_id)
         application = Application(
             person=person,

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
 from sscard.applications.rules import in_force_for_person, template_text
-from sscard.applications.services import application_submit, person_recipient
+from sscard.applications.services import (
+    application_submit,
+    card_already_held,
+    person_recipient,
+)
 from sscard.cards.choices import (
     CardBlock,
     CardStage,
-    CardStatus,
     FinancialFunction,
     LossChannel,
     LossEnd,
@@ -34,14 +38,22 @@ from sscard.cards.choices import (
 )
 from sscard.cards.models import Card, CardCounter, LossReport
 from sscard.cards.rules import (
-    enable_paths,
+    ENABLE_ROLES,
+    FINANCIAL_ACTIVATE_ROLES,
+    FINANCIAL_CLOSE_ROLES,
+    LOSS_CHANNEL_ROLES,
+    LOSS_WITHDRAW_ROLES,
+    enable_refusal,
+    enableable_refusal,
+    financial_activation_refusal,
+    financial_close_refusal,
     financial_enables_ss,
-    financial_paths,
+    loss_report_refusal,
+    loss_withdraw_refusal,
     packs_by_hash,
-    paths_at,
-    paths_text,
+    replacement_refusal,
+    standing_loss_report,
 )
-from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append, audit_append_many
 from sscard.core.bulk import BulkWriter, id_ranges
@@ -50,32 +62,17 @@ from sscard.kernel.cardcodes import card_identification_code, card_number
 from sscard.network.models import Outlet
 from sscard.notifications.services import message_queue_many
 from sscard.policy import Pack
+from sscard.registry.models import Person
 
 CARD_OBJECT = "card"
 ISSUERS = frozenset({Role.SYSTEM, Role.CITY_OFFICER, Role.PRODUCTION_OPERATOR})
 CLERKS = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK})
-# Counter clerks switch the SS function on at hand-over; the holder may do it online (BJ-08).
-ENABLERS = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK, Role.CARDHOLDER, Role.SYSTEM})
-# chosen: only a card in the holder's hands is enabled (SH-16: "once the new card is collected
-# and opened"); a card still at the factory, in the post or at the outlet is refused.
-ENABLEABLE_STAGES = frozenset({CardStage.HANDED_OVER})
-# Who takes a loss report on each channel: the holder online, a clerk at the counter, and the
-# bureau's hotline staff (or its voice system) by phone.
-LOSS_CHANNEL_ROLES: dict[str, frozenset[Role]] = {
-    LossChannel.ONLINE: frozenset({Role.CARDHOLDER}),
-    LossChannel.COUNTER: CLERKS,
-    LossChannel.PHONE: frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM}),
-}
-# Statuses a card can be reported lost in: a card in force, or one not yet enabled.
-REPORTABLE = frozenset(
-    {
-        CardStatus.VALID,
-        CardStatus.NOT_ENABLED,
-        CardStatus.BLOCKED_TEMPORARY,
-        CardStatus.BLOCKED_FORMAL,
-    }
-)
+# Who may do what, the statuses a card can be reported lost in, and every refusal of the
+# card-life services below are the predicates of ``cards.rules``: the counter page and the
+# holder's page offer an action only when the same predicate accepts it.
 _COUNTER = "card"
+# The partial unique index that holds one current card per person and generation.
+SLOT_CONSTRAINT = "one_current_card_per_person_and_generation"
 # Channels whose card is made in the visit that takes the application (BJ-11, SH-12).
 SAME_VISIT_CHANNELS = frozenset({"instant_outlet"})
 
@@ -125,6 +122,8 @@ class CardOrder:
     pack_hash: str
     bank_code: str
     remake_of_id: int | None = None
+    # The card this one replaces (补换): it gives up its place for the generation to this one.
+    replaces_id: int | None = None
 
 
 _CARD_COLUMNS = (
@@ -198,7 +197,18 @@ def cards_create(*, actor: Actor, orders: Sequence[CardOrder], today: date) -> l
              CardBlock.NONE.value, None, issued, writer.date(valid_until(today, years)),
              None, None, order.pack_hash, order.remake_of_id, None, None, None)
         )  # fmt: skip
-    writer.insert(table, _CARD_COLUMNS, rows)
+    replaced = {o.replaces_id: pk for pk, o in zip(ids, orders, strict=True) if o.replaces_id}
+    if replaced:
+        # The card replaced gives up its place first, so the new one can take it.
+        Card.objects.filter(pk__in=replaced).update(
+            replaced_by_id=Case(*(When(pk=old, then=Value(new)) for old, new in replaced.items()))
+        )
+    try:
+        with transaction.atomic():
+            writer.insert(table, _CARD_COLUMNS, rows)
+    except Exception as exc:
+        _raise_if_slot_taken(exc, orders)
+        raise
     hashes = sorted({o.pack_hash for o in orders})
     audit_append(
         actor=actor,
@@ -211,12 +221,71 @@ def cards_create(*, actor: Actor, orders: Sequence[CardOrder], today: date) -> l
                 "card_ids": id_ranges(ids),
                 "application_ids": id_ranges(sorted({o.application_id for o in orders})),
                 "remakes": sum(1 for o in orders if o.remake_of_id is not None),
+                "replaces": {str(new): old for old, new in replaced.items()},
                 "serials": [first, first + len(orders) - 1],
             },
             pack_hash=hashes[0] if len(hashes) == 1 else "",
         ),
     )
     return ids
+
+
+def _raise_if_slot_taken(exc: Exception, orders: Sequence[CardOrder]) -> None:
+    """Answer ``card_already_held`` when the write broke the one-card-per-generation index."""
+    # The raw write raises the driver's own IntegrityError, not Django's.
+    driver_error = connection.Database.IntegrityError  # type: ignore[attr-defined]
+    text = str(exc)
+    if isinstance(exc, IntegrityError | driver_error) and (
+        SLOT_CONSTRAINT in text or "cards_card.person_id, cards_card.generation" in text
+    ):
+        order = orders[0]
+        raise card_already_held(person_id=order.person_id, generation=order.generation) from exc
+
+
+def card_order_conflicts(
+    rows: Sequence[tuple[int, int, int, str]],
+) -> tuple[dict[int, int], list[int]]:
+    """Which card each application's card replaces, and which applications may not have one.
+
+    ``rows`` are ``(application, person, generation, action)``. The rule (issue 9, point 6):
+    a person holds at most one *current* card per generation — a card in force or on its way
+    (ordered, in production, in the post, at the outlet, handed over), that is every card
+    except a void one (SS function invalid or cancelled, or defective: its remake takes its
+    place) and except one whose replacement has been ordered. So:
+
+    * a first application, a change to the new card or a collective one gets no card of a
+      generation the person already holds a current card of (``card_already_held``);
+    * a replacement (lost or damaged) replaces the person's current card of the generation it
+      orders, if any: the old card gives up its place to the new one when the new one is
+      ordered (``replaced_by``), and keeps answering as before — blocked if it was reported
+      lost, valid if merely damaged — until the new card is enabled and it becomes invalid;
+    * a card of another generation is no conflict: enabling the new card invalidates the old
+      one (BJ-10, SH-16).
+
+    Submission checks the same rule for the generation the engine decided
+    (``application_submit``, ``collective_submit``), and the partial unique index
+    ``one_current_card_per_person_and_generation`` holds it against any race.
+    """
+    persons = {row[1] for row in rows}
+    held = {
+        (person, generation): pk
+        for pk, person, generation in Card.current()
+        .select_for_update(of=("self",))
+        .filter(person_id__in=persons)
+        .order_by("pk")
+        .values_list("pk", "person_id", "generation")
+    }
+    replaces: dict[int, int] = {}
+    refused: list[int] = []
+    for application_id, person, generation, action in rows:
+        current = held.get((person, generation))
+        if current is None:
+            continue
+        if action in REPLACE_ACTIONS.values():
+            replaces[application_id] = current
+        else:
+            refused.append(application_id)
+    return replaces, refused
 
 
 def _region(person_insured: str, person_hukou: str, pack: Pack | None) -> str:
@@ -248,7 +317,9 @@ def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) ->
     """Order the card of each submitted application (set-based); the applications complete.
 
     Applications that are no longer submitted, or that already have a card, are refused as a
-    whole (``application_not_open``): nothing is written.
+    whole (``application_not_open``), and so is one for a person who already holds a current
+    card of its generation (``card_already_held``, see :func:`card_order_conflicts`): nothing
+    is written. A replacement's card takes the place of the card it replaces.
     """
     if actor.role not in ISSUERS | CLERKS:
         raise PermissionDenied("issue cards", "制发社会保障卡")
@@ -261,7 +332,7 @@ def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) ->
             .order_by("pk")
             .values_list(
                 "pk", "status", "person_id", "card_generation", "pack_hash", "bank_code",
-                "person__insured_region", "person__hukou_region", "channel",
+                "person__insured_region", "person__hukou_region", "channel", "action",
             )
         )  # fmt: skip
         # A clerk orders a card only where it is made while the holder waits (BJ-11, SH-12).
@@ -294,7 +365,20 @@ def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) ->
                     status=422,
                     application_id=row[0],
                 )
-        orders = _orders([(None, row[0], *row[2:8]) for row in locked])
+        # Lock the persons, in primary-key order, as a counter application does: an application
+        # taken at this moment waits, then sees the card (``card_already_held``).
+        persons = sorted({r[2] for r in locked})
+        list(Person.objects.select_for_update().filter(pk__in=persons).order_by("pk").values("pk"))
+        # (Every generation is known here: ``card_generation_unknown`` was refused above.)
+        wanted = [(r[0], r[2], r[3], r[9]) for r in locked if r[3] is not None]
+        replaces, held = card_order_conflicts(wanted)
+        if held:
+            _app, person, generation, _action = next(w for w in wanted if w[0] == held[0])
+            raise card_already_held(person_id=person, generation=generation, application_ids=held)
+        orders = [
+            replace(order, replaces_id=replaces.get(order.application_id))
+            for order in _orders([(None, row[0], *row[2:8]) for row in locked])
+        ]
         ids = cards_create(actor=actor, orders=orders, today=today)
         Application.objects.filter(pk__in=[o.application_id for o in orders]).update(
             status=ApplicationStatus.COMPLETED
@@ -369,62 +453,15 @@ def _person_cards_locked(person_id: int) -> list[Card]:
     )
 
 
-def _check_path(
-    actor: Actor, card: Card, allowed: Sequence[str], outlet: Outlet | None, *, what: str
-) -> None:
-    """The actor must stand on one of the pack's paths for this card."""
-    if actor.role is Role.SYSTEM:
-        return
-    standing = {"online"} if actor.role is Role.CARDHOLDER else paths_at(outlet, card)
-    if standing & set(allowed):
-        return
-    zh, en = paths_text(allowed)
-    if what == "ss":
-        raise _refuse(
-            "enable_path_not_allowed",
-            f"该卡的社会保障功能须通过以下方式启用：{zh}。",
-            f"This card's social-security function is enabled {en}.",
-            status=422,
-            allowed=list(allowed),
-        )
-    raise _refuse(
-        "financial_activation_path",
-        f"该卡的金融功能须通过以下方式激活：{zh}。",
-        f"This card's financial function is activated {en}.",
-        status=422,
-        allowed=list(allowed),
-    )
-
-
-def _check_enableable(this: Card, today: date) -> None:
-    """The card's own state must allow enabling: handed over, not enabled yet, not blocked."""
-    if this.ss_function != SocialSecurityFunction.NOT_ENABLED:
-        raise _refuse(
-            "card_not_enableable",
-            "该卡的社保功能不能启用。",
-            "The social-security function of this card cannot be enabled.",
-            ss_function=this.ss_function,
-        )
-    if this.stage not in ENABLEABLE_STAGES:
-        raise _refuse(
-            "card_not_handed_over",
-            "该卡尚未交到持卡人手中，不能启用。",
-            "The card has not been handed to its holder yet and cannot be enabled.",
-            stage=this.stage,
-        )
-    if card_status(this, today=today) != CardStatus.NOT_ENABLED:
-        raise _refuse(
-            "card_not_enableable",
-            "该卡的社保功能不能启用。",
-            "The social-security function of this card cannot be enabled.",
-            status_now=str(card_status(this, today=today)),
-        )
+def _refuse_if(refused: ApplicationError | None) -> None:
+    if refused is not None:
+        raise refused
 
 
 def _enable_locked(actor: Actor, this: Card, cards: Sequence[Card], today: date) -> list[AuditFact]:
     """Enable ``this`` (locked) and invalidate the person's previous card in the same
     transaction; answer the audit facts."""
-    _check_enableable(this, today)
+    _refuse_if(enableable_refusal(this, today))
     facts = []
     for old in cards:
         if old.pk != this.pk and old.ss_function == SocialSecurityFunction.ENABLED:
@@ -468,13 +505,12 @@ def card_enable(*, actor: Actor, card: Card, today: date) -> Card:
     """Switch on the card's social-security function where its pickup method allows (online by
     the holder, on site, at a community centre ...); the person's previously enabled card
     becomes invalid (replaced) in the same transaction (BJ-10, SH-16)."""
-    if actor.role not in ENABLERS:
+    if actor.role not in ENABLE_ROLES:
         raise PermissionDenied("enable cards", "启用社会保障卡")
     outlet = _actor_outlet(actor)
     with transaction.atomic():
         this, cards = _locked_target(actor, card)
-        _check_enableable(this, today)
-        _check_path(actor, this, enable_paths(this), outlet, what="ss")
+        _refuse_if(enable_refusal(actor=actor, card=this, outlet=outlet, today=today))
         facts = _enable_locked(actor, this, cards, today)
         audit_append_many(actor=actor, facts=facts)
     return this
@@ -485,31 +521,6 @@ def card_enable(*, actor: Actor, card: Card, today: date) -> Card:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_issuing_bank(actor: Actor, card: Card, outlet: Outlet | None) -> None:
-    if actor.role is Role.CARDHOLDER:
-        raise _refuse(
-            "financial_activation_online_refused",
-            "金融功能不能在线上激活，请持卡到发卡银行任一服务网点办理。",
-            "The financial function cannot be activated online; take the card to any outlet "
-            "of the issuing bank.",
-            status=422,
-            bank=card.bank_code,
-        )
-    if actor.role is Role.SYSTEM:
-        return
-    bank = outlet.bank.code if outlet is not None and outlet.bank is not None else None
-    if bank != card.bank_code:
-        raise _refuse(
-            "financial_activation_wrong_bank",
-            f"金融功能只能在发卡银行（{card.bank_code}）的服务网点办理。",
-            f"The financial function is handled only at an outlet of the issuing bank "
-            f"({card.bank_code}).",
-            status=422,
-            bank=card.bank_code,
-            here=bank,
-        )
-
-
 def card_activate_financial(*, actor: Actor, card: Card, today: date) -> Card:
     """Activate the card's financial function at an outlet of the issuing bank (BJ-08).
 
@@ -517,32 +528,12 @@ def card_activate_financial(*, actor: Actor, card: Card, today: date) -> Card:
     (``financial_activation_wrong_bank``). Where the pack says so (``financial_enables_ss``),
     the SS function is enabled in the same transaction, and with it the old card invalid.
     """
-    if actor.role not in (*CLERKS, Role.CARDHOLDER, Role.SYSTEM):
+    if actor.role not in FINANCIAL_ACTIVATE_ROLES:
         raise PermissionDenied("activate the financial function", "激活金融功能")
     outlet = _actor_outlet(actor)
     with transaction.atomic():
         this, cards = _locked_target(actor, card)
-        _check_issuing_bank(actor, this, outlet)
-        if this.stage not in ENABLEABLE_STAGES:
-            raise _refuse(
-                "card_not_handed_over",
-                "该卡尚未交到持卡人手中，不能启用。",
-                "The card has not been handed to its holder yet and cannot be enabled.",
-                stage=this.stage,
-            )
-        _check_path(actor, this, financial_paths(this), outlet, what="financial")
-        status = card_status(this, today=today)
-        if this.financial_function != FinancialFunction.NOT_ACTIVATED or status not in (
-            CardStatus.VALID,
-            CardStatus.NOT_ENABLED,
-        ):
-            raise _refuse(
-                "financial_not_activatable",
-                "该卡的金融功能不能激活。",
-                "The financial function of this card cannot be activated.",
-                financial_function=this.financial_function,
-                status_now=str(status),
-            )
+        _refuse_if(financial_activation_refusal(actor=actor, card=this, outlet=outlet, today=today))
         this.financial_function = FinancialFunction.ACTIVATED
         this.financial_changed_at = timezone.now()
         this.save(update_fields=["financial_function", "financial_changed_at"])
@@ -564,21 +555,14 @@ def card_activate_financial(*, actor: Actor, card: Card, today: date) -> Card:
 def card_close_financial(*, actor: Actor, card: Card) -> Card:
     """Close the card's bank account at the issuing bank: the holder's choice, separate from
     the SS function (BJ-10: the old card's account may be closed, or kept)."""
-    if actor.role not in (Role.BANK_CLERK, Role.SYSTEM):
+    if actor.role not in FINANCIAL_CLOSE_ROLES:
         raise PermissionDenied("close the financial function", "注销金融功能")
     outlet = _actor_outlet(actor)
     with transaction.atomic():
         this = Card.objects.select_for_update().filter(pk=card.pk).first()
         if this is None:
             raise NotFound("card", what_zh="该卡")
-        _check_issuing_bank(actor, this, outlet)
-        if this.financial_function != FinancialFunction.ACTIVATED:
-            raise _refuse(
-                "financial_not_active",
-                "该卡的金融功能未激活，无需注销。",
-                "The card's financial function is not active; there is nothing to close.",
-                financial_function=this.financial_function,
-            )
+        _refuse_if(financial_close_refusal(actor=actor, card=this, outlet=outlet))
         this.financial_function = FinancialFunction.CLOSED
         this.financial_changed_at = timezone.now()
         this.save(update_fields=["financial_function", "financial_changed_at"])
@@ -605,28 +589,6 @@ def _loss_terms(card: Card) -> Pack:
     return in_force_for_person(card.person).pack
 
 
-def _require_in_use(card: Card, today: date, code: str, zh: str, en: str) -> None:
-    """A card that is in force, blocked or not yet enabled; a replaced, cancelled or expired
-    one is refused with ``code``."""
-    status = card_status(card, today=today)
-    if status not in REPORTABLE:
-        raise _refuse(code, zh, en, status_now=str(status))
-
-
-def standing_loss_report(card: Card, *, today: date) -> LossReport | None:
-    """The card's loss report that still stands on ``today`` (a temporary one lapses)."""
-    report = LossReport.objects.filter(card=card, ended_at__isnull=True).order_by("-pk").first()
-    if report is None:
-        return None
-    lapsed = (
-        report.kind == LossKind.TEMPORARY
-        and report.blocked_until is not None
-        and report.blocked_until < today
-        and report.replacement_id is None
-    )
-    return None if lapsed else report
-
-
 def card_report_loss(
     *, actor: Actor, card: Card, channel: str, today: date, formal: bool = False
 ) -> LossReport:
@@ -649,23 +611,6 @@ def card_report_loss(
         raise PermissionDenied("take a loss report on this channel", "受理该方式的挂失")
     pack = _loss_terms(card)
     terms = pack.loss
-    if channel not in terms.report_channels:
-        raise _refuse(
-            "loss_channel_not_offered",
-            "不受理该方式的挂失。",
-            "Loss reports are not taken that way.",
-            status=422,
-            channel=channel,
-            offered=list(terms.report_channels),
-        )
-    if formal and channel not in terms.formal_report_channels:
-        raise _refuse(
-            "loss_formal_not_here",
-            "正式挂失须到柜台办理。",
-            "A formal loss report is taken only at a counter.",
-            status=422,
-            offered=list(terms.formal_report_channels),
-        )
     kind = LossKind.FORMAL if formal or terms.temporary_block_days is None else LossKind.TEMPORARY
     until = (
         None if kind == LossKind.FORMAL else today + timedelta(days=terms.temporary_block_days or 0)
@@ -673,25 +618,19 @@ def card_report_loss(
     outlet = _actor_outlet(actor)
     with transaction.atomic():
         this, _cards = _locked_target(actor, card)
-        _require_in_use(
-            this,
-            today,
-            "card_not_reportable",
-            "该卡已失效，无需挂失。",
-            "This card is no longer in use; there is nothing to report.",
-        )
         standing = standing_loss_report(this, today=today)
-        now = timezone.now()
-        if standing is not None and not (
-            standing.kind == LossKind.TEMPORARY and kind == LossKind.FORMAL
-        ):
-            raise _refuse(
-                "loss_already_reported",
-                "该卡已挂失。",
-                "This card has already been reported lost.",
-                report_id=standing.pk,
-                kind=standing.kind,
+        _refuse_if(
+            loss_report_refusal(
+                actor=actor,
+                card=this,
+                channel=channel,
+                formal=formal,
+                terms=terms,
+                standing=standing,
+                today=today,
             )
+        )
+        now = timezone.now()
         # A lapsed temporary report is closed by the new one; a confirmed one is replaced.
         LossReport.objects.filter(card=this, ended_at__isnull=True).update(
             ended_at=now,
@@ -750,24 +689,13 @@ def _tell_holder(actor: Actor, card: Card, pack: Pack, template: str, **values: 
 def card_loss_withdraw(*, actor: Actor, card: Card, today: date) -> LossReport:
     """Withdraw the card's standing loss report and lift the block — only while no
     replacement has been applied for (``loss_withdraw_after_replacement``)."""
-    if actor.role not in (*CLERKS, Role.CARDHOLDER, Role.CITY_OFFICER, Role.SYSTEM):
+    if actor.role not in LOSS_WITHDRAW_ROLES:
         raise PermissionDenied("withdraw a loss report", "撤销挂失")
     with transaction.atomic():
         this, _cards = _locked_target(actor, card)
         report = standing_loss_report(this, today=today)
-        if report is None:
-            raise _refuse(
-                "loss_not_reported",
-                "该卡没有有效的挂失。",
-                "This card has no standing loss report.",
-            )
-        if report.replacement_id is not None:
-            raise _refuse(
-                "loss_withdraw_after_replacement",
-                "已申请补换新卡，挂失不能撤销。",
-                "A replacement has been applied for; the loss report can no longer be withdrawn.",
-                replacement_id=report.replacement_id,
-            )
+        _refuse_if(loss_withdraw_refusal(actor=actor, standing=report))
+        assert report is not None  # the predicate refuses a card without one
         report.ended_at = timezone.now()
         report.end_reason = LossEnd.WITHDRAWN
         report.save(update_fields=["ended_at", "end_reason"])
@@ -815,7 +743,9 @@ def card_replacement_apply(
     the due date (BJ-11: N working days, or the same visit). For a lost card the loss stands
     formally from now on, and the report can no longer be withdrawn (SH-18). The bank is the
     issuing bank of the card replaced unless another is named; the photo is the one the card
-    was made with unless another source is named.
+    was made with unless another source is named. The new card may be of the generation of
+    the card replaced, but not of one the person holds another current card of
+    (``card_already_held``, see :func:`card_order_conflicts`).
     """
     action = REPLACE_ACTIONS.get(reason)
     if action is None:
@@ -830,13 +760,7 @@ def card_replacement_apply(
         raise PermissionDenied("take a replacement application", "受理补换申请")
     with transaction.atomic():
         this, _cards = _locked_target(actor, card)
-        _require_in_use(
-            this,
-            day,
-            "card_not_replaceable",
-            "该卡已失效，不能补换。",
-            "This card is no longer in use and cannot be replaced.",
-        )
+        _refuse_if(replacement_refusal(actor=actor, card=this, today=day))
         previous = this.application
         if photo_source is None and previous is not None:
             photo_source, photo_id = previous.photo_source, previous.photo_id
@@ -856,6 +780,7 @@ def card_replacement_apply(
             pickup=pickup,
             mailing_address=mailing_address,
             backup_centre_id=backup_centre_id,
+            replaces_card_id=this.pk,
         )
         if reason == "lost":
             report = standing_loss_report(this, today=day)

@@ -57,8 +57,13 @@ def test_a_first_card_is_enabled_without_touching_anything_else():
 )
 def test_a_card_that_cannot_be_enabled_is_refused_and_nothing_changes(facets, code):
     holder = person()
-    old = card(holder, ss_function="enabled") if facets.get("ss_function") is None else None
     target = card(holder, **facets)
+    # The card in force is the one ``target`` replaces: one current card per generation.
+    old = (
+        card(holder, ss_function="enabled", replaced_by=target)
+        if facets.get("ss_function") is None
+        else None
+    )
     with pytest.raises(ApplicationError) as caught:
         card_enable(actor=SYSTEM, card=target, today=TODAY)
     assert caught.value.code == code

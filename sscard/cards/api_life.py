@@ -1,5 +1,12 @@
 """API operations of a card's life: the holder's cards, enabling, the financial function, loss
-reports, replacement, and card authentication by challenge."""
+reports, replacement, and card authentication by challenge.
+
+At a counter every operation on a card may carry ``id_number``, the number read off the
+holder's ID card: the card is then found among that person's cards, as the counter page finds
+it (``card_for_counter``), so a clerk reaches a posted card or one handed over elsewhere; the
+service decides whether this outlet may act on it. Without it a clerk reaches only the cards
+handed over at their outlet, and a holder their own.
+"""
 
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
@@ -13,10 +20,16 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from sscard.cards.api import verification_body
-from sscard.cards.challenge import card_challenge_answer, card_challenge_issue
+from sscard.cards.challenge import SIGNING, card_challenge_answer, card_challenge_issue
 from sscard.cards.models import Card, LossReport
+from sscard.cards.rules import counter_id_number, counter_replacement_channel
 from sscard.cards.schemas import VerifyOut
-from sscard.cards.selectors import card_get, cards_of_holder, electronic_card_status
+from sscard.cards.selectors import (
+    card_for_counter,
+    card_get,
+    cards_of_holder,
+    electronic_card_status,
+)
 from sscard.cards.services import (
     card_activate_financial,
     card_close_financial,
@@ -26,9 +39,11 @@ from sscard.cards.services import (
     card_report_loss,
 )
 from sscard.cards.status import card_is_overdue, card_status
+from sscard.core.actors import Actor
 from sscard.core.errors import ApplicationError
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
+from sscard.network.selectors import outlet_get
 
 router = Router(tags=["cards"])
 WRITE_ERRORS = {409: ErrorOut, **ERRORS}
@@ -93,6 +108,19 @@ def _today() -> date:
     return timezone.localdate()
 
 
+class CounterIn(Schema):
+    """At a counter: the ID number read off the holder's ID card (see the module's note)."""
+
+    id_number: str | None = Field(default=None, max_length=32)
+
+
+def _card(actor: Actor, card_id: int, id_number: str | None) -> Card:
+    """The card acted on: through the holder's ID number at a counter, else as visible."""
+    if id_number is None:
+        return card_get(actor=actor, card_id=card_id)
+    return card_for_counter(actor=actor, id_number=counter_id_number(id_number), card_id=card_id)
+
+
 @router.get("/cards/mine", response={200: MyCardsOut, **ERRORS})
 def cards_mine(request: HttpRequest) -> dict[str, Any]:
     """The signed-in holder's cards (and their children's), and their electronic card."""
@@ -117,40 +145,49 @@ def cards_get(request: HttpRequest, card_id: int) -> dict[str, Any]:
 
 
 @router.post("/cards/{int:card_id}/enable", response={200: CardOut, **WRITE_ERRORS})
-def cards_enable(request: HttpRequest, card_id: int) -> dict[str, Any]:
+def cards_enable(
+    request: HttpRequest, card_id: int, body: CounterIn | None = None
+) -> dict[str, Any]:
     """Enable the social-security function: online by the holder, or on site where the pack
     allows; the person's previous card becomes invalid at once (BJ-10, SH-16).
 
     Refusals: ``enable_path_not_allowed``, ``card_not_handed_over``, ``card_not_enableable``.
     """
     actor = request_actor(request)
-    card = card_enable(actor=actor, card=card_get(actor=actor, card_id=card_id), today=_today())
-    return card_out(card, _today())
+    card = _card(actor, card_id, body.id_number if body else None)
+    return card_out(card_enable(actor=actor, card=card, today=_today()), _today())
 
 
 @router.post("/cards/{int:card_id}/activate-financial", response={200: CardOut, **WRITE_ERRORS})
-def cards_activate_financial(request: HttpRequest, card_id: int) -> dict[str, Any]:
-    """Activate the financial function at an outlet of the issuing bank (BJ-08).
+def cards_activate_financial(
+    request: HttpRequest, card_id: int, body: CounterIn | None = None
+) -> dict[str, Any]:
+    """Activate the financial function at an outlet of the issuing bank (BJ-08): where the
+    card was handed over (branch pickup), or — a posted card — at any outlet of its bank,
+    found through the holder's ``id_number``. Online is refused.
 
     Refusals: ``financial_activation_online_refused``, ``financial_activation_wrong_bank``,
-    ``financial_activation_path``, ``financial_not_activatable``.
+    ``financial_activation_path``, ``card_not_handed_over``, ``financial_not_activatable``.
     """
     actor = request_actor(request)
-    card = card_activate_financial(
-        actor=actor, card=card_get(actor=actor, card_id=card_id), today=_today()
-    )
-    return card_out(card, _today())
+    card = _card(actor, card_id, body.id_number if body else None)
+    return card_out(card_activate_financial(actor=actor, card=card, today=_today()), _today())
 
 
 @router.post("/cards/{int:card_id}/close-financial", response={200: CardOut, **WRITE_ERRORS})
-def cards_close_financial(request: HttpRequest, card_id: int) -> dict[str, Any]:
-    """Close the card's bank account at the issuing bank (the holder's choice, BJ-10)."""
+def cards_close_financial(
+    request: HttpRequest, card_id: int, body: CounterIn | None = None
+) -> dict[str, Any]:
+    """Close the card's bank account at the issuing bank (the holder's choice, BJ-10).
+
+    Refusals: ``financial_activation_wrong_bank``, ``financial_not_active``.
+    """
     actor = request_actor(request)
-    card = card_close_financial(actor=actor, card=card_get(actor=actor, card_id=card_id))
-    return card_out(card, _today())
+    card = _card(actor, card_id, body.id_number if body else None)
+    return card_out(card_close_financial(actor=actor, card=card), _today())
 
 
-class LossIn(Schema):
+class LossIn(CounterIn):
     channel: Literal["phone", "online", "counter"]
     formal: bool = False
 
@@ -185,11 +222,11 @@ def loss_out(report: LossReport) -> dict[str, Any]:
 def cards_report_loss(request: HttpRequest, card_id: int, body: LossIn) -> Status[dict[str, Any]]:
     """Report the card lost: blocked at once; temporary by phone or online, formal at the
     counter (SH-18). Refusals: ``loss_channel_not_offered``, ``loss_formal_not_here``,
-    ``loss_already_reported``, ``card_not_reportable``."""
+    ``loss_already_reported``, ``card_not_reportable``, ``card_not_in_holders_hands``."""
     actor = request_actor(request)
     report = card_report_loss(
         actor=actor,
-        card=card_get(actor=actor, card_id=card_id),
+        card=_card(actor, card_id, body.id_number),
         channel=body.channel,
         today=_today(),
         formal=body.formal,
@@ -198,21 +235,22 @@ def cards_report_loss(request: HttpRequest, card_id: int, body: LossIn) -> Statu
 
 
 @router.post("/cards/{int:card_id}/loss-reports/withdraw", response={200: LossOut, **WRITE_ERRORS})
-def cards_withdraw_loss(request: HttpRequest, card_id: int) -> dict[str, Any]:
+def cards_withdraw_loss(
+    request: HttpRequest, card_id: int, body: CounterIn | None = None
+) -> dict[str, Any]:
     """Withdraw the standing loss report while no replacement has been applied for.
 
     Refusals: ``loss_not_reported``, ``loss_withdraw_after_replacement``.
     """
     actor = request_actor(request)
-    report = card_loss_withdraw(
-        actor=actor, card=card_get(actor=actor, card_id=card_id), today=_today()
-    )
-    return loss_out(report)
+    card = _card(actor, card_id, body.id_number if body else None)
+    return loss_out(card_loss_withdraw(actor=actor, card=card, today=_today()))
 
 
-class ReplacementIn(Schema):
+class ReplacementIn(CounterIn):
     reason: Literal["lost", "damaged"]
-    channel: str = Field(max_length=32)
+    # Without a channel, the one the counter page uses at the clerk's outlet.
+    channel: str | None = Field(default=None, max_length=32)
     pickup: str | None = Field(default=None, max_length=32)
     bank: str | None = Field(default=None, max_length=16)
     mailing_address: str = Field(default="", max_length=200)
@@ -223,6 +261,7 @@ class ReplacementOut(Schema):
     application_id: int
     card_generation: int | None
     due_date: date | None
+    due_date_pending: bool
     rule_id: str
     clause: str
 
@@ -232,13 +271,18 @@ def cards_replace(
     request: HttpRequest, card_id: int, body: ReplacementIn
 ) -> Status[dict[str, Any]]:
     """Apply for a replacement of a lost or damaged card at the clerk's outlet; the pack in
-    force gives the generation (BJ-10) and the due date (BJ-11)."""
+    force gives the generation (BJ-10) and the due date (BJ-11). Refusals:
+    ``card_not_replaceable``, ``card_not_in_holders_hands``, and the engine's."""
     actor = request_actor(request)
+    card = _card(actor, card_id, body.id_number)
+    channel = body.channel
+    if channel is None and actor.outlet_id is not None:
+        channel = counter_replacement_channel(outlet_get(actor=actor, outlet_id=actor.outlet_id))
     application = card_replacement_apply(
         actor=actor,
-        card=card_get(actor=actor, card_id=card_id),
+        card=card,
         reason=body.reason,
-        channel=body.channel,
+        channel=channel or "",
         day=_today(),
         pickup=body.pickup,
         bank=body.bank,
@@ -251,6 +295,7 @@ def cards_replace(
             "application_id": application.pk,
             "card_generation": application.card_generation,
             "due_date": application.due_date,
+            "due_date_pending": application.due_date_pending,
             "rule_id": application.rule_id,
             "clause": application.clause,
         },
@@ -267,16 +312,27 @@ class ChallengeIn(Schema):
 class ChallengeOut(Schema):
     """A nonce for the card to sign, in hex, and until when it may be answered."""
 
-    code: str | None
-    nonce: str | None
-    expires_at: datetime | None
+    code: str | None = Field(
+        description="The challenge: answer it at /cards/challenges/{code}/answer "
+        "(null for an unknown card)."
+    )
+    nonce: str | None = Field(
+        description="32 random bytes in hex (64 characters). The card signs the 30-byte "
+        "context 'sscard-card-authentication/v1' + one zero byte, then these 32 bytes "
+        "(decoded from hex): 62 bytes in all."
+    )
+    expires_at: datetime | None = Field(description="Answer before this (two minutes).")
     verification: VerifyOut
 
 
 class AnswerIn(Schema):
     """The card's SM2 signature over the challenge (DER, base64)."""
 
-    signature: str = Field(max_length=200)
+    signature: str = Field(
+        max_length=200,
+        description="The card's SM2 signature (SM3; ZA with the user ID 1234567812345678) "
+        "over context + nonce, DER SEQUENCE {INTEGER r, INTEGER s}, in standard base64.",
+    )
 
 
 class AnswerOut(Schema):
@@ -285,7 +341,24 @@ class AnswerOut(Schema):
     verification: VerifyOut
 
 
-@router.post("/cards/challenges", response={201: ChallengeOut, **ERRORS})
+_CHALLENGE_CREATE = """Ask the card to prove it holds its key: a nonce for it to sign (optional,
+after `/cards/verify`). An unknown card gets no challenge, only `unknown`. Answer within two
+minutes at `/cards/challenges/{code}/answer`.
+
+"""
+_CHALLENGE_ANSWER = """Check the card's answer: `authenticated` when the signature verifies with
+the card certificate, whose chain reaches the root (else `reason`: `signature_invalid`,
+`no_certificate`, …). Refusals: `not_found` (unknown, or another party's challenge),
+`challenge_expired`, `challenge_used`, `signature_encoding` (not base64).
+
+"""
+
+
+@router.post(
+    "/cards/challenges",
+    response={201: ChallengeOut, **ERRORS},
+    description=_CHALLENGE_CREATE + SIGNING,
+)
 def challenges_create(request: HttpRequest, body: ChallengeIn) -> Status[dict[str, Any]]:
     """Ask the card to prove it holds its key: a nonce for it to sign (optional, after
     ``/cards/verify``). An unknown card gets no challenge, only ``unknown``."""
@@ -301,7 +374,11 @@ def challenges_create(request: HttpRequest, body: ChallengeIn) -> Status[dict[st
     )
 
 
-@router.post("/cards/challenges/{code}/answer", response={200: AnswerOut, **WRITE_ERRORS})
+@router.post(
+    "/cards/challenges/{code}/answer",
+    response={200: AnswerOut, **WRITE_ERRORS},
+    description=_CHALLENGE_ANSWER + SIGNING,
+)
 def challenges_answer(request: HttpRequest, code: str, body: AnswerIn) -> dict[str, Any]:
     """Check the card's answer: ``authenticated`` when the signature verifies with the card
     certificate, whose chain reaches the root. Refusals: ``not_found`` (unknown, or another

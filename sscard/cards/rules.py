@@ -1,20 +1,37 @@
 """What the cards ask of the policy packs: the pack a card was decided under, its pickup
-method's activation paths, loss-report terms, and the electronic card rule.
+method's activation paths, loss-report terms, and the electronic card rule — and the
+predicates every action on a card is decided by.
 
-A rule of a notice is read here from the pack, never written as an ``if`` about a city.
+A rule of a notice is read here from the pack, never written as an ``if`` about a city. Each
+``*_refusal`` predicate answers the error its service would raise for this actor, card and
+day, or ``None`` when the service would accept: the service raises it under its row lock, and
+a page offers the action only when it answers ``None`` (one predicate, so they cannot drift).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 
+from sscard.applications.services import OUTLET_CHANNELS
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.selectors import campaign_pack
-from sscard.cards.models import Card
+from sscard.cards.choices import (
+    CardStage,
+    CardStatus,
+    FinancialFunction,
+    LossChannel,
+    LossKind,
+    SocialSecurityFunction,
+)
+from sscard.cards.models import Card, LossReport
+from sscard.cards.status import card_status
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.network.choices import OutletKind
-from sscard.network.models import Outlet
+from sscard.network.models import Bank, Outlet
 from sscard.policy import Pack
-from sscard.policy.schema import PickupMethod
+from sscard.policy.schema import Loss, PickupMethod
 
 # Every activation path, for a card that was not issued through an application of a pack
 # (a card of the earlier generation taken over from the old system).
@@ -91,3 +108,357 @@ def paths_text(paths: Iterable[str]) -> tuple[str, str]:
     """The paths in Chinese and in English, for a refusal that says where to go instead."""
     titles = [PATH_TITLES[p] for p in paths if p in PATH_TITLES]
     return "、".join(t[0] for t in titles) or "无", "; ".join(t[1] for t in titles) or "none"
+
+
+# --------------------------------------------------------------------------------------------
+# Predicates: the service's answer for this actor, card and day (None: it would accept)
+# --------------------------------------------------------------------------------------------
+
+CLERK_ROLES = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK})
+# Counter clerks switch the SS function on at hand-over; the holder may do it online (BJ-08).
+ENABLE_ROLES = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK, Role.CARDHOLDER, Role.SYSTEM})
+# The holder is among them only to be told that online activation is refused, and where to go.
+FINANCIAL_ACTIVATE_ROLES = CLERK_ROLES | {Role.CARDHOLDER, Role.SYSTEM}
+FINANCIAL_CLOSE_ROLES = frozenset({Role.BANK_CLERK, Role.SYSTEM})
+# chosen: only a card in the holder's hands is enabled (SH-16: "once the new card is collected
+# and opened"); a card still at the factory, in the post or at the outlet is refused.
+ENABLEABLE_STAGES = frozenset({CardStage.HANDED_OVER})
+# Who takes a loss report on each channel: the holder online, a clerk at the counter, and the
+# bureau's hotline staff (or its voice system) by phone.
+LOSS_CHANNEL_ROLES: dict[str, frozenset[Role]] = {
+    LossChannel.ONLINE: frozenset({Role.CARDHOLDER}),
+    LossChannel.COUNTER: CLERK_ROLES,
+    LossChannel.PHONE: frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM}),
+}
+LOSS_WITHDRAW_ROLES = CLERK_ROLES | {Role.CARDHOLDER, Role.CITY_OFFICER, Role.SYSTEM}
+# Statuses a card can be reported lost or replaced in: in force, blocked, or not yet enabled.
+REPORTABLE = frozenset(
+    {
+        CardStatus.VALID,
+        CardStatus.NOT_ENABLED,
+        CardStatus.BLOCKED_TEMPORARY,
+        CardStatus.BLOCKED_FORMAL,
+    }
+)
+
+
+def _refusal(code: str, zh: str, en: str, status: int = 409, **details: object) -> ApplicationError:
+    return ApplicationError(code, zh, en, dict(details), status=status)
+
+
+def _not_handed_over(card: Card) -> ApplicationError:
+    return _refusal(
+        "card_not_handed_over",
+        "该卡尚未交到持卡人手中，不能启用。",
+        "The card has not been handed to its holder yet and cannot be enabled.",
+        stage=card.stage,
+    )
+
+
+def path_refusal(
+    actor: Actor, card: Card, allowed: Sequence[str], outlet: Outlet | None, *, what: str
+) -> ApplicationError | None:
+    """The actor must stand on one of the pack's paths for this card (``what``: ss or
+    financial)."""
+    if actor.role is Role.SYSTEM:
+        return None
+    standing = {"online"} if actor.role is Role.CARDHOLDER else paths_at(outlet, card)
+    if standing & set(allowed):
+        return None
+    zh, en = paths_text(allowed)
+    if what == "ss":
+        return _refusal(
+            "enable_path_not_allowed",
+            f"该卡的社会保障功能须通过以下方式启用：{zh}。",
+            f"This card's social-security function is enabled {en}.",
+            status=422,
+            allowed=list(allowed),
+        )
+    return _refusal(
+        "financial_activation_path",
+        f"该卡的金融功能须通过以下方式激活：{zh}。",
+        f"This card's financial function is activated {en}.",
+        status=422,
+        allowed=list(allowed),
+    )
+
+
+def enableable_refusal(card: Card, today: date) -> ApplicationError | None:
+    """The card's own state must allow enabling: handed over, not enabled yet, not blocked."""
+    if card.ss_function != SocialSecurityFunction.NOT_ENABLED:
+        return _refusal(
+            "card_not_enableable",
+            "该卡的社保功能不能启用。",
+            "The social-security function of this card cannot be enabled.",
+            ss_function=card.ss_function,
+        )
+    if card.stage not in ENABLEABLE_STAGES:
+        return _not_handed_over(card)
+    status = card_status(card, today=today)
+    if status != CardStatus.NOT_ENABLED:
+        return _refusal(
+            "card_not_enableable",
+            "该卡的社保功能不能启用。",
+            "The social-security function of this card cannot be enabled.",
+            status_now=str(status),
+        )
+    return None
+
+
+def enable_refusal(
+    *, actor: Actor, card: Card, outlet: Outlet | None, today: date
+) -> ApplicationError | None:
+    """Why ``card_enable`` would refuse: role, the card's state, then the pack's path."""
+    if actor.role not in ENABLE_ROLES:
+        return PermissionDenied("enable cards", "启用社会保障卡")
+    return enableable_refusal(card, today) or path_refusal(
+        actor, card, enable_paths(card), outlet, what="ss"
+    )
+
+
+def issuing_bank_refusal(
+    actor: Actor, card: Card, outlet: Outlet | None
+) -> ApplicationError | None:
+    """The financial function is the issuing bank's: never online, never at another bank."""
+    if actor.role is Role.CARDHOLDER:
+        return _refusal(
+            "financial_activation_online_refused",
+            "金融功能不能在线上激活，请持卡到发卡银行任一服务网点办理。",
+            "The financial function cannot be activated online; take the card to any outlet "
+            "of the issuing bank.",
+            status=422,
+            bank=card.bank_code,
+        )
+    if actor.role is Role.SYSTEM:
+        return None
+    bank = outlet.bank.code if outlet is not None and outlet.bank is not None else None
+    if bank != card.bank_code:
+        # A person reads the bank's name, never its code.
+        issuer = Bank.objects.filter(code=card.bank_code).first()
+        name_zh, name_en = (
+            (issuer.name_zh, issuer.name_en) if issuer else (card.bank_code, card.bank_code)
+        )
+        return _refusal(
+            "financial_activation_wrong_bank",
+            f"金融功能只能在发卡银行（{name_zh}）的服务网点办理。",
+            f"The financial function is handled only at an outlet of the issuing bank ({name_en}).",
+            status=422,
+            bank=card.bank_code,
+            here=bank,
+        )
+    return None
+
+
+def financial_activation_refusal(
+    *, actor: Actor, card: Card, outlet: Outlet | None, today: date
+) -> ApplicationError | None:
+    """Why ``card_activate_financial`` would refuse (BJ-08): role, online or another bank,
+    a card not in the holder's hands, the pack's path (a posted card: any outlet of the
+    issuing bank), then the function's state."""
+    if actor.role not in FINANCIAL_ACTIVATE_ROLES:
+        return PermissionDenied("activate the financial function", "激活金融功能")
+    refused = issuing_bank_refusal(actor, card, outlet)
+    if refused is not None:
+        return refused
+    if card.stage not in ENABLEABLE_STAGES:
+        return _not_handed_over(card)
+    refused = path_refusal(actor, card, financial_paths(card), outlet, what="financial")
+    if refused is not None:
+        return refused
+    status = card_status(card, today=today)
+    if card.financial_function != FinancialFunction.NOT_ACTIVATED or status not in (
+        CardStatus.VALID,
+        CardStatus.NOT_ENABLED,
+    ):
+        return _refusal(
+            "financial_not_activatable",
+            "该卡的金融功能不能激活。",
+            "The financial function of this card cannot be activated.",
+            financial_function=card.financial_function,
+            status_now=str(status),
+        )
+    return None
+
+
+def financial_close_refusal(
+    *, actor: Actor, card: Card, outlet: Outlet | None
+) -> ApplicationError | None:
+    """Why ``card_close_financial`` would refuse: role, another bank, nothing to close."""
+    if actor.role not in FINANCIAL_CLOSE_ROLES:
+        return PermissionDenied("close the financial function", "注销金融功能")
+    refused = issuing_bank_refusal(actor, card, outlet)
+    if refused is not None:
+        return refused
+    if card.financial_function != FinancialFunction.ACTIVATED:
+        return _refusal(
+            "financial_not_active",
+            "该卡的金融功能未激活，无需注销。",
+            "The card's financial function is not active; there is nothing to close.",
+            financial_function=card.financial_function,
+        )
+    return None
+
+
+def loss_report_refusal(
+    *,
+    actor: Actor,
+    card: Card,
+    channel: str,
+    formal: bool,
+    terms: Loss,
+    standing: LossReport | None,
+    today: date,
+) -> ApplicationError | None:
+    """Why ``card_report_loss`` would refuse (SH-18): the channel and who takes it there, the
+    pack's channels, a card in use and in its holder's hands, and no report standing (a
+    formal report confirms a temporary one). ``standing`` is the card's standing report."""
+    if channel not in LOSS_CHANNEL_ROLES:
+        return _refusal(
+            "loss_channel_not_offered",
+            "不受理该方式的挂失。",
+            "Loss reports are not taken that way.",
+            status=422,
+            channel=channel,
+        )
+    if actor.role not in LOSS_CHANNEL_ROLES[channel]:
+        return PermissionDenied("take a loss report on this channel", "受理该方式的挂失")
+    if channel not in terms.report_channels:
+        return _refusal(
+            "loss_channel_not_offered",
+            "不受理该方式的挂失。",
+            "Loss reports are not taken that way.",
+            status=422,
+            channel=channel,
+            offered=list(terms.report_channels),
+        )
+    if formal and channel not in terms.formal_report_channels:
+        return _refusal(
+            "loss_formal_not_here",
+            "正式挂失须到柜台办理。",
+            "A formal loss report is taken only at a counter.",
+            status=422,
+            offered=list(terms.formal_report_channels),
+        )
+    status = card_status(card, today=today)
+    if status not in REPORTABLE:
+        return _refusal(
+            "card_not_reportable",
+            "该卡已失效，无需挂失。",
+            "This card is no longer in use; there is nothing to report.",
+            status_now=str(status),
+        )
+    if card.stage not in ENABLEABLE_STAGES:
+        # chosen: a card never handed over cannot be lost by its holder; the pages never
+        # offered it, and now the service agrees.
+        return _refusal(
+            "card_not_in_holders_hands",
+            "该卡尚未交到持卡人手中，不能挂失或补换。",
+            "The card has not been handed to its holder yet; it cannot be reported lost or "
+            "replaced.",
+            stage=card.stage,
+        )
+    kind = LossKind.FORMAL if formal or terms.temporary_block_days is None else LossKind.TEMPORARY
+    if standing is not None and not (
+        standing.kind == LossKind.TEMPORARY and kind == LossKind.FORMAL
+    ):
+        return _refusal(
+            "loss_already_reported",
+            "该卡已挂失。",
+            "This card has already been reported lost.",
+            report_id=standing.pk,
+            kind=standing.kind,
+        )
+    return None
+
+
+def loss_withdraw_refusal(*, actor: Actor, standing: LossReport | None) -> ApplicationError | None:
+    """Why ``card_loss_withdraw`` would refuse: role, no standing report, or a replacement
+    already applied for (SH-18). ``standing`` is the card's standing report."""
+    if actor.role not in LOSS_WITHDRAW_ROLES:
+        return PermissionDenied("withdraw a loss report", "撤销挂失")
+    if standing is None:
+        return _refusal(
+            "loss_not_reported",
+            "该卡没有有效的挂失。",
+            "This card has no standing loss report.",
+        )
+    if standing.replacement_id is not None:
+        return _refusal(
+            "loss_withdraw_after_replacement",
+            "已申请补换新卡，挂失不能撤销。",
+            "A replacement has been applied for; the loss report can no longer be withdrawn.",
+            replacement_id=standing.replacement_id,
+        )
+    return None
+
+
+def replacement_refusal(*, actor: Actor, card: Card, today: date) -> ApplicationError | None:
+    """Why ``card_replacement_apply`` would refuse before asking the engine: role, a card in
+    use and in its holder's hands. The engine then decides on the channel and pickup."""
+    if actor.role not in CLERK_ROLES:
+        return PermissionDenied("take a replacement application", "受理补换申请")
+    status = card_status(card, today=today)
+    if status not in REPORTABLE:
+        return _refusal(
+            "card_not_replaceable",
+            "该卡已失效，不能补换。",
+            "This card is no longer in use and cannot be replaced.",
+            status_now=str(status),
+        )
+    if card.stage not in ENABLEABLE_STAGES:
+        return _refusal(
+            "card_not_in_holders_hands",
+            "该卡尚未交到持卡人手中，不能挂失或补换。",
+            "The card has not been handed to its holder yet; it cannot be reported lost or "
+            "replaced.",
+            stage=card.stage,
+        )
+    return None
+
+
+def _stands(report: LossReport | None, today: date) -> LossReport | None:
+    if report is None:
+        return None
+    lapsed = (
+        report.kind == LossKind.TEMPORARY
+        and report.blocked_until is not None
+        and report.blocked_until < today
+        and report.replacement_id is None
+    )
+    return None if lapsed else report
+
+
+def standing_loss_report(card: Card, *, today: date) -> LossReport | None:
+    """The card's loss report that still stands on ``today`` (a temporary one lapses)."""
+    report = LossReport.objects.filter(card=card, ended_at__isnull=True).order_by("-pk").first()
+    return _stands(report, today)
+
+
+def standing_loss_reports(cards: Iterable[Card], *, today: date) -> dict[int, LossReport]:
+    """The standing loss report of each of these cards that has one, in one query."""
+    latest: dict[int, LossReport] = {}
+    ids = [c.pk for c in cards]
+    for report in LossReport.objects.filter(card_id__in=ids, ended_at__isnull=True).order_by("pk"):
+        latest[report.card_id] = report
+    return {pk: r for pk, r in latest.items() if _stands(r, today) is not None}
+
+
+def counter_replacement_channel(outlet: Outlet) -> str:
+    """The channel a regular replacement taken at ``outlet``'s counter goes by (page and API)."""
+    return next(
+        c for c in OUTLET_CHANNELS.get(outlet.kind, ("bank_outlet",)) if c != "instant_outlet"
+    )
+
+
+def counter_id_number(raw: str | None) -> str:
+    """The ID number a clerk typed or a counter system sent, trimmed and upper-cased;
+    ``id_number_required`` when there is none (its form is checked where it is looked up)."""
+    value = (raw or "").strip().upper()
+    if not value:
+        raise ApplicationError(
+            "id_number_required",
+            "请先输入持卡人身份证件号码。",
+            "Enter the holder's ID number first.",
+            status=422,
+        )
+    return value

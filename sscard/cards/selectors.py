@@ -15,6 +15,7 @@ from sscard.cards.rules import pack_by_hash
 from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound
+from sscard.core.scope import city_prefix, person_in_city
 from sscard.registry.models import Person
 from sscard.registry.selectors import person_find_by_id_number
 
@@ -26,7 +27,8 @@ def card_visible(*, actor: Actor) -> QuerySet[Card]:
     cards = Card.objects.all()
     match actor.role:
         case Role.CITY_OFFICER | Role.SYSTEM | Role.PRODUCTION_OPERATOR:
-            return cards
+            prefix = city_prefix(actor)
+            return cards.filter(person_in_city(prefix, "person__")) if prefix else cards
         case Role.DISTRICT_OFFICER:
             return cards.filter(
                 Q(person__insured_region=actor.district_code)

@@ -20,9 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from sscard.cards.choices import CardBlock, CardStage, CardStatus, LossChannel
-from sscard.cards.models import Card
-from sscard.cards.rules import enable_paths, paths_text
+from sscard.applications.rules import in_force_for_person
+from sscard.cards.choices import CardStage, CardStatus, LossChannel
+from sscard.cards.models import Card, LossReport
+from sscard.cards.rules import (
+    enable_paths,
+    enable_refusal,
+    loss_report_refusal,
+    loss_withdraw_refusal,
+    paths_text,
+    standing_loss_reports,
+)
 from sscard.cards.selectors import (
     TimelineStep,
     card_get,
@@ -30,7 +38,7 @@ from sscard.cards.selectors import (
     cards_of_holder,
     electronic_card_status,
 )
-from sscard.cards.services import REPORTABLE, card_enable, card_loss_withdraw, card_report_loss
+from sscard.cards.services import card_enable, card_loss_withdraw, card_report_loss
 from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
@@ -59,10 +67,28 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _can_report_online(actor: Actor, card: Card, standing: LossReport | None, today: date) -> bool:
+    try:
+        terms = in_force_for_person(card.person).pack.loss
+    except ApplicationError:  # no pack in force for the holder's city: no online report
+        return False
+    refused = loss_report_refusal(
+        actor=actor,
+        card=card,
+        channel=LossChannel.ONLINE,
+        formal=False,
+        terms=terms,
+        standing=standing,
+        today=today,
+    )
+    return refused is None
+
+
 def _holder_card(
     actor: Actor,
     card: Card,
     today: date,
+    standing: LossReport | None,
     flash: tuple[str, ApplicationError | None] | None = None,
 ) -> HolderCard:
     status = card_status(card, today=today)
@@ -71,19 +97,18 @@ def _holder_card(
     paths = enable_paths(card) if waiting else ()
     where_zh, where_en = paths_text(p for p in paths if p != "online")
     message, error = flash or ("", None)
+    # Each action is offered only when the predicate its service checks accepts it.
     return HolderCard(
         card=card,
         status=status,
         # a loss report that no longer stands is history, not a step of the card's life
         timeline=[s for s in card_timeline(card) if s.key != "loss" or s.done],
         own=own,
-        enable_online=own and waiting and "online" in paths,
+        enable_online=own
+        and enable_refusal(actor=actor, card=card, outlet=None, today=today) is None,
         enable_where=(where_en if english_page() else where_zh) if waiting else "",
-        report=own
-        and card.stage == CardStage.HANDED_OVER
-        and status in REPORTABLE
-        and card.block == CardBlock.NONE,
-        withdraw=own and card.block != CardBlock.NONE and status in REPORTABLE,
+        report=own and _can_report_online(actor, card, standing, today),
+        withdraw=own and loss_withdraw_refusal(actor=actor, standing=standing) is None,
         message=message,
         error=error,
         error_message=error_text(error) if error is not None else "",
@@ -95,7 +120,9 @@ def _cards_context(
 ) -> dict[str, Any]:
     today = _today()
     flash = flash or {}
-    cards = [_holder_card(actor, c, today, flash.get(c.pk)) for c in cards_of_holder(actor=actor)]
+    held = cards_of_holder(actor=actor)
+    standing = standing_loss_reports(held, today=today)
+    cards = [_holder_card(actor, c, today, standing.get(c.pk), flash.get(c.pk)) for c in held]
     ecard = (
         electronic_card_status(person_id=actor.person_id, today=today)
         if actor.person_id is not None

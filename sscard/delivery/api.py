@@ -1,5 +1,6 @@
-"""API operations of delivery: the post's callbacks, an outlet's stock, hand-over at the
-counter and by the visiting bank team, and instant replacement."""
+"""API operations of delivery: the post's callbacks, an outlet's stock, the holder served at
+the counter (their cards and the actions each allows), hand-over at the counter and by the
+visiting bank team, and instant replacement — the twins of the counter page's actions."""
 
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
@@ -11,10 +12,13 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from sscard.cards.api_life import CardOut, card_out
-from sscard.cards.selectors import card_for_counter
+from sscard.cards.rules import counter_id_number
+from sscard.cards.selectors import card_for_counter, cards_at_counter
+from sscard.core.errors import NotFound
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
-from sscard.delivery.selectors import outlet_stock
+from sscard.delivery.counter import COUNTER_ACTIONS, counter_cards
+from sscard.delivery.selectors import clerk_outlet, outlet_stock
 from sscard.delivery.services import (
     batch_dispatch,
     card_hand_over,
@@ -114,11 +118,53 @@ class HolderIn(Schema):
     id_number: str = Field(max_length=32)
 
 
+class CounterCardOut(CardOut):
+    """A card of the person served, and the counter actions the services would accept now
+    (the buttons the counter page shows)."""
+
+    actions: list[str] = Field(description="any of: " + ", ".join(COUNTER_ACTIONS))
+    shipment_method: str | None
+    shipment_status: str | None
+
+
+class ServedOut(Schema):
+    masked_name: str
+    cards: list[CounterCardOut]
+
+
+@router.post("/outlets/counter/serve", response={200: ServedOut, **ERRORS})
+def counter_serve(request: HttpRequest, body: HolderIn) -> dict[str, Any]:
+    """Serve the holder whose ID card is presented: their cards, newest first, each with the
+    actions this clerk may take on it here (the counter page's buttons; the same predicates
+    the services check). Refusals: ``id_number_required``, the ID number's own codes,
+    ``not_found``."""
+    actor = request_actor(request)
+    outlet = clerk_outlet(actor=actor)
+    if outlet is None:
+        raise NotFound("outlet", what_zh="您的网点")
+    view = cards_at_counter(actor=actor, id_number=counter_id_number(body.id_number))
+    today = _today()
+    return {
+        "masked_name": view.person.masked_name,
+        "cards": [
+            {
+                **card_out(c.card, today),
+                "actions": [a for a in COUNTER_ACTIONS if a in c.actions],
+                "shipment_method": c.shipment.method if c.shipment else None,
+                "shipment_status": c.shipment.status if c.shipment else None,
+            }
+            for c in counter_cards(actor=actor, view=view, outlet=outlet, today=today)
+        ],
+    }
+
+
 @router.post("/cards/{int:card_id}/hand-over", response={200: CardOut, **WRITE_ERRORS})
 def cards_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[str, Any]:
     """Hand a card in the outlet's stock to its holder (``holder_id_mismatch`` otherwise)."""
     actor = request_actor(request)
-    card = card_for_counter(actor=actor, id_number=body.id_number, card_id=card_id)
+    card = card_for_counter(
+        actor=actor, id_number=counter_id_number(body.id_number), card_id=card_id
+    )
     return card_out(card_hand_over(actor=actor, card=card, id_number=body.id_number), _today())
 
 
@@ -126,7 +172,9 @@ def cards_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[
 def cards_visit_hand_over(request: HttpRequest, card_id: int, body: HolderIn) -> dict[str, Any]:
     """The visiting bank team hands the card over and switches on both functions (BJ-08 (3))."""
     actor = request_actor(request)
-    card = card_for_counter(actor=actor, id_number=body.id_number, card_id=card_id)
+    card = card_for_counter(
+        actor=actor, id_number=counter_id_number(body.id_number), card_id=card_id
+    )
     handed = visit_hand_over(actor=actor, card=card, id_number=body.id_number, today=_today())
     return card_out(handed, _today())
 
@@ -142,7 +190,9 @@ def cards_instant_replacement(
     """Replace the card on the spot at an instant-issuance point: the new card is made,
     handed over and enabled in this one request (BJ-11, SH-12)."""
     actor = request_actor(request)
-    card = card_for_counter(actor=actor, id_number=body.id_number, card_id=card_id)
+    card = card_for_counter(
+        actor=actor, id_number=counter_id_number(body.id_number), card_id=card_id
+    )
     new = replacement_instant(
         actor=actor, card=card, reason=body.reason, id_number=body.id_number, day=_today()
     )

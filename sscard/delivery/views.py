@@ -23,12 +23,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from sscard.applications.rules import in_force_for_city
-from sscard.applications.services import OUTLET_CHANNELS
-from sscard.cards.choices import CardBlock, CardStage, CardStatus, FinancialFunction, LossChannel
+from sscard.cards.choices import CardStatus, LossChannel
 from sscard.cards.models import Card
+from sscard.cards.rules import counter_id_number, counter_replacement_channel
 from sscard.cards.selectors import CounterView, card_for_counter, cards_at_counter
 from sscard.cards.services import (
-    REPORTABLE,
     card_activate_financial,
     card_close_financial,
     card_enable,
@@ -36,15 +35,16 @@ from sscard.cards.services import (
     card_replacement_apply,
     card_report_loss,
 )
-from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import htmx_partial
 from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
-from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
+from sscard.delivery import counter as actions
+from sscard.delivery.choices import ShipmentStatus
+from sscard.delivery.counter import CounterCard, counter_cards
 from sscard.delivery.forms import ReplacementForm, ServeForm
 from sscard.delivery.models import Shipment
-from sscard.delivery.selectors import clerk_outlet, open_shipments_here, outlet_stock, stock_counts
+from sscard.delivery.selectors import clerk_outlet, outlet_stock, stock_counts
 from sscard.delivery.services import (
     batch_dispatch,
     card_hand_over,
@@ -53,20 +53,24 @@ from sscard.delivery.services import (
     visit_hand_over,
 )
 from sscard.network.models import Outlet
+from sscard.network.selectors import bank_names
 from sscard.policy import Pack
 
 CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
 STOCK_ROWS = 200
 # Actions whose effect reaches beyond the card acted on (the previous card becomes invalid,
 # a new card or application appears): the whole list is redrawn, not just the row.
-WHOLE_LIST = frozenset({"enable", "activate-financial", "visit-hand-over", "replace"})
+WHOLE_LIST = frozenset(
+    {actions.ENABLE, actions.ACTIVATE_FINANCIAL, actions.VISIT_HAND_OVER, actions.REPLACE}
+)
 # Actions that take a card out of the outlet's stock: the stock panel refreshes itself.
-LEAVES_STOCK = frozenset({"hand-over", "visit-hand-over"})
+LEAVES_STOCK = frozenset({actions.HAND_OVER, actions.VISIT_HAND_OVER})
 
 
 @dataclass(frozen=True, slots=True)
 class CardRow:
-    """A card at the counter: its status and the actions its state allows here."""
+    """A card at the counter: its status and the actions offered here — exactly those the
+    services would accept (``delivery.counter``, the API's ``actions`` too)."""
 
     card: Card
     status: CardStatus
@@ -79,6 +83,7 @@ class CardRow:
     report: bool
     withdraw: bool
     replace: bool
+    bank_name: str = ""
     message: str = ""
     error: ApplicationError | None = None
     error_message: str = ""
@@ -103,34 +108,25 @@ def _pack(actor: Actor, outlet: Outlet) -> Pack | None:
 
 
 def _row(
-    actor: Actor,
-    card: Card,
-    shipment: Shipment | None,
-    today: date,
+    counted: CounterCard,
+    banks: dict[str, str],
     flash: tuple[str, ApplicationError | None] | None = None,
 ) -> CardRow:
-    status = card_status(card, today=today)
-    in_hands = card.stage == CardStage.HANDED_OVER
-    in_use = status in REPORTABLE
-    visiting = shipment is not None and shipment.method == ShipmentMethod.VISIT
-    in_stock = shipment is not None and shipment.status == ShipmentStatus.AT_OUTLET
+    offered = counted.actions
     message, error = flash or ("", None)
     return CardRow(
-        card=card,
-        status=status,
-        shipment=shipment,
-        hand_over=in_stock and not visiting,
-        visit_hand_over=visiting,
-        enable=in_hands and status == CardStatus.NOT_ENABLED,
-        activate=actor.role is Role.BANK_CLERK
-        and in_hands
-        and card.financial_function == FinancialFunction.NOT_ACTIVATED
-        and status in (CardStatus.VALID, CardStatus.NOT_ENABLED),
-        close=actor.role is Role.BANK_CLERK
-        and card.financial_function == FinancialFunction.ACTIVATED,
-        report=in_use and in_hands and card.block != CardBlock.FORMAL,
-        withdraw=card.block != CardBlock.NONE and in_use,
-        replace=in_use and in_hands,
+        card=counted.card,
+        bank_name=banks.get(counted.card.bank_code, counted.card.bank_code),
+        status=counted.status,
+        shipment=counted.shipment,
+        hand_over=actions.HAND_OVER in offered,
+        visit_hand_over=actions.VISIT_HAND_OVER in offered,
+        enable=actions.ENABLE in offered,
+        activate=actions.ACTIVATE_FINANCIAL in offered,
+        close=actions.CLOSE_FINANCIAL in offered,
+        report=actions.REPORT_LOSS in offered,
+        withdraw=actions.WITHDRAW_LOSS in offered,
+        replace=actions.REPLACE in offered,
         message=message,
         error=error,
         error_message=error_text(error) if error is not None else "",
@@ -145,10 +141,10 @@ def _served(
     flash: dict[int, tuple[str, ApplicationError | None]] | None = None,
 ) -> dict[str, Any]:
     actor = request_actor(request)
-    today = _today()
-    shipments = open_shipments_here(actor=actor, card_ids=[c.pk for c in view.cards])
     flash = flash or {}
-    rows = [_row(actor, c, shipments.get(c.pk), today, flash.get(c.pk)) for c in view.cards]
+    counted = counter_cards(actor=actor, view=view, outlet=outlet, today=_today())
+    banks = bank_names((c.card.bank_code for c in counted), english=english_page())
+    rows = [_row(c, banks, flash.get(c.card.pk)) for c in counted]
     return {
         "person": view.person,
         "id_number": id_number,
@@ -247,14 +243,11 @@ def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_
         return _("The new card %(number)s is made and handed over; it is enabled.") % {
             "number": new.card_number
         }
-    channel = next(
-        c for c in OUTLET_CHANNELS.get(outlet.kind, ("bank_outlet",)) if c != "instant_outlet"
-    )
     application = card_replacement_apply(
         actor=actor,
         card=card,
         reason=data["reason"],
-        channel=channel,
+        channel=counter_replacement_channel(outlet),
         day=_today(),
         pickup=data["pickup"] or None,
     )
@@ -263,6 +256,8 @@ def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_
         text += " " + _("The new card is to be made by %(due)s.") % {
             "due": application.due_date.isoformat()
         }
+    elif application.due_date_pending:
+        text += " " + _("Due date pending the official calendar.")
     return text
 
 
@@ -271,30 +266,30 @@ def _action(
 ) -> str:
     """Run the counter action ``name`` on ``card``; answer what to tell the clerk."""
     today = _today()
-    if name == "hand-over":
+    if name == actions.HAND_OVER:
         card_hand_over(actor=actor, card=card, id_number=id_number)
         return _("The card is handed over to its holder.")
-    if name == "visit-hand-over":
+    if name == actions.VISIT_HAND_OVER:
         visit_hand_over(actor=actor, card=card, id_number=id_number, today=today)
         return _("The card is handed over by the visiting team; both functions are on.")
-    if name == "enable":
+    if name == actions.ENABLE:
         card_enable(actor=actor, card=card, today=today)
         return _("The social-security function is enabled.")
-    if name == "activate-financial":
+    if name == actions.ACTIVATE_FINANCIAL:
         card_activate_financial(actor=actor, card=card, today=today)
         return _("The financial function is activated.")
-    if name == "close-financial":
+    if name == actions.CLOSE_FINANCIAL:
         card_close_financial(actor=actor, card=card)
         return _("The financial function is closed.")
-    if name == "report-loss":
+    if name == actions.REPORT_LOSS:
         card_report_loss(
             actor=actor, card=card, channel=LossChannel.COUNTER, today=today, formal=True
         )
         return _("The card is reported lost (formal) and blocked.")
-    if name == "withdraw-loss":
+    if name == actions.WITHDRAW_LOSS:
         card_loss_withdraw(actor=actor, card=card, today=today)
         return _("The loss report is withdrawn; the block is lifted.")
-    if name == "replace":
+    if name == actions.REPLACE:
         return _replace(request, actor, outlet, card, id_number)
     raise Http404
 
@@ -304,20 +299,15 @@ def _action(
 def card_action_view(request: HttpRequest, card_id: int, action: str) -> HttpResponse:
     actor = request_actor(request)
     outlet = _outlet(actor)
-    form = ServeForm(request.POST)
-    if not form.is_valid():
-        return error_page(
-            request,
-            ApplicationError(
-                "id_number_required",
-                "请先输入持卡人身份证件号码。",
-                "Enter the holder's ID number first.",
-                status=422,
-            ),
-        )
-    id_number = form.cleaned_data["id_number"]
-    # The card must be one of the person whose ID number the clerk typed (else not_found).
-    card = card_for_counter(actor=actor, id_number=id_number, card_id=card_id)
+    if action not in actions.COUNTER_ACTIONS:
+        raise Http404
+    try:
+        id_number = counter_id_number(request.POST.get("id_number"))
+        # The card must be one of the person whose ID number the clerk typed (else not_found);
+        # a malformed number answers its own code, as the API does.
+        card = card_for_counter(actor=actor, id_number=id_number, card_id=card_id)
+    except ApplicationError as error:
+        return error_page(request, error)
     flash: tuple[str, ApplicationError | None]
     try:
         flash = (_action(action, request, actor, outlet, card, id_number), None)

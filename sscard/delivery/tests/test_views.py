@@ -15,6 +15,7 @@ from sscard.cards.models import Card
 from sscard.cards.tests.scenarios import beijing_pilot_unit
 from sscard.delivery.models import Shipment
 from sscard.delivery.tests.page_support import in_hands, in_stock, on_the_way
+from sscard.network.models import Bank
 from sscard.notifications.models import OutboxMessage
 from sscard.testing.card_life import id_number_of, issue
 from sscard.testing.factories import AccountFactory
@@ -111,18 +112,23 @@ def test_the_clerk_hands_over_enables_and_activates_at_the_counter(outlet, clerk
 def test_another_banks_clerk_is_refused_the_financial_function_in_the_page_language(
     outlet, client_for
 ):
+    # given the issuing bank by its real names: the clerk reads the name, never the code
+    Bank.objects.filter(code="ICBC").update(
+        name_zh="中国工商银行", name_en="Industrial and Commercial Bank of China"
+    )
     _person, id_number, card = in_hands(outlet, enabled=True)
     other = client_for(AccountFactory.create(bank_clerk=True, outlet=branch("CCB")))
     row = act(other, card, "activate-financial", id_number)
     assert row.status_code == 200
     body = row.content.decode()
     assert "financial_activation_wrong_bank" in body
-    assert "金融功能只能在发卡银行（ICBC）的服务网点办理" in body
+    assert "金融功能只能在发卡银行（中国工商银行）的服务网点办理" in body
     other.post("/i18n/setlang/", {"language": "en", "next": "/"})
     row = act(other, card, "activate-financial", id_number)
-    assert "The financial function is handled only at an outlet of the issuing bank" in (
-        row.content.decode()
-    )
+    assert (
+        "The financial function is handled only at an outlet of the issuing bank "
+        "(Industrial and Commercial Bank of China)"
+    ) in row.content.decode()
     card.refresh_from_db()
     assert card.financial_function == "not_activated"
 
@@ -154,12 +160,18 @@ def test_a_card_is_reached_only_through_its_holders_id_number(outlet, clerk):
 def test_a_community_clerk_has_no_financial_actions(client_for):
     in_force("beijing-2024")
     desk = centre(name="朝阳区测试社区事务受理中心")
-    _person, id_number, _card = in_hands(branch("ICBC"))
+    _person, id_number, card = in_hands(branch("ICBC"))
     clerk = client_for(AccountFactory.create(community_clerk=True, outlet=desk))
     served = clerk.post(f"{COUNTER}serve/", {"id_number": id_number}, HTTP_HX_REQUEST="true")
     body = served.content.decode()
-    assert "启用社保功能" in body
+    # the card is served and a replacement offered, but no financial action
+    assert card.card_number in body
+    assert "受理补换" in body
     assert "激活金融功能" not in body
+    # nor enabling: a branch card is enabled on site only (BJ-08 (1)), and the page offers
+    # only what the service accepts
+    assert "启用社保功能" not in body
+    assert "enable_path_not_allowed" in act(clerk, card, "enable", id_number).content.decode()
 
 
 def test_a_formal_loss_report_and_its_withdrawal_at_the_counter(outlet, clerk):

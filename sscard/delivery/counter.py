@@ -1,0 +1,139 @@
+"""What a counter may do with each card of the person it serves, for the counter page and its
+API twin alike.
+
+Each action is offered only when the predicate its service checks (``cards.rules``, and the
+outlet's stock for a hand-over) accepts it for this clerk, card and day: the page draws a
+button and the API lists the action from the same answer, so neither offers what the service
+would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sscard.applications.rules import in_force_for_person
+from sscard.cards.choices import CardStatus, LossChannel
+from sscard.cards.models import Card, LossReport
+from sscard.cards.rules import (
+    enable_refusal,
+    financial_activation_refusal,
+    financial_close_refusal,
+    loss_report_refusal,
+    loss_withdraw_refusal,
+    replacement_refusal,
+    standing_loss_reports,
+)
+from sscard.cards.selectors import CounterView
+from sscard.cards.status import card_status
+from sscard.core.actors import Actor
+from sscard.core.errors import ApplicationError
+from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
+from sscard.delivery.models import Shipment
+from sscard.delivery.selectors import open_shipments_here
+from sscard.network.models import Outlet
+from sscard.policy.schema import Loss
+
+# Every action of the counter, in the order the page shows them; the API names them the same.
+HAND_OVER = "hand-over"
+VISIT_HAND_OVER = "visit-hand-over"
+ENABLE = "enable"
+ACTIVATE_FINANCIAL = "activate-financial"
+CLOSE_FINANCIAL = "close-financial"
+REPORT_LOSS = "report-loss"
+WITHDRAW_LOSS = "withdraw-loss"
+REPLACE = "replace"
+INSTANT_REPLACEMENT = "instant-replacement"
+COUNTER_ACTIONS = (
+    HAND_OVER,
+    VISIT_HAND_OVER,
+    ENABLE,
+    ACTIVATE_FINANCIAL,
+    CLOSE_FINANCIAL,
+    REPORT_LOSS,
+    WITHDRAW_LOSS,
+    REPLACE,
+    INSTANT_REPLACEMENT,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CounterCard:
+    """A card of the person at the counter: its status, its way here, and what may be done."""
+
+    card: Card
+    status: CardStatus
+    shipment: Shipment | None
+    actions: frozenset[str]
+
+
+def _loss_terms(view: CounterView) -> Loss | None:
+    try:
+        return in_force_for_person(view.person).pack.loss
+    except ApplicationError:  # no pack in force for the person's city: no loss actions
+        return None
+
+
+def counter_cards(
+    *, actor: Actor, view: CounterView, outlet: Outlet, today: date
+) -> list[CounterCard]:
+    """The person's cards with the actions this clerk may take on each, newest first."""
+    shipments = open_shipments_here(actor=actor, card_ids=[c.pk for c in view.cards])
+    standing = standing_loss_reports(view.cards, today=today)
+    terms = _loss_terms(view)
+    rows = []
+    for card in view.cards:
+        card.person = view.person  # the one person served: no query per card for it
+        shipment = shipments.get(card.pk)
+        rows.append(
+            CounterCard(
+                card=card,
+                status=card_status(card, today=today),
+                shipment=shipment,
+                actions=frozenset(
+                    _actions(actor, card, shipment, outlet, terms, standing.get(card.pk), today)
+                ),
+            )
+        )
+    return rows
+
+
+def _actions(
+    actor: Actor,
+    card: Card,
+    shipment: Shipment | None,
+    outlet: Outlet,
+    terms: Loss | None,
+    report: LossReport | None,
+    today: date,
+) -> list[str]:
+    visiting = shipment is not None and shipment.method == ShipmentMethod.VISIT
+    offered = {
+        # card_hand_over takes a card in this outlet's stock; visit_hand_over a card the
+        # outlet's team carries (selectors.open_shipments_here: this outlet's open shipments)
+        HAND_OVER: shipment is not None
+        and shipment.status == ShipmentStatus.AT_OUTLET
+        and not visiting,
+        VISIT_HAND_OVER: visiting,
+        ENABLE: enable_refusal(actor=actor, card=card, outlet=outlet, today=today) is None,
+        ACTIVATE_FINANCIAL: financial_activation_refusal(
+            actor=actor, card=card, outlet=outlet, today=today
+        )
+        is None,
+        CLOSE_FINANCIAL: financial_close_refusal(actor=actor, card=card, outlet=outlet) is None,
+        REPORT_LOSS: terms is not None
+        and loss_report_refusal(
+            actor=actor,
+            card=card,
+            channel=LossChannel.COUNTER,
+            formal=True,
+            terms=terms,
+            standing=report,
+            today=today,
+        )
+        is None,
+        WITHDRAW_LOSS: loss_withdraw_refusal(actor=actor, standing=report) is None,
+        REPLACE: replacement_refusal(actor=actor, card=card, today=today) is None,
+    }
+    offered[INSTANT_REPLACEMENT] = offered[REPLACE] and outlet.instant_issuance
+    return [name for name in COUNTER_ACTIONS if offered.get(name)]

@@ -12,6 +12,7 @@ from sscard.applications.choices import (
     PhotoOrigin,
     RosterStatus,
 )
+from sscard.core.calendar import CALENDAR_PENDING_REASON
 from sscard.network.models import Outlet
 from sscard.registry.models import Employer, Person
 
@@ -57,6 +58,12 @@ class Decided(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def due_date_pending(self) -> bool:
+        """Whether the due date waits for the official calendar of its year (待官方日历公布后确定);
+        ``calendar_year_load`` sets it."""
+        return self.due_date is None and self.reason_code == CALENDAR_PENDING_REASON
 
 
 class CollectiveApplication(Decided):

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from sscard.core.models import AuditChainHead, AuditEvent, ImportJob
+from sscard.core.models import AuditChainHead, AuditEvent, CalendarYear, ImportJob
 
 admin.site.site_header = _("Social Security Card Service Platform administration")
 admin.site.site_title = _("Social Security Card Service Platform administration")
@@ -89,3 +89,12 @@ class ImportJobAdmin(ReadOnlyAdmin):
     search_fields = ("file_name", "file_digest", "actor_label")
     date_hierarchy = "started_at"
     readonly_fields = tuple(f.name for f in ImportJob._meta.fields)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ("year", "source", "example", "loaded_by", "loaded_at")
+    readonly_fields = (
+        "year", "source", "example", "holidays", "working_weekends", "file_name", "file_digest",
+        "loaded_by", "loaded_by_role", "loaded_by_user_id", "loaded_at",
+    )  # fmt: skip

@@ -90,3 +90,31 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.file_name} ({self.status})"
+
+
+class CalendarYear(models.Model):
+    """A year's official holiday schedule loaded by the bureau (年度放假安排, with 调休).
+
+    It extends, or for its year replaces, the years the ``chinesecalendar`` package ships.
+    Dates are stored as ISO strings; ``file_digest`` is the SM3 of the file as loaded.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    holidays = models.JSONField(_("holidays"), default=list)
+    working_weekends = models.JSONField(_("make-up working days"), default=list)
+    source = models.CharField(_("source"), max_length=300)
+    example = models.BooleanField(_("example, not official"), default=False)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_digest = models.CharField(_("file SM3 digest"), max_length=64)
+    loaded_by = models.CharField(_("loaded by"), max_length=150)
+    loaded_by_role = models.CharField(_("loaded by role"), max_length=32)
+    loaded_by_user_id = models.BigIntegerField(null=True, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"))
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.source})"

@@ -20,20 +20,25 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
+import yaml
+
 from sscard.kernel.errors import KernelError
 
 __all__ = [
+    "FESTIVALS",
     "CalendarCoverageError",
     "PeriodError",
     "ScheduleError",
+    "ScheduleFile",
     "WorkCalendar",
     "YearSchedule",
     "load_schedule",
+    "read_schedule_file",
 ]
 
 _SATURDAY: Final = 5
@@ -217,6 +222,213 @@ def load_schedule(mapping: Mapping[str, Any]) -> YearSchedule:
     )
 
 
+#: The public holidays a State Council notice names (全国年节及纪念日放假办法), in the order of
+#: the year; a schedule file may give each as a named range of rest days.
+FESTIVALS: Final = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
+#: The longest holiday block a notice has ever had is 9 days (春节 2026); anything much longer
+#: is a typing error, not a schedule.
+_LONGEST_BLOCK_DAYS: Final = 14
+_MAX_FILE_BYTES: Final = 256 * 1024
+_FILE_KEYS: Final = frozenset({"year", "source", "example", "holidays", "working_weekends"})
+
+
+@dataclass(frozen=True)
+class ScheduleFile:
+    """A year schedule read from a file, and whether the file says it is only an example."""
+
+    schedule: YearSchedule
+    example: bool
+
+
+class _StrictYamlLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key written twice in one mapping."""
+
+
+def _construct_unique_mapping(
+    loader: _StrictYamlLoader, node: yaml.MappingNode
+) -> dict[Hashable, Any]:
+    loader.flatten_mapping(node)
+    seen: set[Hashable] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise _schedule_error(
+                "schedule_file_unreadable",
+                f"第{line}行：字段“{key}”出现了两次。",
+                f"Line {line}: the field “{key}” appears twice.",
+                field=str(key),
+                line=line,
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_StrictYamlLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+# Dates stay text until they are checked with the field they belong to (YAML would raise a bare
+# ValueError for 2027-04-31, and turn 2027-01-01 10:00 into a datetime).
+_StrictYamlLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def _file_mapping(raw: bytes) -> dict[Any, Any]:
+    if len(raw) > _MAX_FILE_BYTES:
+        raise _schedule_error(
+            "schedule_file_unreadable",
+            f"放假安排文件超过{_MAX_FILE_BYTES // 1024}KB，不像是一份年度放假安排。",
+            f"The schedule file is larger than {_MAX_FILE_BYTES // 1024} KB; "
+            "it is not a year schedule.",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _schedule_error(
+            "schedule_file_unreadable",
+            "放假安排文件必须是UTF-8编码的YAML或JSON。",
+            "The schedule file must be YAML or JSON encoded in UTF-8.",
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except ScheduleError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise _schedule_error(
+            "schedule_file_unreadable",
+            f"放假安排文件不是合法的YAML或JSON{f'（第{line}行）' if line else ''}。",
+            f"The schedule file is not valid YAML or JSON{f' (line {line})' if line else ''}.",
+            line=line,
+        ) from None
+    if not isinstance(data, dict):
+        raise _schedule_error(
+            "schedule_invalid",
+            "放假安排文件的顶层必须是一个映射（year、source、holidays……）。",
+            "The top level of a schedule file must be a mapping (year, source, holidays, ...).",
+        )
+    unknown = sorted(str(k) for k in data if k not in _FILE_KEYS)
+    if unknown:
+        raise _schedule_error(
+            "schedule_invalid",
+            f"放假安排文件含有未知字段：{', '.join(unknown)}。",
+            f"The schedule file has unknown fields: {', '.join(unknown)}.",
+            field=unknown[0],
+            fields=unknown,
+        )
+    return data
+
+
+def _file_list(data: Mapping[Any, Any], field: str) -> list[Any]:
+    raw = data.get(field) or []
+    if not isinstance(raw, list):
+        raise _schedule_error(
+            "schedule_invalid",
+            f"{field}必须是一个列表。",
+            f"{field} must be a list.",
+            field=field,
+        )
+    return raw
+
+
+def _holiday_range(item: Mapping[Any, Any], at: str) -> list[date]:
+    keys = {str(k) for k in item}
+    if keys != {"name", "from", "to"}:
+        raise _schedule_error(
+            "schedule_holiday_range_invalid",
+            f"{at}必须恰好有name、from、to三个字段。",
+            f"{at} must have exactly the fields name, from and to.",
+            field=at,
+        )
+    name = item["name"]
+    if name not in FESTIVALS:
+        raise _schedule_error(
+            "schedule_holiday_name_unknown",
+            f"{at}.name“{name}”不是法定节日（{'、'.join(FESTIVALS)}）。",
+            f"{at}.name “{name}” is not a public holiday ({', '.join(FESTIVALS)}).",
+            field=f"{at}.name",
+            value=str(name),
+        )
+    first = _parse_day(item["from"], f"{at}.from")
+    last = _parse_day(item["to"], f"{at}.to")
+    if last < first:
+        raise _schedule_error(
+            "schedule_holiday_range_invalid",
+            f"{at}（{name}）的结束日{last.isoformat()}早于开始日{first.isoformat()}。",
+            f"{at} ({name}) ends on {last.isoformat()}, before it starts on {first.isoformat()}.",
+            field=f"{at}.to",
+            value=last.isoformat(),
+        )
+    length = (last - first).days + 1
+    if length > _LONGEST_BLOCK_DAYS:
+        raise _schedule_error(
+            "schedule_holiday_range_invalid",
+            f"{at}（{name}）长达{length}天，超过{_LONGEST_BLOCK_DAYS}天。",
+            f"{at} ({name}) lasts {length} days, more than {_LONGEST_BLOCK_DAYS}.",
+            field=f"{at}.to",
+            value=last.isoformat(),
+        )
+    return [first + timedelta(days=i) for i in range(length)]
+
+
+def read_schedule_file(raw: bytes) -> ScheduleFile:
+    """Read a year schedule file (YAML, or JSON which is YAML too) and validate it.
+
+    The file holds ``year``, ``source`` (the notice, e.g. 国办发明电〔2026〕N号), ``holidays``
+    (dates, or named ranges ``{name: 春节, from: 2027-02-05, to: 2027-02-11}``) and
+    ``working_weekends`` (the 调休 Saturdays and Sundays that are working days); ``example:
+    true`` marks a file that is not an official schedule. Raises :class:`ScheduleError`
+    whose ``details["field"]`` names the offending field, e.g. ``holidays[2].to``.
+    """
+    data = _file_mapping(raw)
+    example = data.get("example", False)
+    if not isinstance(example, bool):
+        raise _schedule_error(
+            "schedule_invalid",
+            "example必须是true或false。",
+            "example must be true or false.",
+            field="example",
+        )
+    holidays: list[date] = []
+    for i, item in enumerate(_file_list(data, "holidays")):
+        at = f"holidays[{i}]"
+        if isinstance(item, dict):
+            holidays.extend(_holiday_range(item, at))
+        else:
+            holidays.append(_parse_day(item, at))
+    working = [
+        _parse_day(item, f"working_weekends[{i}]")
+        for i, item in enumerate(_file_list(data, "working_weekends"))
+    ]
+    for field in ("year", "source"):
+        if field not in data:
+            raise _schedule_error(
+                "schedule_invalid",
+                f"放假安排文件缺少字段{field}。",
+                f"The schedule file lacks the field {field}.",
+                field=field,
+            )
+    if not holidays:
+        raise _schedule_error(
+            "schedule_invalid",
+            "放假安排文件没有列出任何放假日。",
+            "The schedule file lists no holiday.",
+            field="holidays",
+        )
+    schedule = load_schedule(
+        {
+            "year": data["year"],
+            "source": data["source"],
+            "holidays": holidays,
+            "working_weekends": working,
+        }
+    )
+    return ScheduleFile(schedule=schedule, example=example)
+
+
 class WorkCalendar:
     """Which days are working days, for the years whose official schedule is known.
 
@@ -299,6 +511,14 @@ class WorkCalendar:
     def covers(self, day: date) -> bool:
         """Whether the official schedule of ``day``'s year is known."""
         return day.year in self._years
+
+    def covered_until(self, day: date) -> date | None:
+        """The last day of the unbroken run of covered years that holds ``day``; None if
+        ``day``'s year is not covered. Due dates from ``day`` can be counted up to it."""
+        if day.year not in self._years:
+            return None
+        run = bisect_right(self._run_starts, day.toordinal()) - 1
+        return date.fromordinal(self._run_ends[run])
 
     def _require(self, day: date) -> None:
         if day.year not in self._years:

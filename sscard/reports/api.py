@@ -11,7 +11,7 @@ from ninja import Router, Schema
 
 from sscard.core.schemas import ERRORS
 from sscard.core.views import request_actor
-from sscard.reports.selectors import backlog, overdue_by
+from sscard.reports.selectors import backlog, due_pending_by, overdue_by
 
 router = Router(tags=["reports"])
 
@@ -31,6 +31,26 @@ def overdue(
     rows = overdue_by(actor=request_actor(request), today=timezone.localdate(), by=by)
     return [
         {"key": r.key, "label": r.label, "count": r.count, "oldest_due": r.oldest_due} for r in rows
+    ]
+
+
+class DuePendingRowOut(Schema):
+    key: str
+    label: str
+    count: int
+    oldest_applied: date
+
+
+@router.get("/reports/due-pending", response={200: list[DuePendingRowOut], **ERRORS})
+def due_pending(
+    request: HttpRequest, by: Literal["bank", "outlet", "district"] = "bank"
+) -> list[dict[str, Any]]:
+    """Applications not made yet whose due date waits for the official calendar of its year
+    (never guessed; set when the bureau loads the year), per bank, outlet or district."""
+    rows = due_pending_by(actor=request_actor(request), by=by)
+    return [
+        {"key": r.key, "label": r.label, "count": r.count, "oldest_applied": r.oldest_applied}
+        for r in rows
     ]
 
 

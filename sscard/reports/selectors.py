@@ -4,6 +4,10 @@ A card is overdue when the day its application was due to be made by has passed 
 factory has not made it yet. Only making counts: the due rules exclude the time in the post
 (BJ-11), so a card that is made and posted is not overdue however long the post takes. An
 application not yet in a batch counts too: its card is not even ordered.
+
+An application whose due date falls in a year without an official holiday schedule has no due
+date yet (it is never guessed): it is listed apart, as pending the official calendar, until the
+bureau loads that year.
 """
 
 from __future__ import annotations
@@ -21,9 +25,18 @@ from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
 from sscard.cards.status import NOT_MADE, card_is_overdue
 from sscard.core.actors import Actor, Role
+from sscard.core.calendar import CALENDAR_PENDING_REASON
 from sscard.core.errors import PermissionDenied
+from sscard.core.scope import city_prefix, person_in_city
 
-__all__ = ["backlog", "card_is_overdue", "overdue_applications", "overdue_by"]
+__all__ = [
+    "backlog",
+    "card_is_overdue",
+    "due_pending_applications",
+    "due_pending_by",
+    "overdue_applications",
+    "overdue_by",
+]
 
 READERS = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM})
 BACKLOG_STAGES = (
@@ -40,6 +53,31 @@ def _check(actor: Actor) -> None:
         raise PermissionDenied("see the bureau's reports", "查看统计报表")
 
 
+def _not_made() -> Q:
+    """Still waiting for a batch, or with its card ordered or being personalised."""
+    in_making = Exists(Card.objects.filter(application_id=OuterRef("pk"), stage__in=NOT_MADE))
+    return Q(status=ApplicationStatus.SUBMITTED) | Q(
+        Q(status=ApplicationStatus.COMPLETED), in_making
+    )
+
+
+def _scoped(actor: Actor, found: QuerySet[Application]) -> QuerySet[Application]:
+    if actor.role is Role.DISTRICT_OFFICER:
+        return found.filter(person__insured_region=actor.district_code)
+    prefix = city_prefix(actor)
+    return found.filter(person_in_city(prefix, "person__")) if prefix else found
+
+
+def due_pending_applications(*, actor: Actor) -> QuerySet[Application]:
+    """Applications not made yet whose due date waits for the official calendar of its year
+    (待官方日历公布后确定). Scoped like :func:`overdue_applications`."""
+    _check(actor)
+    found = Application.objects.filter(
+        reason_code=CALENDAR_PENDING_REASON, due_date__isnull=True
+    ).filter(_not_made())
+    return _scoped(actor, found)
+
+
 def overdue_applications(*, actor: Actor, today: date) -> QuerySet[Application]:
     """Applications whose card was due to be made before ``today`` and is not made yet.
 
@@ -48,13 +86,7 @@ def overdue_applications(*, actor: Actor, today: date) -> QuerySet[Application]:
     the applications of persons insured in their district.
     """
     _check(actor)
-    in_making = Exists(Card.objects.filter(application_id=OuterRef("pk"), stage__in=NOT_MADE))
-    found = Application.objects.filter(due_date__lt=today).filter(
-        Q(status=ApplicationStatus.SUBMITTED) | (Q(status=ApplicationStatus.COMPLETED) & in_making)
-    )
-    if actor.role is Role.DISTRICT_OFFICER:
-        found = found.filter(person__insured_region=actor.district_code)
-    return found
+    return _scoped(actor, Application.objects.filter(due_date__lt=today).filter(_not_made()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +102,7 @@ class OverdueRow:
 GROUPS = ("bank", "outlet", "district")
 
 
-def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
-    """Overdue cards grouped ``by`` bank, outlet or district, most first (one query)."""
+def _group_key(by: str) -> tuple[Any, Any]:
     keys: dict[str, tuple[Any, Any]] = {
         "bank": (F("bank_code"), F("bank_code")),
         # An individual application names its outlet; a collective one its pickup outlet.
@@ -83,7 +114,12 @@ def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
     }
     if by not in keys:
         raise ValueError(by)
-    key, label = keys[by]
+    return keys[by]
+
+
+def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
+    """Overdue cards grouped ``by`` bank, outlet or district, most first (one query)."""
+    key, label = _group_key(by)
     rows = (
         overdue_applications(actor=actor, today=today)
         .order_by()
@@ -92,6 +128,30 @@ def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
         .order_by("-n", "key")
     )
     return [OverdueRow(r["key"] or "", r["label"] or "", r["n"], r["oldest"]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """Applications of one bank, outlet or district whose due date awaits the calendar."""
+
+    key: str
+    label: str
+    count: int
+    oldest_applied: date
+
+
+def due_pending_by(*, actor: Actor, by: str) -> list[PendingRow]:
+    """Applications pending the official calendar grouped ``by`` bank, outlet or district,
+    most first (one query)."""
+    key, label = _group_key(by)
+    rows = (
+        due_pending_applications(actor=actor)
+        .order_by()
+        .values(key=key, label=label)
+        .annotate(n=Count("pk"), oldest=Min("applied_on"))
+        .order_by("-n", "key")
+    )
+    return [PendingRow(r["key"] or "", r["label"] or "", r["n"], r["oldest"]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +171,9 @@ def backlog(*, actor: Actor) -> Backlog:
     if actor.role is Role.DISTRICT_OFFICER:
         applications = applications.filter(person__insured_region=actor.district_code)
         cards = cards.filter(person__insured_region=actor.district_code)
+    elif prefix := city_prefix(actor):
+        applications = applications.filter(person_in_city(prefix, "person__"))
+        cards = cards.filter(person_in_city(prefix, "person__"))
     stages = dict(cards.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
     banks = list(cards.values_list("bank_code").annotate(n=Count("pk")).order_by("-n", "bank_code"))
     return Backlog(

@@ -1,5 +1,6 @@
-"""The bureau's report pages: overdue cards (BJ-11) per bank, outlet and district, and the
-backlog of cards in the making. Views parse, call a selector, and render."""
+"""The bureau's report pages: overdue cards (BJ-11) per bank, outlet and district, the backlog
+of cards in the making, and the official working-day calendar. Views parse, call a selector or
+the service, and render."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from sscard.applications.calendar import calendar_may_load, calendar_year_load
 from sscard.campaigns.forms import DayForm
 from sscard.cards.choices import CardStage
 from sscard.core.actors import Role
-from sscard.core.views import actor_required, english_page, request_actor
+from sscard.core.calendar import calendar_status
+from sscard.core.errors import ApplicationError
+from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.network.selectors import bank_names
 from sscard.registry.selectors import division_names
-from sscard.reports.selectors import OverdueRow, backlog, overdue_by
+from sscard.reports.forms import CalendarUploadForm
+from sscard.reports.selectors import OverdueRow, backlog, due_pending_by, overdue_by
 
 OFFICERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
 
@@ -57,8 +64,10 @@ def overdue_page(request: HttpRequest) -> HttpResponse:
     by_outlet = overdue_by(actor=actor, today=day, by="outlet")
     by_district = overdue_by(actor=actor, today=day, by="district")
     found = backlog(actor=actor)
+    pending = due_pending_by(actor=actor, by="bank")
     banks = bank_names(
-        {r.key for r in by_bank} | {code for code, _n in found.by_bank}, english=english
+        {r.key for r in by_bank} | {code for code, _n in found.by_bank} | {r.key for r in pending},
+        english=english,
     )
     districts = division_names({r.key for r in by_district if r.key}, english=english)
     stage_labels = dict(CardStage.choices)
@@ -91,5 +100,64 @@ def overdue_page(request: HttpRequest) -> HttpResponse:
             [(code, banks.get(code, code), n, None) for code, n in found.by_bank]
         ),
         "in_making": sum(found.by_stage.values()),
+        "pending_total": sum(r.count for r in pending),
+        "pending": _bars(
+            [
+                (r.key, banks.get(r.key) or r.label or _("No bank chosen"), r.count, None)
+                for r in pending
+            ]
+        ),
+        "pending_oldest": min((r.oldest_applied for r in pending), default=None),
+        "calendar_link": actor.role is Role.CITY_OFFICER,
     }
     return render(request, "reports/overdue.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Role.CITY_OFFICER)
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """The official working-day calendar: covered years, the warning, and loading a year."""
+    actor = request_actor(request)
+    form = CalendarUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = calendar_year_load(
+                actor=actor, content=upload.read(), file_name=upload.name or ""
+            )
+        except ApplicationError as error:
+            if error.code == "permission_denied":
+                raise
+            field = error.details.get("field")
+            message = error_text(error)
+            form.add_error("file", f"{message} ({field})" if field else message)
+        else:
+            if result.changed:
+                messages.success(
+                    request,
+                    _(
+                        "The %(year)s schedule is loaded (%(source)s). Due dates set: "
+                        "%(applications)s applications, %(collectives)s collective "
+                        "applications; still pending: %(pending)s."
+                    )
+                    % {
+                        "year": result.year,
+                        "source": result.source,
+                        "applications": result.applications_due_set,
+                        "collectives": result.collectives_due_set,
+                        "pending": result.still_pending,
+                    },
+                )
+            else:
+                messages.info(
+                    request,
+                    _("The %(year)s schedule is unchanged: the same file was loaded before.")
+                    % {"year": result.year},
+                )
+            return redirect("reports:calendar")
+    status = calendar_status(actor=actor, today=timezone.localdate())
+    return render(
+        request,
+        "reports/calendar.html",
+        {"status": status, "form": form, "may_load": calendar_may_load(actor)},
+    )

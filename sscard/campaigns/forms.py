@@ -33,3 +33,25 @@ class DayForm(forms.Form):
     on = forms.DateField(
         label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class SchoolFilterForm(forms.Form):
+    """Narrow the schools page to one district."""
+
+    district = forms.ChoiceField(label=_("District"), required=False)
+
+    def __init__(self, *args: Any, districts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["district"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All districts")), *districts]
+
+
+class SchoolNoticeForm(forms.Form):
+    """Record a notice: one school (``school_code``) or a whole district (``district_code``)."""
+
+    school_code = forms.CharField(required=False, max_length=10)
+    district_code = forms.CharField(required=False, max_length=6)
+    notified_on = forms.DateField(
+        label=_("Notice date"), widget=forms.DateInput(attrs={"type": "date"})
+    )

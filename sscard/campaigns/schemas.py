@@ -49,3 +49,68 @@ class DecisionOut(Schema):
     due_date: date | None
     due_rule: str | None
     redirect_to: str | None
+
+
+class GroupFigureOut(Schema):
+    id: str
+    title_zh: str
+    title_en: str
+    in_group: int = Field(
+        description="This group's own members. Groups overlap (a person in two groups is in "
+        "both), so these figures do not add up to `people`."
+    )
+
+
+class DistrictFigureOut(Schema):
+    district: str
+    name: str = Field(description="The district's name in the language asked for")
+    people: int = Field(description="Persons in any of the groups, each counted once")
+    in_group: dict[str, int] = Field(
+        description="Each group's own members in the district, by group id (they overlap)"
+    )
+
+
+class EligibilityOut(Schema):
+    campaign_id: int
+    city_code: str
+    pack_id: str
+    day: date
+    people: int = Field(
+        description="Persons in any of the groups a rule in force allows something for, each "
+        "counted once however many groups they are in"
+    )
+    groups: list[GroupFigureOut]
+    districts: list[DistrictFigureOut]
+
+
+class SchoolOut(Schema):
+    code: str
+    name: str
+    district: str
+    kind: str
+    notified_on: date | None = Field(description="The day of the school's notice (SH-09)")
+    pupils: int
+    may_notify: bool = Field(
+        description="Whether the caller may record this school's notice now (same rule as the "
+        "POST /schools/notices operation)"
+    )
+
+
+class SchoolPageOut(Schema):
+    count: int
+    items: list[SchoolOut]
+
+
+class SchoolNoticeIn(Schema):
+    """One school (``school_code``) or every school of a district (``district_code``)."""
+
+    school_code: str | None = Field(None, description="A school's 10-digit code")
+    district_code: str | None = Field(None, description="A district's 6-digit code (分区分批)")
+    notified_on: date = Field(description="The day of the notice; not later than today")
+
+
+class SchoolNoticeOut(Schema):
+    notified_on: date
+    district: str
+    school_codes: list[str]
+    messages: int = Field(description="Texts queued to the pupils' parents")

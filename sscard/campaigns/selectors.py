@@ -1,17 +1,23 @@
-"""Reads of campaigns: what is in force, its pack, the history, and decisions for a person."""
+"""Reads of campaigns: what is in force, its pack, the history, decisions for a person, and
+who may record a school's notice."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from django.db.models import QuerySet
 
 from sscard.campaigns.choices import CampaignStatus
+from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.models import Campaign
 from sscard.core.actors import Actor, Role
-from sscard.core.errors import PermissionDenied
+from sscard.core.calendar import work_calendar
+from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.policy import Decision, DecisionRequest, Pack, decide, load_pack
-from sscard.registry.eligibility import person_facts
+from sscard.policy.schema import Template
+from sscard.registry.eligibility import EligibleFigures, eligible_figures, person_facts
 from sscard.registry.models import Person
 
 READERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM)
@@ -42,6 +48,28 @@ def campaign_history(*, actor: Actor, city_code: str | None = None) -> QuerySet[
     return campaigns
 
 
+def campaign_eligibility(*, actor: Actor, pack: Pack, day: date) -> EligibleFigures:
+    """Who a campaign reaches on ``day``, by district: each group an allowing rule in force
+    names (deny-only groups, outsiders or waves not yet open, are not a workload), and the
+    persons in any of them, each counted once. A district officer sees their district only."""
+    if actor.role not in READERS:
+        raise PermissionDenied("see campaigns", "查看换发工作")
+    allowed = {
+        g for phase in pack.phases_on(day) for rule in phase.rules if rule.effect == "allow"
+        for g in rule.groups
+    }  # fmt: skip
+    groups = [g.id for g in pack.groups.values() if g.id in allowed and g.subject == "person"]
+    figures = eligible_figures(pack, today=day, group_ids=groups)
+    if actor.role is Role.DISTRICT_OFFICER:
+        mine = actor.district_code or ""
+        figures = EligibleFigures(
+            figures.groups,
+            {d: n for d, n in figures.by_district.items() if d == mine},
+            {d: n for d, n in figures.people_by_district.items() if d == mine},
+        )
+    return figures
+
+
 def city_of(person: Person) -> str:
     """The city whose campaign applies: where the person is insured, else their hukou city."""
     region = person.insured_region or person.hukou_region
@@ -53,4 +81,69 @@ def decision_for_person(*, person: Person, request: DecisionRequest) -> Decision
     campaign = campaign_in_force(city_code=city_of(person))
     if campaign is None:
         return None
-    return decide(campaign_pack(campaign), request, person_facts(person))
+    return decide(campaign_pack(campaign), request, person_facts(person), calendar=work_calendar())
+
+
+# Who records a school's notice (SH-09): the bureau's education side, within its own area.
+SCHOOL_NOTIFIERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM)
+SCHOOL_NOTICE_TEMPLATE = "school_notice"
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolNoticeSource:
+    """The campaign in force for a district's city and its pack's school notice text."""
+
+    campaign: Campaign
+    pack: Pack
+    template: Template
+
+
+class SchoolNoticeRules:
+    """Whether an actor may record a school's notice: the one predicate the service checks and
+    the pages and API ask before they offer the action. Campaigns are read once per city."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self._sources: dict[str, SchoolNoticeSource | None] = {}
+
+    def source(self, district: str) -> SchoolNoticeSource | None:
+        """The campaign whose pack has a school notice, for the district's city; else None."""
+        city = district[:2] + "0000" if district else ""
+        if city not in self._sources:
+            campaign = campaign_in_force(city_code=city) if city else None
+            pack = campaign_pack(campaign) if campaign is not None else None
+            template = pack.templates.get(SCHOOL_NOTICE_TEMPLATE) if pack is not None else None
+            self._sources[city] = (
+                SchoolNoticeSource(campaign, pack, template)
+                if campaign is not None and pack is not None and template is not None
+                else None
+            )
+        return self._sources[city]
+
+    def in_scope(self, district: str) -> bool:
+        actor = self.actor
+        match actor.role:
+            case Role.SYSTEM:
+                return True
+            case Role.CITY_OFFICER:
+                return not actor.city_code or district[:2] == actor.city_code[:2]
+            case Role.DISTRICT_OFFICER:
+                return district == actor.district_code
+            case _:
+                return False
+
+    def refusal(self, *, district: str, already_notified: bool = False) -> ApplicationError | None:
+        """Why the actor may not record a notice for a school of ``district`` (or the whole
+        district); None when the service would accept it."""
+        if self.actor.role not in SCHOOL_NOTIFIERS:
+            return PermissionDenied("record school notices", "登记学校通知")
+        if not self.in_scope(district):
+            return CampaignErrorCode.SCHOOL_NOTICE_OUT_OF_SCOPE.error(district=district)
+        if self.source(district) is None:
+            return CampaignErrorCode.SCHOOL_NOTICE_NOT_IN_PACK.error(district=district)
+        if already_notified:
+            return CampaignErrorCode.SCHOOL_ALREADY_NOTIFIED.error()
+        return None
+
+    def allows(self, *, district: str, already_notified: bool = False) -> bool:
+        return self.refusal(district=district, already_notified=already_notified) is None

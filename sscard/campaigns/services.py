@@ -1,16 +1,31 @@
-"""Put a policy pack into force for a city, or withdraw it."""
+"""Put a policy pack into force for a city, or withdraw it; record schools' notices."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from sscard.campaigns.choices import CampaignStatus
+from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.models import Campaign
+from sscard.campaigns.selectors import (
+    SCHOOL_NOTICE_TEMPLATE,
+    SCHOOL_NOTIFIERS,
+    SchoolNoticeRules,
+)
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
+from sscard.core.bulk import id_ranges
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.notifications.services import Recipient, message_queue_many, message_render
 from sscard.policy import Pack
+from sscard.registry.choices import DivisionLevel
+from sscard.registry.models import Division, Person, School
+from sscard.registry.selectors import school_get
 
 MAY_PUT_IN_FORCE = (Role.CITY_OFFICER, Role.SYSTEM)
 
@@ -104,3 +119,138 @@ def campaign_withdraw(*, actor: Actor, campaign_id: int) -> Campaign:
             ),
         )
     return campaign
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolNotice:
+    """What recording a notice did: the schools now notified and the parents' texts queued."""
+
+    notified_on: date
+    district: str
+    school_codes: list[str]
+    messages: int
+
+
+def school_notify(
+    *,
+    actor: Actor,
+    notified_on: date,
+    school_code: str | None = None,
+    district_code: str | None = None,
+    today: date | None = None,
+) -> SchoolNotice:
+    """Record the notice of one school, or of every school of a district not yet notified
+    (分区分批, SH-09); text the pupils' parents the pack's ``school_notice`` once it commits.
+
+    From ``notified_on`` the parents may apply for their children (the pack's
+    ``school_notified`` fact), within the pupils' window of the pack.
+    """
+    if (school_code is None) == (district_code is None):
+        raise CampaignErrorCode.SCHOOL_NOTICE_TARGET_INVALID.error()
+    if notified_on > (today or timezone.localdate()):
+        raise CampaignErrorCode.SCHOOL_NOTICE_DATE_IN_FUTURE.error(
+            notified_on=notified_on.isoformat()
+        )
+    rules = SchoolNoticeRules(actor)
+    if actor.role not in SCHOOL_NOTIFIERS:
+        raise PermissionDenied("record school notices", "登记学校通知")
+    with transaction.atomic():
+        if school_code is not None:
+            school = school_get(actor=actor, code=school_code.strip())
+            district = school.district
+            pending = School.objects.filter(pk=school.pk)
+            locked = list(pending.order_by("pk").select_for_update().values_list("notified_on"))
+            already = bool(locked and locked[0][0] is not None)
+        else:
+            district = (district_code or "").strip()
+            known = Division.objects.filter(
+                code=district, level=DivisionLevel.DISTRICT, abolished=False
+            ).exists()
+            if not known:
+                raise NotFound("district", what_zh="该区")
+            pending = School.objects.filter(district=district)
+            already = False
+        refusal = rules.refusal(district=district, already_notified=already)
+        if refusal is not None:
+            raise refusal
+        source = rules.source(district)
+        assert source is not None  # the refusal above says so otherwise
+        schools = list(
+            pending.filter(notified_on__isnull=True)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", "code", "name")
+        )
+        if not schools:
+            raise CampaignErrorCode.DISTRICT_NO_SCHOOL_TO_NOTIFY.error(district=district)
+        ids = [pk for pk, _code, _name in schools]
+        School.objects.filter(pk__in=ids).update(notified_on=notified_on)
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="school_notify",
+                object_type="registry.school",
+                object_id=school_code if school_code is not None else f"district:{district}",
+                changes={
+                    "notified_on": notified_on.isoformat(),
+                    "district": district,
+                    "schools": len(ids),
+                    "ids": id_ranges(ids),
+                },
+                pack_hash=source.campaign.pack_hash,
+            ),
+        )
+        queued = _queue_parent_texts_in_transaction(
+            actor=actor,
+            schools=[(pk, name) for pk, _code, name in schools],
+            template=source.template.text_zh,
+            pack_hash=source.campaign.pack_hash,
+        )
+    return SchoolNotice(
+        notified_on=notified_on,
+        district=district,
+        school_codes=[code for _pk, code, _name in schools],
+        messages=queued,
+    )
+
+
+def _queue_parent_texts_in_transaction(
+    *, actor: Actor, schools: list[tuple[int, str]], template: str, pack_hash: str
+) -> int:
+    """Queue the notice to the guardians of each school's pupils: one text per parent and
+    school, read in one query per 5,000 schools and written set-based per school."""
+    texts = {pk: message_render(template, school=name) for pk, name in schools}
+    parents: dict[int, list[Recipient]] = defaultdict(list)
+    ids = list(texts)
+    for start in range(0, len(ids), 5000):
+        rows = (
+            Person.objects.filter(
+                school_id__in=ids[start : start + 5000],
+                guardian__phone_enc__isnull=False,
+                guardian__phone_index__isnull=False,
+            )
+            .order_by("school_id", "guardian_id")
+            .values_list(
+                "school_id",
+                "guardian_id",
+                "guardian__phone_index",
+                "guardian__phone_enc",
+                "guardian__phone_masked",
+            )
+            .distinct()
+        )
+        for school_id, guardian_id, index, sealed, masked in rows:
+            if index is not None and sealed is not None:  # the query leaves out NULLs
+                parents[school_id].append(
+                    Recipient(bytes(index), bytes(sealed), masked, guardian_id)
+                )
+    queued = 0
+    for school_id, recipients in parents.items():
+        queued += message_queue_many(
+            actor=actor,
+            recipients=recipients,
+            text=texts[school_id],
+            template_key=SCHOOL_NOTICE_TEMPLATE,
+            pack_hash=pack_hash,
+        )
+    return queued

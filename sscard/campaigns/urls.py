@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.campaign_overview, name="overview"),
     path("put-in-force/", views.campaign_put_in_force_view, name="put_in_force"),
     path("<int:campaign_id>/withdraw/", views.campaign_withdraw_view, name="withdraw"),
+    path("schools/", views.school_list_page, name="schools"),
+    path("schools/notify/", views.school_notify_view, name="school_notify"),
 ]

@@ -1,10 +1,12 @@
-"""The bureau's campaign page: the pack in force, its phases on a timeline, who is eligible."""
+"""The bureau's campaign page: the pack in force, its phases on a timeline, who is eligible;
+and the schools page, where the education side records each school's notice (SH-09)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,30 +14,36 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sscard.campaigns.forms import DayForm, PutInForceForm
-from sscard.campaigns.selectors import campaign_history, campaign_in_force, campaign_pack
-from sscard.campaigns.services import campaign_put_in_force, campaign_withdraw
+from sscard.campaigns.forms import DayForm, PutInForceForm, SchoolFilterForm, SchoolNoticeForm
+from sscard.campaigns.selectors import (
+    SchoolNoticeRules,
+    campaign_eligibility,
+    campaign_history,
+    campaign_in_force,
+    campaign_pack,
+)
+from sscard.campaigns.services import campaign_put_in_force, campaign_withdraw, school_notify
 from sscard.campaigns.timeline import timeline
 from sscard.core.actors import Role
 from sscard.core.errors import ApplicationError
 from sscard.core.views import actor_required, english_page, error_page, request_actor
 from sscard.policy import PackError, builtin_pack, load_pack
-from sscard.registry.eligibility import eligible_counts
-from sscard.registry.selectors import division_names
+from sscard.registry.choices import SchoolKind
+from sscard.registry.selectors import division_districts, division_names, school_list
 
 OFFICERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
 
 
 @dataclass(frozen=True, slots=True)
 class CountRow:
-    """One district's eligible counts, one cell per group."""
+    """One district's eligible persons, each counted once, and each group's own count.
+
+    Groups overlap, so the cells do not add up to ``people``; the page says so.
+    """
 
     district: str
     cells: list[int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.cells)
+    people: int
 
 
 @actor_required(*OFFICERS)
@@ -54,25 +62,17 @@ def campaign_overview(request: HttpRequest) -> HttpResponse:
         if campaign is None:
             continue
         pack = campaign_pack(campaign)
-        counts = eligible_counts(pack, today=day)
-        if actor.role is Role.DISTRICT_OFFICER:
-            counts = {d: n for d, n in counts.items() if d == actor.district_code}
-        # Groups a rule in force on the day allows something for; deny-only groups (outsiders,
-        # waves not yet open) are not a workload.
-        allowed = {
-            g for phase in pack.phases_on(day) for rule in phase.rules if rule.effect == "allow"
-            for g in rule.groups
-        }  # fmt: skip
-        groups = [g for g in pack.groups.values() if g.id in allowed and g.subject == "person"]
-        names = division_names(set(counts), english=english)
+        figures = campaign_eligibility(actor=actor, pack=pack, day=day)
+        groups = [pack.group(g) for g in figures.groups]
+        names = division_names(set(figures.by_district), english=english)
         rows = [
             CountRow(
                 district=names.get(code, code),
                 cells=[row.get(g.id, 0) for g in groups],
+                people=figures.people_by_district.get(code, 0),
             )
-            for code, row in sorted(counts.items())
+            for code, row in sorted(figures.by_district.items())
         ]
-        rows = [r for r in rows if r.total]
         peak = max((max(r.cells, default=0) for r in rows), default=0) or 1
         panels.append(
             {
@@ -82,7 +82,7 @@ def campaign_overview(request: HttpRequest) -> HttpResponse:
                 "groups": [g.title_en if english else g.title_zh for g in groups],
                 "rows": rows,
                 "peak": peak,
-                "total": sum(r.total for r in rows),
+                "total": figures.people,
                 "phases_now": pack.phases_on(day),
             }
         )
@@ -137,3 +137,89 @@ def campaign_withdraw_view(request: HttpRequest, campaign_id: int) -> HttpRespon
         return error_page(request, exc)
     messages.success(request, _("“%(title)s” was withdrawn.") % {"title": campaign.title})
     return HttpResponseRedirect(reverse("campaigns:overview"))
+
+
+SCHOOL_PAGE_SIZE = 50
+
+
+@actor_required(*OFFICERS)
+def school_list_page(request: HttpRequest) -> HttpResponse:
+    """Schools in the officer's area with each one's notice; record one, or a district's."""
+    actor = request_actor(request)
+    english = english_page()
+    districts = list(division_districts(actor=actor))
+    named = [(d.code, d.name_en if english else d.name_zh) for d in districts]
+    form = SchoolFilterForm(request.GET or None, districts=named)
+    district = (form.cleaned_data.get("district") if form.is_valid() else None) or None
+    schools = school_list(actor=actor, district=district)
+    page = Paginator(schools, SCHOOL_PAGE_SIZE).get_page(request.GET.get("page"))
+    rules = SchoolNoticeRules(actor)
+    kinds = dict(SchoolKind.choices)
+    names = dict(named)
+    rows = [
+        {
+            "school": school,
+            "district": names.get(school.district, school.district),
+            "kind": kinds.get(school.kind, school.kind),
+            "may_notify": rules.allows(
+                district=school.district, already_notified=school.notified_on is not None
+            ),
+        }
+        for school in page
+    ]
+    # A district's batch is offered where the same rule would accept it for that district.
+    batch_districts = [(code, name) for code, name in named if rules.allows(district=code)]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "campaigns/schools.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "batch_districts": batch_districts,
+            "today": timezone.localdate(),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_POST
+@actor_required(*OFFICERS)
+def school_notify_view(request: HttpRequest) -> HttpResponse:
+    form = SchoolNoticeForm(request.POST)
+    if not form.is_valid():
+        return error_page(
+            request,
+            ApplicationError(
+                "invalid_input",
+                "请填写有效的通知日期。",
+                "Give a valid notice date.",
+                {"fields": list(form.errors)},
+                status=422,
+            ),
+        )
+    data = form.cleaned_data
+    try:
+        notice = school_notify(
+            actor=request_actor(request),
+            notified_on=data["notified_on"],
+            school_code=data.get("school_code") or None,
+            district_code=data.get("district_code") or None,
+        )
+    except ApplicationError as exc:
+        return error_page(request, exc)
+    messages.success(
+        request,
+        _(
+            "Notice of %(day)s recorded for %(schools)s school(s); %(texts)s text(s) to parents "
+            "queued."
+        )
+        % {
+            "day": notice.notified_on.isoformat(),
+            "schools": len(notice.school_codes),
+            "texts": notice.messages,
+        },
+    )
+    return HttpResponseRedirect(reverse("campaigns:schools"))

@@ -13,6 +13,8 @@ population in one query. The two must agree on every person (a hypothesis test c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,7 +25,14 @@ from sscard.policy import AllOf, AnyOf, Condition, Pack, PackError, PersonFacts,
 from sscard.policy.predicates import birth_cutoff
 from sscard.registry.models import Person
 
-__all__ = ["eligible_counts", "eligible_persons", "person_facts", "predicate_q"]
+__all__ = [
+    "EligibleFigures",
+    "eligible_counts",
+    "eligible_figures",
+    "eligible_persons",
+    "person_facts",
+    "predicate_q",
+]
 
 # Fact -> (Person lookup path, whether the path can be NULL).
 _FIELDS: dict[str, tuple[str, bool]] = {
@@ -137,17 +146,46 @@ def person_facts(person: Person) -> PersonFacts:
     )
 
 
-def eligible_counts(pack: Pack, *, today: date) -> dict[str, dict[str, int]]:
-    """How many persons of each person group there are, by district, in ONE query.
+@dataclass(frozen=True, slots=True)
+class EligibleFigures:
+    """Eligible persons by district: each group's own count, and the persons in any of them.
 
-    A person counts in the district of their employer's insurance, else of their own
-    insurance, else of their household registration (``""`` if none is known). Groups with
-    no one in a district are left out of that district's row.
+    Groups overlap (a retiree is also "eligible", a pupil of a pilot district is in two
+    groups), so the per-group counts never add up to the number of persons: ``people`` counts
+    each person once, whatever groups they are in.
     """
-    groups = [(gid, g) for gid, g in pack.groups.items() if g.subject == "person"]
+
+    groups: tuple[str, ...]
+    by_district: dict[str, dict[str, int]]
+    people_by_district: dict[str, int]
+
+    @property
+    def people(self) -> int:
+        """Distinct persons in any of the groups (a person counts in one district only)."""
+        return sum(self.people_by_district.values())
+
+    def in_group(self, group_id: str) -> int:
+        """The group's own count, every district together."""
+        return sum(row.get(group_id, 0) for row in self.by_district.values())
+
+
+def eligible_figures(
+    pack: Pack, *, today: date, group_ids: Sequence[str] | None = None
+) -> EligibleFigures:
+    """How many persons of each person group there are, by district, and how many persons are
+    in any of them, each counted once, in ONE query.
+
+    ``group_ids`` limits the groups (default: every person group of the pack). A person counts
+    in the district of their employer's insurance, else of their own insurance, else of their
+    household registration (``""`` if none is known). Groups with no one in a district are left
+    out of that district's row.
+    """
+    if group_ids is None:
+        group_ids = [gid for gid, g in pack.groups.items() if g.subject == "person"]
+    groups = [(gid, _person_group(pack, gid)) for gid in group_ids]
     if not groups:
-        return {}
-    filters = [predicate_q(g.predicate, today=today) for _, g in groups]
+        return EligibleFigures((), {}, {})
+    filters = [predicate_q(p, today=today) for _, p in groups]
     anyone = _nothing()
     for q in filters:
         anyone |= q
@@ -158,17 +196,34 @@ def eligible_counts(pack: Pack, *, today: date) -> dict[str, dict[str, int]]:
         Value(""),
         output_field=CharField(),
     )
+    # One row per person and forward joins only: Count("pk") counts persons, never a person
+    # twice; "people" is the persons that any of the groups holds.
     rows = (
         Person.objects.filter(anyone)
         .annotate(count_district=district)
         .order_by()
         .values("count_district")
-        .annotate(**{f"n{i}": Count("pk", filter=q) for i, q in enumerate(filters)})
+        .annotate(
+            people=Count("pk"),
+            **{f"n{i}": Count("pk", filter=q) for i, q in enumerate(filters)},
+        )
     )
-    out: dict[str, dict[str, int]] = {}
+    by_district: dict[str, dict[str, int]] = {}
+    people: dict[str, int] = {}
     for typed_row in rows:
         row: dict[str, Any] = dict(typed_row)
         counts = {gid: int(row[f"n{i}"]) for i, (gid, _) in enumerate(groups) if row[f"n{i}"]}
         if counts:
-            out[str(row["count_district"])] = counts
-    return out
+            code = str(row["count_district"])
+            by_district[code] = counts
+            people[code] = int(row["people"])
+    return EligibleFigures(tuple(gid for gid, _ in groups), by_district, people)
+
+
+def eligible_counts(pack: Pack, *, today: date) -> dict[str, dict[str, int]]:
+    """How many persons of each person group there are, by district, in ONE query.
+
+    Each group's own count: a person in two groups is in both counts, so these never add up
+    to a number of persons (:func:`eligible_figures` gives that, ``people``).
+    """
+    return eligible_figures(pack, today=today).by_district

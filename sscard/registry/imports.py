@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Generator
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +26,7 @@ from sscard.core.bulk import run_import as _run_import
 from sscard.core.crypto import field_cipher
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError
+from sscard.core.tables import FileRefused, open_table
 from sscard.kernel import creditcode
 from sscard.registry.choices import PersonCategory, SchoolKind
 from sscard.registry.models import Division, Employer, Person, School
@@ -30,6 +34,7 @@ from sscard.registry.prepare import PAYLOAD_COLUMNS, PersonPrepState, PreparedPe
 
 BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 SCHOOL_CODE = re.compile(r"\d{10}")
+NOTICE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CATEGORIES = frozenset(PersonCategory.values)
 SCHOOL_KINDS = frozenset(SchoolKind.values)
 ROW_SEPARATOR = "\x1f"
@@ -114,6 +119,8 @@ class EmployerSpec(ImportSpec):
 
 
 class SchoolSpec(ImportSpec):
+    """Schools; a file may add a ``notified_on`` column, the day of the school's notice (SH-09)."""
+
     kind = ImportJob.Kind.SCHOOLS
     columns: ClassVar[tuple[str, ...]] = ("school_code", "name", "district", "kind")
     table = School._meta.db_table
@@ -124,7 +131,8 @@ class SchoolSpec(ImportSpec):
     def process(self, ctx: ImportContext, rows: list[tuple[int, list[str]]]) -> AuditFact | None:
         candidates: list[tuple[int, str, list[Any], bytes]] = []
         for number, cells in rows:
-            code, name, district, kind = (c.strip() for c in cells)
+            code, name, district, kind, *rest = (c.strip() for c in cells)
+            notified = rest[0] if rest else ""
             if not SCHOOL_CODE.fullmatch(code):
                 ctx.refuse(
                     number,
@@ -161,20 +169,76 @@ class SchoolSpec(ImportSpec):
                     f"The school kind must be one of: {', '.join(sorted(SCHOOL_KINDS))}.",
                 )
                 continue
-            row = [code, name, district, kind]
-            candidates.append((number, code, row, _row_digest(self.kind, row)))
+            notified_on = _notice_date(notified)
+            if notified_on is None and notified:
+                ctx.refuse(
+                    number,
+                    "notified_on",
+                    "notified_on_invalid",
+                    "通知日期应为 YYYY-MM-DD 格式的日期。",
+                    "The notice date must be a date written YYYY-MM-DD.",
+                )
+                continue
+            if notified_on is not None and notified_on > ctx.today:
+                ctx.refuse(
+                    number,
+                    "notified_on",
+                    "notified_on_in_future",
+                    "通知日期不能晚于今天。",
+                    "The notice date cannot be later than today.",
+                )
+                continue
+            # A row without a notice date digests as before the column existed, so files
+            # imported earlier stay "unchanged" when imported again.
+            row: list[Any] = [code, name, district, kind]
+            digest = _row_digest(self.kind, [*row, notified] if notified else row)
+            stored_on = ctx.writer.date(notified_on) if notified_on else None
+            candidates.append((number, code, [*row, stored_on], digest))
         return insert_keyed(
             ctx,
             table=self.table,
             key="code",
             candidates=candidates,
-            columns=("code", "name", "district", "kind"),
+            columns=("code", "name", "district", "kind", "notified_on"),
             what=("学校标识码", "school code"),
             code_prefix="school_code",
             object_type="registry.school",
             extra=lambda: [ctx.writer.timestamp(ctx.now)],
             extra_columns=("created_at",),
         )
+
+
+class SchoolNoticeSpec(SchoolSpec):
+    """Schools with the day of each school's notice (``notified_on``, may be empty per row)."""
+
+    columns: ClassVar[tuple[str, ...]] = (*SchoolSpec.columns, "notified_on")
+
+
+def _notice_date(text: str) -> date | None:
+    """A notice date written YYYY-MM-DD (XLSX date cells arrive so); None if empty or bad."""
+    if not NOTICE_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _school_spec(path: Path) -> SchoolSpec:
+    """The schools spec that matches the file's header: with or without the notice column."""
+    try:
+        stream = open_table(path)
+    except FileRefused:
+        return SchoolSpec()  # the import refuses the file itself, and records why
+    rows = stream.rows
+    if isinstance(rows, Generator):
+        # Start the reader so that closing it closes the file (a reader never started
+        # would not run its clean-up).
+        with contextlib.suppress(FileRefused):
+            next(rows, None)
+        rows.close()
+    header = {h.strip().lstrip("\ufeff") for h in stream.header}
+    return SchoolNoticeSpec() if "notified_on" in header else SchoolSpec()
 
 
 class PersonSpec(ImportSpec):
@@ -321,7 +385,8 @@ def import_employers(
 def import_schools(
     *, actor: Actor, path: Path, file_name: str, progress: Progress | None = None
 ) -> ImportJob:
-    """Import schools from CSV/XLSX (columns: ``SchoolSpec.columns``)."""
+    """Import schools from CSV/XLSX (columns: ``SchoolSpec.columns``, optionally
+    ``notified_on``, the day of the school's notice, YYYY-MM-DD)."""
     return _run_import(
-        spec=SchoolSpec(), actor=actor, path=path, file_name=file_name, progress=progress
+        spec=_school_spec(path), actor=actor, path=path, file_name=file_name, progress=progress
     )

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_index
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.scope import city_prefix, person_in_city, region_in_city
 from sscard.kernel import idnumber
 from sscard.registry.choices import DivisionLevel
-from sscard.registry.models import Division, Employer, Person
+from sscard.registry.models import Division, Employer, Person, School
 
 # Roles that work on lists of persons; the others see one person at a time or none.
 PERSON_LIST_ROLES = frozenset(
@@ -33,8 +34,9 @@ def _person_scope(actor: Actor) -> Q | None:
     """The persons the actor may see by id, or ``None`` for none at all."""
     match actor.role:
         case Role.CITY_OFFICER | Role.SYSTEM:
-            # The registry holds one city's programme: the whole of it is the city officer's.
-            return Q()
+            # The whole of the officer's city; one database may hold several cities.
+            prefix = city_prefix(actor)
+            return person_in_city(prefix) if prefix else Q()
         case Role.DISTRICT_OFFICER:
             return Q(insured_region=actor.district_code) | Q(hukou_region=actor.district_code)
         case Role.EMPLOYER_HR:
@@ -48,7 +50,8 @@ def _person_scope(actor: Actor) -> Q | None:
 def _employer_scope(actor: Actor) -> Q | None:
     match actor.role:
         case Role.CITY_OFFICER | Role.SYSTEM:
-            return Q()
+            prefix = city_prefix(actor)
+            return region_in_city(prefix, "insured_district") if prefix else Q()
         case Role.DISTRICT_OFFICER:
             return Q(insured_district=actor.district_code)
         case Role.EMPLOYER_HR:
@@ -206,3 +209,45 @@ def division_names(codes: set[str], *, english: bool = False) -> dict[str, str]:
         return {}
     column = "name_en" if english else "name_zh"
     return dict(Division.objects.filter(code__in=codes).values_list("code", column))
+
+
+# Roles that see lists of schools: the education side of the bureau (SH-09).
+SCHOOL_ROLES = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM})
+
+
+def school_scope(actor: Actor) -> Q | None:
+    """The schools the actor may see and act for: a district officer's own district, a city
+    officer's city (all of them without one), or ``None`` for none at all."""
+    match actor.role:
+        case Role.SYSTEM:
+            return Q()
+        case Role.CITY_OFFICER:
+            return Q(district__startswith=actor.city_code[:2]) if actor.city_code else Q()
+        case Role.DISTRICT_OFFICER:
+            return Q(district=actor.district_code)
+        case _:
+            return None
+
+
+def school_list(
+    *, actor: Actor, district: str | None = None, notified: bool | None = None
+) -> QuerySet[School]:
+    """Schools in the actor's scope with their number of pupils, by district and code."""
+    if actor.role not in SCHOOL_ROLES:
+        raise PermissionDenied("list schools", "查看学校名单")
+    scope = school_scope(actor)
+    schools = School.objects.filter(scope if scope is not None else Q(pk__in=[]))
+    if district:
+        schools = schools.filter(district=district)
+    if notified is not None:
+        schools = schools.filter(notified_on__isnull=not notified)
+    return schools.annotate(pupil_count=Count("pupils")).order_by("district", "code")
+
+
+def school_get(*, actor: Actor, code: str) -> School:
+    """One school in the actor's scope by its code; any other answers as a missing one."""
+    scope = school_scope(actor)
+    found = School.objects.filter(scope).filter(code=code).first() if scope is not None else None
+    if found is None:
+        raise NotFound("school", what_zh="该学校")
+    return found

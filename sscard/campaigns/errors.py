@@ -1,0 +1,60 @@
+"""The refusals of campaigns' own services, each listed once with both messages."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from sscard.core.errors import ApplicationError
+
+
+class CampaignErrorCode(Enum):
+    """A stable code, its HTTP status and its messages in Chinese and English."""
+
+    SCHOOL_NOTICE_TARGET_INVALID = (
+        "school_notice_target_invalid",
+        422,
+        "请指定一所学校或一个区（二者选一）。",
+        "Name either one school or one district, not both and not neither.",
+    )
+    SCHOOL_NOTICE_DATE_IN_FUTURE = (
+        "school_notice_date_in_future",
+        422,
+        "通知日期不能晚于今天。",
+        "The notice date cannot be later than today.",
+    )
+    SCHOOL_NOTICE_NOT_IN_PACK = (
+        "school_notice_not_in_pack",
+        409,
+        "本市正在实施的换发政策没有学校通知（中小幼人员分区分批办理）。",
+        "The policy in force for this city has no school notices (pupils by district and batch).",
+    )
+    SCHOOL_NOTICE_OUT_OF_SCOPE = (
+        "school_notice_out_of_scope",
+        403,
+        "只能为本人负责范围内的学校登记通知。",
+        "You may record notices only for the schools in your own area.",
+    )
+    SCHOOL_ALREADY_NOTIFIED = (
+        "school_already_notified",
+        409,
+        "该学校已登记过通知。",
+        "A notice has already been recorded for this school.",
+    )
+    DISTRICT_NO_SCHOOL_TO_NOTIFY = (
+        "district_no_school_to_notify",
+        409,
+        "该区没有尚未通知的学校。",
+        "No school of this district is waiting for a notice.",
+    )
+
+    def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
+        self.code = code
+        self.status = status
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def error(self, **details: Any) -> ApplicationError:
+        return ApplicationError(
+            self.code, self.message_zh, self.message_en, details, status=self.status
+        )

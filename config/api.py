@@ -35,6 +35,7 @@ from sscard.portal.auth import BearerTokenAuth, SessionActorAuth
 from sscard.production.api import router as production_router
 from sscard.registry.api import router as registry_router
 from sscard.reports.api import router as reports_router
+from sscard.reports.calendar_api import router as calendar_router
 
 logger = logging.getLogger("sscard.api")
 
@@ -70,6 +71,7 @@ api.add_router("", card_life_router)
 api.add_router("", production_router)
 api.add_router("", delivery_router)
 api.add_router("", reports_router)
+api.add_router("", calendar_router)
 
 _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求无效。", "The request is not valid."),

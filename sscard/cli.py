@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,10 +20,15 @@ if TYPE_CHECKING:
 DEMO_PERSONS = 20_000
 DEMO_CITY = "beijing"
 DEMO_PACKS = {"beijing": "beijing-2024", "shanghai": "shanghai-2019"}
+CITY_CODES = {"beijing": "110000", "shanghai": "310000"}
 IMPORT_KINDS = ("employers", "schools", "outlets", "persons")
 
 
-def _django(settings: str | None = None) -> None:
+def _django(settings: str | None = None, *, ready: bool = True) -> None:
+    """Set Django up; with ``ready`` (most commands) stop with one line if the database is not.
+
+    ``demo``, ``setup``, ``serve`` and ``manage`` pass ``ready=False``: they set it up themselves.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings or "config.settings.base")
     import django
     from django.conf import settings as conf
@@ -31,6 +36,40 @@ def _django(settings: str | None = None) -> None:
     django.setup()
     # The embedded database lives in the data directory: make sure it exists.
     Path(conf.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    if ready:
+        _require_set_up()
+
+
+NOT_SET_UP = (
+    "尚无数据：请先运行 `sscard setup --city beijing`（或 shanghai） / "
+    "no data yet: run `sscard setup --city beijing` (or shanghai) first"
+)
+NOT_MIGRATED = (
+    "数据库需要升级：请运行 `sscard manage migrate` / "
+    "the database is behind this version: run `sscard manage migrate`"
+)
+
+
+def _require_set_up() -> None:
+    """Exit 2 with one line, never a traceback, when the database has no tables or is behind."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        _database_unreachable(exc)
+    if pending:
+        # click.echo, not rich: the line must stay one line however narrow the terminal.
+        click.echo(NOT_MIGRATED if executor.loader.applied_migrations else NOT_SET_UP)
+        sys.exit(2)
+
+
+def _database_unreachable(exc: BaseException) -> NoReturn:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    click.echo(f"数据库无法访问 / the database cannot be reached: {first}")
+    sys.exit(2)
 
 
 def _console() -> Any:
@@ -184,7 +223,7 @@ def _demo_setup(*, persons: int, city: str) -> list[tuple[str, str, str]]:
     data_dir = Path(settings.DATA_DIR)
     console.print(f"数据目录 / data directory: [bold]{data_dir}[/bold]")
     _migrate()
-    city_code = {"beijing": "110000", "shanghai": "310000"}[city]
+    city_code = CITY_CODES[city]
     _load_reference(city_code)
     out = data_dir / "demo" / f"{city}-{persons}"
     if not (out / "persons.csv").exists():
@@ -238,7 +277,7 @@ def _serve(host: str, port: int) -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 def demo(no_serve: bool, persons: int, city: str, host: str, port: int) -> None:
     """Set up an embedded demo city (SQLite) and serve it at http://127.0.0.1:8000."""
-    _django()
+    _django(ready=False)
     accounts = _demo_setup(persons=persons, city=city)
     url = f"http://{host}:{port}/"
     _print_accounts(accounts, url)
@@ -249,12 +288,60 @@ def demo(no_serve: bool, persons: int, city: str, host: str, port: int) -> None:
 
 
 @cli.command()
+@click.option("--city", type=click.Choice(sorted(DEMO_PACKS)), required=True)
+@click.option(
+    "--demo-outlets",
+    is_flag=True,
+    help="Also load the demo's synthetic outlets (bank branches, community centres).",
+)
+def setup(city: str, demo_outlets: bool) -> None:
+    """Set up the database for a city: divisions, banks, its policy pack in force; no persons.
+
+    Running it again changes nothing. A real deployment then imports its own files
+    (``sscard import employers|schools|outlets|persons FILE``).
+    """
+    _django(ready=False)
+    from django.conf import settings
+
+    from sscard.campaigns.services import campaign_put_in_force
+    from sscard.network.models import Bank
+    from sscard.policy import builtin_pack
+    from sscard.registry.models import Division
+
+    console = _console()
+    console.print(f"数据目录 / data directory: [bold]{settings.DATA_DIR}[/bold]")
+    _migrate()
+    _load_reference(CITY_CODES[city])
+    campaign = campaign_put_in_force(actor=_system_actor(), pack=builtin_pack(DEMO_PACKS[city]))
+    console.print(
+        f"  {Division.objects.count():,} divisions, {Bank.objects.count():,} banks; "
+        f"policy in force: {campaign.title} ({campaign.pack_id})"
+    )
+    if demo_outlets:
+        from sscard.synthetic.population import generate_population
+
+        out = Path(settings.DATA_DIR) / "demo" / f"{city}-{DEMO_PERSONS}"
+        if not (out / "outlets.csv").exists():
+            generate_population(city=city, persons=DEMO_PERSONS, out_dir=out)
+        console.print("  " + _summarise(_run_import_with_bar("outlets", out / "outlets.csv")))
+    console.print(
+        "下一步 / next: sscard import employers|schools|outlets|persons FILE; "
+        "sscard manage createsuperuser"
+    )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 def serve(host: str, port: int) -> None:
     """Serve sscard (ASGI, uvicorn) on the configured database."""
-    _django()
+    _django(ready=False)
     _migrate()
+    from sscard.registry.models import Division
+
+    if not Division.objects.exists():
+        # It serves all the same (the sign-in page, the API's health); say what would fill it.
+        click.echo(NOT_SET_UP)
     _serve(host, port)
 
 
@@ -322,6 +409,7 @@ def policy_explain(
 
     _django()
     from sscard.core.actors import Actor
+    from sscard.core.calendar import work_calendar
     from sscard.core.errors import ApplicationError
     from sscard.policy import DecisionRequest, PackError, decide
     from sscard.registry.eligibility import person_facts
@@ -345,7 +433,7 @@ def policy_explain(
         bank=bank,
         pickup=pickup,
     )
-    decision = decide(pack, request, person_facts(person))
+    decision = decide(pack, request, person_facts(person), calendar=work_calendar())
     if as_json:
         click.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2, default=str))
         return
@@ -564,6 +652,43 @@ def production_dispatch(batch_id: int) -> None:
 
 
 @cli.group()
+def schools() -> None:
+    """Schools: record a school's notice, or a whole district's (SH-09)."""
+
+
+@schools.command("notify")
+@click.option("--school", "school_code", help="One school, by its 10-digit code.")
+@click.option("--district", "district_code", help="Every school of a district not yet notified.")
+@click.option(
+    "--date",
+    "notified_on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day of the notice, YYYY-MM-DD (not later than today).",
+)
+def schools_notify(school_code: str | None, district_code: str | None, notified_on: Any) -> None:
+    """Record a notice; the pupils' parents are texted the pack's school notice."""
+    _django()
+    from sscard.campaigns.services import school_notify
+    from sscard.core.errors import ApplicationError
+
+    try:
+        notice = school_notify(
+            actor=_system_actor(),
+            notified_on=notified_on.date(),
+            school_code=school_code,
+            district_code=district_code,
+        )
+    except ApplicationError as exc:
+        _refused(exc)
+    _console().print(
+        f"已通知 {len(notice.school_codes):,} 所学校 / {len(notice.school_codes):,} school(s)"
+        f" notified on {notice.notified_on.isoformat()}; "
+        f"{notice.messages:,} 条短信 / text(s) to parents queued"
+    )
+
+
+@cli.group()
 def card() -> None:
     """Cards: the demo's virtual card."""
 
@@ -595,18 +720,118 @@ def card_sign_challenge(card_number: str, nonce: str) -> None:
     click.echo(base64.b64encode(VirtualCard(found).answer(challenge)).decode())
 
 
+@cli.group()
+def calendar() -> None:
+    """The official working-day calendar: which years are covered, and loading the next one."""
+
+
+@calendar.command("status")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Default: today.")
+def calendar_status_command(today: Any) -> None:
+    """Covered years (package and loaded, with their source) and the warning from 60 days
+    before the covered calendar ends."""
+    _django()
+    from django.utils import timezone
+
+    from sscard.core.calendar import calendar_status
+
+    day = today.date() if today is not None else timezone.localdate()
+    status = calendar_status(actor=_system_actor(), today=day)
+    console = _console()
+    console.print(
+        f"{status.package_first}–{status.package_last}  软件包 / package  ({status.package_source})"
+    )
+    for year in status.loaded:
+        mark = "  示例 / EXAMPLE" if year.example else ""
+        replaces = "  取代软件包 / replaces the package" if year.replaces_package else ""
+        console.print(
+            f"{year.year}  已导入 / loaded  {year.source}  SM3 {year.file_digest[:16]}…  "
+            f"{year.loaded_by} {year.loaded_at:%Y-%m-%d %H:%M}{replaces}{mark}"
+        )
+    if status.covered_until is None:
+        console.print(
+            f"[red]{day.year}年没有官方放假安排 / no official schedule for {day.year}[/red]: "
+            f"sscard calendar load FILE"
+        )
+    elif status.warn:
+        console.print(
+            f"[yellow]工作日历只到{status.covered_until.isoformat()}（还有{status.days_left}天），"
+            f"请导入{status.next_year}年放假安排 / the calendar ends on "
+            f"{status.covered_until.isoformat()} ({status.days_left} days left): load the "
+            f"{status.next_year} schedule[/yellow]: sscard calendar load FILE"
+        )
+    else:
+        console.print(
+            f"工作日历覆盖至 / covered until {status.covered_until.isoformat()} "
+            f"({status.days_left} days)"
+        )
+
+
+@calendar.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--allow-example",
+    is_flag=True,
+    help="Load a file marked example: true (demos and tests only, never in production).",
+)
+def calendar_load_command(file: Path, allow_example: bool) -> None:
+    """Load a year's official holiday schedule (YAML or JSON, see docs/calendar/), and give
+    pending applications their due dates."""
+    _django()
+    from sscard.applications.calendar import calendar_year_load
+    from sscard.core.errors import ApplicationError
+
+    try:
+        result = calendar_year_load(
+            actor=_system_actor(),
+            content=file.read_bytes(),
+            file_name=file.name,
+            allow_example=allow_example,
+        )
+    except ApplicationError as exc:
+        field = exc.details.get("field")
+        if field:
+            _console().print(f"field: {field}")
+        _refused(exc)
+        return
+    console = _console()
+    if not result.changed:
+        console.print(
+            f"{result.year}年放假安排未变 / the {result.year} schedule is unchanged "
+            f"(SM3 {result.file_digest[:16]}…)"
+        )
+        return
+    console.print(
+        f"已导入{result.year}年放假安排 / loaded the {result.year} schedule: {result.source}"
+    )
+    console.print(
+        f"制卡期限已确定 / due dates set: {result.applications_due_set} applications, "
+        f"{result.collectives_due_set} collective applications; still pending: "
+        f"{result.still_pending}"
+    )
+
+
 @cli.command("manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:
     """Run a Django management command (``sscard manage migrate`` …)."""
-    _django()
+    _django(ready=False)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["sscard manage", *args])
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except Exception as exc:
+        # A database that went away mid-command, or one whose tables another process dropped:
+        # one line, as for a database never set up. Anything else is a bug and keeps its trace.
+        from django.db import OperationalError
+
+        if not isinstance(exc, OperationalError):
+            raise
+        _database_unreachable(exc)
 
 
 if __name__ == "__main__":

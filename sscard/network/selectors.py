@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.scope import city_prefix, region_in_city
 from sscard.network.choices import RelyingPartyKind
 from sscard.network.models import Bank, Outlet, RelyingParty
 
@@ -19,8 +20,8 @@ from sscard.network.models import Bank, Outlet, RelyingParty
 def outlet_list(
     *, actor: Actor, kind: str | None = None, district: str | None = None
 ) -> QuerySet[Outlet]:
-    """Outlets by code, optionally of one kind or district."""
-    outlets = Outlet.objects.select_related("bank")
+    """Outlets of the actor's city by code, optionally of one kind or district."""
+    outlets = _outlets_visible(actor)
     if kind:
         outlets = outlets.filter(kind=kind)
     if district:
@@ -28,8 +29,15 @@ def outlet_list(
     return outlets.order_by("code")
 
 
+def _outlets_visible(actor: Actor) -> QuerySet[Outlet]:
+    """Every outlet, or those of the actor's city when the account names one."""
+    outlets = Outlet.objects.select_related("bank")
+    prefix = city_prefix(actor)
+    return outlets.filter(region_in_city(prefix, "district")) if prefix else outlets
+
+
 def outlet_get(*, actor: Actor, outlet_id: int) -> Outlet:
-    found = Outlet.objects.select_related("bank").filter(pk=outlet_id).first()
+    found = _outlets_visible(actor).filter(pk=outlet_id).first()
     if found is None:
         raise NotFound("outlet", what_zh="该网点")
     return found

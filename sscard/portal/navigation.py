@@ -147,6 +147,14 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                 _("The policy pack in force, its phases on a timeline, and who is eligible."),
             )
         )
+        actions.append(
+            Action(
+                reverse("campaigns:schools"),
+                _("Schools and their notices"),
+                _("Record a school's notice, or a whole district's; parents may then apply."),
+                in_header=False,
+            )
+        )
     if role in OFFICERS:
         actions.append(
             Action(
@@ -164,6 +172,15 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                     "Form batches, personalise them, write the card-factory file, import its "
                     "result with defects and remakes, dispatch the made cards."
                 ),
+            )
+        )
+    if role is Role.CITY_OFFICER:
+        actions.append(
+            Action(
+                reverse("reports:calendar"),
+                _("Working-day calendar"),
+                _("Which years the official holiday calendar covers; load next year's schedule."),
+                in_header=False,
             )
         )
     if role is Role.CITY_OFFICER:

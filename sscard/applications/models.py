@@ -13,6 +13,7 @@ from sscard.applications.choices import (
     RosterStatus,
 )
 from sscard.core.calendar import CALENDAR_PENDING_REASON
+from sscard.kernel import masks
 from sscard.network.models import Outlet
 from sscard.registry.models import Employer, Person
 
@@ -164,6 +165,11 @@ class RosterEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collective_id}/{self.person_id} ({self.status})"
+
+    @property
+    def masked_phone(self) -> str:
+        """The confirmed phone as shown (``*******1234``), whatever rule stored its mask."""
+        return masks.mask_phone(self.phone_masked)
 
 
 class Application(Decided):

@@ -73,3 +73,20 @@ class Actor:
         their own; nobody else does (officers, HR and production work on masked values).
         """
         return self.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK, Role.CARDHOLDER)
+
+
+#: Roles whose work needs a person's birth date (and age) on screen: the counter clerk serving
+#: the person after a lookup by full ID number, and the holder on their own record. They are
+#: exactly the roles that read the number in full there, so the date tells them nothing more.
+BIRTH_DATE_ROLES = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK, Role.CARDHOLDER})
+
+
+def needs_birth_date(role: Role) -> bool:
+    """Whether a one-person view may show this role the birth date (and age).
+
+    Nowhere else: never on lists, exports, rosters or API lists, and never to officers, HR or
+    production, who read numbers masked (``1****************X``). A masked number beside its
+    birth date and region leaves about 90 candidates (1,000 sequences over 11 check
+    characters): that is the number. Sex is shown, it halves the sequences and no more.
+    """
+    return role in BIRTH_DATE_ROLES

@@ -25,7 +25,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final, Literal
 
-from sscard.kernel import regions
+from sscard.kernel import masks, regions
 from sscard.kernel.errors import KernelError
 
 __all__ = [
@@ -76,7 +76,7 @@ class IdNumber:
 
     @property
     def masked(self) -> str:
-        """The number as it may be shown on a page: ``110105********002X``."""
+        """The number as it may be shown on a page: ``1****************X``."""
         return mask(self.value)
 
     def age_on(self, day: date) -> int:
@@ -256,12 +256,8 @@ def region_name(code: str) -> str | None:
 
 
 def mask(value: str) -> str:
-    """Hide the middle of a number: the first 6 and last 4 characters stay, as on a receipt.
+    """Hide all but the first and the last character, as ``sscard.kernel.masks`` says.
 
-    ``mask("11010519491231002X") == "110105********002X"``. Anything of 10 characters or
-    fewer is hidden entirely.
+    ``mask("11010519491231002X") == "1****************X"``: the birth digits are never shown.
     """
-    value = value.strip()
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return masks.mask_id_number(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sscard.kernel import masks
 from sscard.notifications.choices import OutboxStatus
 
 
@@ -42,4 +43,9 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.phone_masked} {self.template_key} ({self.status})"
+        return f"#{self.pk} {self.masked_phone} {self.template_key} ({self.status})"
+
+    @property
+    def masked_phone(self) -> str:
+        """``*******1234``, whatever rule stored the mask (rows queued before the last change)."""
+        return masks.mask_phone(self.phone_masked)

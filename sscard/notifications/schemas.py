@@ -6,6 +6,8 @@ from datetime import datetime
 
 from ninja import Schema
 
+from sscard.notifications.models import OutboxMessage
+
 
 class OutboxMessageOut(Schema):
     id: int
@@ -21,3 +23,7 @@ class OutboxMessageOut(Schema):
     provider_message_id: str
     created_at: datetime
     sent_at: datetime | None
+
+    @staticmethod
+    def resolve_phone_masked(obj: OutboxMessage) -> str:
+        return obj.masked_phone

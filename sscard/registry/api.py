@@ -6,12 +6,13 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from sscard.core.actors import Actor
-from sscard.core.schemas import ERRORS
+from sscard.core.pagination import PageNumberPagination
+from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
-from sscard.registry.choices import PersonCategory
+from sscard.registry.choices import DisclosurePurpose, PersonCategory
 from sscard.registry.models import Employer, Person
 from sscard.registry.schemas import EmployerOut, PersonDetailOut, PersonLookupIn, PersonOut
 from sscard.registry.selectors import (
@@ -23,6 +24,7 @@ from sscard.registry.selectors import (
     person_identifiers,
     person_list,
 )
+from sscard.registry.services import COUNTER_LOOKUP_FIELDS, disclosure_record
 
 router = Router(tags=["registry"])
 PAGE_SIZE = 50
@@ -42,7 +44,7 @@ def _detail(*, actor: Actor, person: Person) -> PersonDetailOut:
         phone=shown.phone,
         identifiers_full=shown.full,
         sex=person.sex,
-        birth_date=person.birth_date,
+        birth_date=shown.birth_date,
         category=person.category,
         hukou_region=person.hukou_region,
         insured_region=person.insured_region,
@@ -69,11 +71,21 @@ def persons_get(request: HttpRequest, person_id: int) -> PersonDetailOut:
     return _detail(actor=actor, person=person_get(actor=actor, person_id=person_id))
 
 
-@router.post("/persons/lookup", response={200: PersonDetailOut, **ERRORS})
+@router.post("/persons/lookup", response={200: PersonDetailOut, 429: ErrorOut, **ERRORS})
 def persons_lookup(request: HttpRequest, body: PersonLookupIn) -> PersonDetailOut:
-    """Find one person by full ID number (at a counter); the number travels in the body."""
+    """Find one person by full ID number (at a counter); the number travels in the body.
+
+    A clerk's lookup is an access event the holder can read (``GET /me/access-events``);
+    beyond the hourly limits it answers 429 ``lookup_limit_clerk`` or ``lookup_limit_outlet``.
+    """
     actor = request_actor(request)
     person = person_find_by_id_number(actor=actor, id_number=body.id_number)
+    disclosure_record(
+        actor=actor,
+        person=person,
+        purpose=DisclosurePurpose.COUNTER_LOOKUP,
+        fields=COUNTER_LOOKUP_FIELDS,
+    )
     return _detail(actor=actor, person=person)
 
 

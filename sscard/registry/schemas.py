@@ -15,7 +15,6 @@ class _PersonFields(Schema):
     id_number: str
     phone: str
     sex: str
-    birth_date: date
     category: str
     hukou_region: str
     insured_region: str
@@ -25,7 +24,8 @@ class _PersonFields(Schema):
 
 
 class PersonOut(_PersonFields):
-    """A person as a list shows them: name, ID number and phone masked (张*, 110105********002X)."""
+    """A person as a list shows them: name, ID number and phone masked (张*, 1****************X),
+    and no birth date (beside a masked number it would give the number away)."""
 
     @staticmethod
     def resolve_name(obj: Person) -> str:
@@ -33,11 +33,11 @@ class PersonOut(_PersonFields):
 
     @staticmethod
     def resolve_id_number(obj: Person) -> str:
-        return obj.id_number_masked
+        return obj.masked_id_number
 
     @staticmethod
     def resolve_phone(obj: Person) -> str:
-        return obj.phone_masked
+        return obj.masked_phone
 
     @staticmethod
     def resolve_employer_name(obj: Person) -> str | None:
@@ -49,6 +49,11 @@ class PersonDetailOut(_PersonFields):
 
     identifiers_full: bool = Field(
         description="Whether name, id_number and phone are shown in full"
+    )
+    birth_date: date | None = Field(
+        None,
+        description="Only with identifiers in full, to a counter clerk or the holder; "
+        "otherwise null (beside a masked number the birth date would give it away)",
     )
     pension_bank: str
 

@@ -16,8 +16,9 @@ from django_htmx.http import trigger_client_event
 from sscard.core.actors import Role
 from sscard.core.errors import ApplicationError
 from sscard.core.exports import Cell, csv_response
-from sscard.core.htmx import template_for
+from sscard.core.htmx import htmx_partial, template_for
 from sscard.core.views import actor_required, english_page, error_text, request_actor
+from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.forms import CounterLookupForm, PersonFilterForm
 from sscard.registry.models import Person
 from sscard.registry.selectors import (
@@ -30,6 +31,7 @@ from sscard.registry.selectors import (
     person_identifiers,
     person_list,
 )
+from sscard.registry.services import COUNTER_LOOKUP_FIELDS, disclosure_record
 
 PAGE_SIZE = 25
 LIST_ROLES = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.EMPLOYER_HR)
@@ -82,7 +84,6 @@ def _export_header() -> tuple[str, ...]:
         _("Full name"),
         _("ID number"),
         _("Sex"),
-        _("Birth date"),
         _("Category"),
         _("Household registration region"),
         _("Insured region"),
@@ -96,7 +97,6 @@ def _export_rows(persons: QuerySet[Person]) -> Iterator[Sequence[Cell]]:
         "name",
         "id_number_masked",
         "sex",
-        "birth_date",
         "category",
         "hukou_region",
         "insured_region",
@@ -106,20 +106,19 @@ def _export_rows(persons: QuerySet[Person]) -> Iterator[Sequence[Cell]]:
     for person in persons.only(*fields).iterator(chunk_size=2000):
         yield (
             person.masked_name,
-            person.id_number_masked,
+            person.masked_id_number,
             person.sex,
-            person.birth_date,
             person.category,
             person.hukou_region,
             person.insured_region,
             person.employer.name if person.employer else "",
-            person.phone_masked,
+            person.masked_phone,
         )
 
 
 @actor_required(*LIST_ROLES)
 def person_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered person list as CSV: masked identifiers, spreadsheet-safe cells."""
+    """The filtered person list as CSV: masked identifiers, no birth date, spreadsheet-safe."""
     _, persons = _persons_filtered(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_response(
@@ -159,14 +158,25 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     form = CounterLookupForm(request.POST or None)
     context: dict[str, object] = {"form": form}
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             person = person_find_by_id_number(actor=actor, id_number=form.cleaned_data["id_number"])
+            disclosure_record(
+                actor=actor,
+                person=person,
+                purpose=DisclosurePurpose.COUNTER_LOOKUP,
+                fields=COUNTER_LOOKUP_FIELDS,
+            )
         except ApplicationError as error:
             if error.status >= 500 or error.code == "permission_denied":
                 raise
             form.add_error("id_number", error_text(error))
             context["error_code"] = error.code
+            # Over the hourly limit: a plain request answers 429; htmx swaps only 2xx answers,
+            # so its fragment comes as 200 to show the refusal where the result would be.
+            if error.status == 429 and not htmx_partial(request):
+                status = error.status
         else:
             context["person"] = person
             context["shown"] = person_identifiers(actor=actor, person=person)
@@ -179,7 +189,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     template = template_for(
         request, "registry/person_lookup.html", "registry/htmx/lookup_result.html"
     )
-    response = render(request, template, context)
+    response = render(request, template, context, status=status)
     if "person" in context:
         trigger_client_event(response, "personfound")  # the page's form clears the number
     return response

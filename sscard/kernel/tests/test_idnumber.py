@@ -205,9 +205,9 @@ def test_foreign_permanent_resident_id_with_an_unknown_province() -> None:
 # -- presentation ----------------------------------------------------------------------------
 
 
-def test_mask_keeps_six_and_four(gm_vectors: dict[str, Any]) -> None:
+def test_mask_keeps_only_the_first_and_the_last_character(gm_vectors: dict[str, Any]) -> None:
     value = gm_vectors["citizen_id_valid"][0]
-    assert mask(value) == value[:6] + "*" * 8 + value[-4:]
+    assert mask(value) == value[0] + "*" * 16 + value[-1]
     assert mask("12345") == "*****"
 
 

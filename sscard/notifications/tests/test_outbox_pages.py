@@ -14,7 +14,7 @@ from sscard.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 PHONE = "13687654321"
-MASKED = "136****4321"
+MASKED = "*******4321"
 TEXT = "您的社会保障卡已制作完成，请到工商银行西城支行领取。"
 
 

@@ -34,7 +34,7 @@ def test_persons_list_is_paginated_masked_and_bounded_in_queries(
     assert body["count"] == 60
     assert len(body["items"]) == 50
     first = body["items"][0]
-    assert first["id_number"] == numbers[0][:6] + "********" + numbers[0][-4:]
+    assert first["id_number"] == numbers[0][0] + "*" * 16 + numbers[0][-1]
     assert first["employer_name"] == employer.name
     assert "*" in first["name"]
     text = response.content.decode()
@@ -100,7 +100,7 @@ def test_hr_detail_of_own_staff_is_masked(employer_hr, client_for):
     body = response.json()
     assert body["identifiers_full"] is False
     assert body["id_number"] == person.id_number_masked
-    assert body["phone"] == "139****5678"
+    assert body["phone"] == "*******5678"
     assert number not in response.content.decode()
     assert "13912345678" not in response.content.decode()
 

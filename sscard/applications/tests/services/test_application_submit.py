@@ -82,7 +82,7 @@ def test_a_holder_applies_online_and_is_told_by_sms_from_the_packs_template() ->
     bank_zh = next(b.name_zh for b in pack.banks if b.code == "CCB")
     assert message.text == pack.templates["application_received"].text_zh.format(bank=bank_zh)
     assert "开户银行为中国建设银行" in message.text
-    assert message.phone_masked == "139****5678"
+    assert message.phone_masked == "*******5678"
     assert app.pack_hash == message.pack_hash
 
 

@@ -45,14 +45,14 @@ def test_the_message_is_queued_with_its_phone_encrypted_indexed_and_masked(
     assert row.status == OutboxStatus.QUEUED
     assert row.attempts == 0
     assert row.next_attempt_at == row.created_at
-    assert row.phone_masked == "138****5678"
+    assert row.phone_masked == "*******5678"
     assert bytes(row.phone_index) == phone_index(PHONE_NUMBER)
     assert PHONE_NUMBER.encode() not in bytes(row.phone_enc)
     assert field_cipher().decrypt(bytes(row.phone_enc), field=PHONE) == PHONE_NUMBER
     assert (row.person_id, row.template_key, row.text) == (42, "card_ready", READY)
     # and its audit event was written in the same transaction, without the phone
     event = AuditEvent.objects.get(action="message_queue", object_id=str(row.pk))
-    assert event.changes["phone"] == "138****5678"
+    assert event.changes["phone"] == "*******5678"
     assert event.pack_hash == "ab" * 32
     assert PHONE_NUMBER not in str(event.changes)
     # and the sender is kicked once the transaction commits
@@ -82,7 +82,7 @@ def test_a_message_queued_in_a_rolled_back_savepoint_is_gone_and_the_next_one_st
         except RuntimeError:
             pass
         _queue(phone="13900000001")
-    assert list(OutboxMessage.objects.values_list("phone_masked", flat=True)) == ["139****0001"]
+    assert list(OutboxMessage.objects.values_list("phone_masked", flat=True)) == ["*******0001"]
     assert len(callbacks) == 1
 
 
@@ -100,7 +100,7 @@ def test_a_committed_change_sends_its_message_in_process(sms_file):
     assert message.provider == "file"
     lines = read_lines(sms_file)
     assert [(line["id"], line["phone"], line["text"]) for line in lines] == [
-        (message.pk, "138****5678", READY)
+        (message.pk, "*******5678", READY)
     ]
     assert PHONE_NUMBER not in sms_file.read_text(encoding="utf-8")
 
@@ -209,6 +209,6 @@ def test_the_rows_repr_shows_the_phone_masked():
     with transaction.atomic():
         message = _queue()
     assert message is not None
-    assert "138****5678" in repr(message)
+    assert "*******5678" in repr(message)
     assert PHONE_NUMBER not in repr(message)
     assert PHONE_NUMBER not in str(message)

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from sscard.core.models import AuditChainHead, AuditEvent, CalendarYear, ImportJob
+from sscard.core.models import AuditChainHead, AuditCheckpoint, AuditEvent, CalendarYear, ImportJob
 
 admin.site.site_header = _("Social Security Card Service Platform administration")
 admin.site.site_title = _("Social Security Card Service Platform administration")
@@ -69,6 +69,21 @@ class AuditChainHeadAdmin(ReadOnlyAdmin):
     @admin.display(description=_("hash"))
     def last_hash_hex(self, obj: AuditChainHead) -> str:
         return bytes(obj.last_hash).hex()
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("id", "at", "last_event_id", "events")
+    fields = ("at", "last_event_id", "events", "last_hash_hex", "signature_hex")
+    readonly_fields = fields
+
+    @admin.display(description=_("last link"))
+    def last_hash_hex(self, obj: AuditCheckpoint) -> str:
+        return bytes(obj.last_hash).hex()
+
+    @admin.display(description=_("SM2 signature"))
+    def signature_hex(self, obj: AuditCheckpoint) -> str:
+        return bytes(obj.signature).hex()
 
 
 @admin.register(ImportJob)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from sscard.applications.collective import (
     collective_arrange,
@@ -53,8 +53,11 @@ from sscard.applications.selectors import (
 )
 from sscard.applications.services import application_cancel, application_submit, photo_store
 from sscard.core.errors import ApplicationError
+from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
+from sscard.registry.choices import DisclosurePurpose
+from sscard.registry.services import COUNTER_APPLICATION_FIELDS, disclosure_record
 
 router = Router(tags=["applications"])
 PAGE_SIZE = 50
@@ -71,7 +74,7 @@ def applications_list(request: HttpRequest) -> QuerySet[Application]:
     return application_list(actor=request_actor(request))
 
 
-@router.post("/applications", response={201: ApplicationOut, **WRITE_ERRORS})
+@router.post("/applications", response={201: ApplicationOut, 429: ErrorOut, **WRITE_ERRORS})
 def applications_create(request: HttpRequest, body: ApplicationIn) -> Status[Application]:
     """Apply for a card on a channel; the policy pack in force decides, with its reason code.
 
@@ -79,10 +82,18 @@ def applications_create(request: HttpRequest, body: ApplicationIn) -> Status[App
     ``school_not_notified``, ``no_campaign_in_force``, ``bank_not_partner`` …),
     ``application_already_open`` (409), ``card_already_held`` (409: a current card of the
     generation decided is held already), ``photo_required``, ``photo_source_not_offered``,
-    ``backup_centre_required``, ``channel_not_available``.
+    ``backup_centre_required``, ``channel_not_available``. A clerk's application for
+    someone is an access event the holder reads (``GET /me/access-events``); beyond the
+    hourly lookup limits it answers 429 ``lookup_limit_clerk`` / ``lookup_limit_outlet``.
     """
     actor = request_actor(request)
     person = application_person(actor=actor, id_number=body.id_number, person_id=body.person_id)
+    disclosure_record(
+        actor=actor,
+        person=person,
+        purpose=DisclosurePurpose.COUNTER_APPLICATION,
+        fields=COUNTER_APPLICATION_FIELDS,
+    )
     application = application_submit(
         actor=actor,
         person=person,
@@ -268,9 +279,9 @@ def _entries(entries: QuerySet[RosterEntry]) -> list[RosterEntryOut]:
             id=e.pk,
             person_id=e.person_id,
             person_name=e.person.masked_name,
-            id_number=e.person.id_number_masked,
+            id_number=e.person.masked_id_number,
             status=e.status,
-            phone_masked=e.phone_masked or e.person.phone_masked,
+            phone_masked=e.masked_phone or e.person.masked_phone,
             photo_source=e.photo_source,
             backup_centre_id=e.backup_centre_id,
             reminders=e.reminders,
@@ -328,7 +339,7 @@ def _invitation(entry: RosterEntry) -> InvitationOut:
         step=entry.collective.step,
         pickup=entry.collective.pickup,
         status=entry.status,
-        phone_masked=entry.phone_masked,
+        phone_masked=entry.masked_phone,
         photo_source=entry.photo_source,
         backup_centre_id=entry.backup_centre_id,
         confirmed_at=entry.confirmed_at,

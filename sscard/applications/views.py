@@ -44,11 +44,13 @@ from sscard.applications.selectors import (
 from sscard.applications.services import OUTLET_CHANNELS, application_submit, photo_store
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
-from sscard.core.htmx import template_for
+from sscard.core.htmx import htmx_partial, template_for
 from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
 from sscard.network.models import Outlet
 from sscard.policy.engine import ACTION_NAMES, CHANNEL_NAMES
+from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.models import Employer
+from sscard.registry.services import COUNTER_APPLICATION_FIELDS, disclosure_record
 
 COLLECTIVE_ROLES = (Role.EMPLOYER_HR, Role.BANK_CLERK)
 CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
@@ -439,14 +441,24 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
         district_prefix=outlet.district[:2],
     )
     context: dict[str, Any] = {"form": form, "outlet": outlet}
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             person = application_person(actor=actor, id_number=data["id_number"])
+            disclosure_record(
+                actor=actor,
+                person=person,
+                purpose=DisclosurePurpose.COUNTER_APPLICATION,
+                fields=COUNTER_APPLICATION_FIELDS,
+            )
             context["application"] = _submit(actor, person, data)
             context["person"] = person
         except ApplicationError as error:
             context.update(error=error, error_message=error_text(error))
+            # Over the hourly lookup limit: 429, but htmx swaps only 2xx answers.
+            if error.status == 429 and not htmx_partial(request):
+                status = error.status
         else:
             context["form"] = ApplyForm(
                 pack=pack,
@@ -457,4 +469,4 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
     template = template_for(
         request, "applications/counter.html", "applications/htmx/counter_result.html"
     )
-    return render(request, template, context)
+    return render(request, template, context, status=status)

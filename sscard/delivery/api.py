@@ -13,11 +13,11 @@ from ninja import Field, Router, Schema, Status
 
 from sscard.cards.api_life import CardOut, card_out
 from sscard.cards.rules import counter_id_number
-from sscard.cards.selectors import card_for_counter, cards_at_counter
+from sscard.cards.selectors import card_for_counter
 from sscard.core.errors import NotFound
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
-from sscard.delivery.counter import COUNTER_ACTIONS, counter_cards
+from sscard.delivery.counter import COUNTER_ACTIONS, counter_cards, holder_serve
 from sscard.delivery.selectors import clerk_outlet, outlet_stock
 from sscard.delivery.services import (
     batch_dispatch,
@@ -132,17 +132,18 @@ class ServedOut(Schema):
     cards: list[CounterCardOut]
 
 
-@router.post("/outlets/counter/serve", response={200: ServedOut, **ERRORS})
+@router.post("/outlets/counter/serve", response={200: ServedOut, 429: ErrorOut, **ERRORS})
 def counter_serve(request: HttpRequest, body: HolderIn) -> dict[str, Any]:
     """Serve the holder whose ID card is presented: their cards, newest first, each with the
     actions this clerk may take on it here (the counter page's buttons; the same predicates
     the services check). Refusals: ``id_number_required``, the ID number's own codes,
-    ``not_found``."""
+    ``not_found``, and 429 ``lookup_limit_clerk`` / ``lookup_limit_outlet`` beyond the hourly
+    limits. Each serve is an access event the holder reads at ``GET /me/access-events``."""
     actor = request_actor(request)
     outlet = clerk_outlet(actor=actor)
     if outlet is None:
         raise NotFound("outlet", what_zh="您的网点")
-    view = cards_at_counter(actor=actor, id_number=counter_id_number(body.id_number))
+    view = holder_serve(actor=actor, id_number=counter_id_number(body.id_number))
     today = _today()
     return {
         "masked_name": view.person.masked_name,

@@ -24,7 +24,7 @@ from sscard.cards.rules import (
     replacement_refusal,
     standing_loss_reports,
 )
-from sscard.cards.selectors import CounterView
+from sscard.cards.selectors import CounterView, cards_at_counter
 from sscard.cards.status import card_status
 from sscard.core.actors import Actor
 from sscard.core.errors import ApplicationError
@@ -33,6 +33,8 @@ from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import open_shipments_here
 from sscard.network.models import Outlet
 from sscard.policy.schema import Loss
+from sscard.registry.choices import DisclosurePurpose
+from sscard.registry.services import CARD_COUNTER_FIELDS, disclosure_record
 
 # Every action of the counter, in the order the page shows them; the API names them the same.
 HAND_OVER = "hand-over"
@@ -65,6 +67,23 @@ class CounterCard:
     status: CardStatus
     shipment: Shipment | None
     actions: frozenset[str]
+
+
+def holder_serve(*, actor: Actor, id_number: str) -> CounterView:
+    """The person whose ID card is presented at the counter and their cards (page and API).
+
+    Serving them shows their cards beside the number: an access event the holder can read,
+    within the clerk's and the outlet's hourly limits (``registry.services.disclosure_record``).
+    The card actions that follow carry the same number and are audited as what they change.
+    """
+    view = cards_at_counter(actor=actor, id_number=id_number)
+    disclosure_record(
+        actor=actor,
+        person=view.person,
+        purpose=DisclosurePurpose.CARD_COUNTER,
+        fields=CARD_COUNTER_FIELDS,
+    )
+    return view
 
 
 def _loss_terms(view: CounterView) -> Loss | None:

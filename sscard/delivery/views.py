@@ -41,7 +41,7 @@ from sscard.core.htmx import htmx_partial
 from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
 from sscard.delivery import counter as actions
 from sscard.delivery.choices import ShipmentStatus
-from sscard.delivery.counter import CounterCard, counter_cards
+from sscard.delivery.counter import CounterCard, counter_cards, holder_serve
 from sscard.delivery.forms import ReplacementForm, ServeForm
 from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import clerk_outlet, outlet_stock, stock_counts
@@ -211,14 +211,19 @@ def serve_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         id_number = form.cleaned_data["id_number"]
         try:
-            view = cards_at_counter(actor=actor, id_number=id_number)
+            view = holder_serve(actor=actor, id_number=id_number)
         except ApplicationError as error:
             context.update(error=error, error_message=error_text(error))
         else:
             context.update(_served(request, view, id_number, outlet))
     if htmx_partial(request):
+        # htmx swaps only 2xx answers: a refusal comes as 200 to show where the cards would.
         return render(request, "delivery/htmx/served.html", context)
-    return _page(request, outlet, **context)
+    response = _page(request, outlet, **context)
+    refusal = context.get("error")
+    if isinstance(refusal, ApplicationError) and refusal.status == 429:
+        response.status_code = 429  # over the hourly lookup limit
+    return response
 
 
 def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_number: str) -> str:

@@ -139,6 +139,14 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
                 _("Your registration data in full, as the bureau holds it."),
             )
         )
+        actions.append(
+            Action(
+                reverse("portal:access_events"),
+                _("Who looked at my record"),
+                _("Each clerk who looked up your record: where, when, what and what for."),
+                in_header=False,
+            )
+        )
     if role in OFFICERS:
         actions.append(
             Action(

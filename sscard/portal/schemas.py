@@ -41,3 +41,18 @@ class ImportJobOut(Schema):
     @staticmethod
     def resolve_has_report(obj: ImportJob) -> bool:
         return bool(obj.report_path)
+
+
+class AccessEventOut(Schema):
+    """One look at the holder's record by someone else: who (role, outlet, bank, by name),
+    when, which parts of the record, for what service."""
+
+    at: datetime
+    role: str
+    role_label: str
+    outlet_name: str
+    bank_name: str
+    purpose: str
+    purpose_label: str
+    fields: list[str]
+    field_labels: list[str]

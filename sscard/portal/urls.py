@@ -16,4 +16,5 @@ urlpatterns = [
     path("imports/<int:job_id>/report.csv", views.import_report, name="import_report"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("me/access/", views.access_events, name="access_events"),
 ]

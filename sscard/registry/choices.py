@@ -36,3 +36,29 @@ class SchoolKind(models.TextChoices):
 class DivisionLevel(models.TextChoices):
     PROVINCE = "province", _("Province-level")
     DISTRICT = "district", _("District")
+
+
+class DisclosedField(models.TextChoices):
+    """A part of a person's record that a lookup showed to someone else (for the access log)."""
+
+    ID_NUMBER = "id_number", _("ID number")
+    NAME = "name", _("Full name")
+    PHONE = "phone", _("Phone")
+    SEX = "sex", _("Sex")
+    BIRTH_DATE = "birth_date", _("Birth date")
+    CATEGORY = "category", _("Category")
+    HUKOU_REGION = "hukou_region", _("Household registration region")
+    INSURED_REGION = "insured_region", _("Insured region")
+    EMPLOYER = "employer", _("Employer")
+    SCHOOL = "school", _("School")
+    PENSION_BANK = "pension_bank", _("Pension bank")
+    CARDS = "cards", _("Cards")
+    ELIGIBILITY = "eligibility", _("Card eligibility")
+
+
+class DisclosurePurpose(models.TextChoices):
+    """The service a person's record was looked up for (查询用途)."""
+
+    COUNTER_LOOKUP = "counter_lookup", _("Counter lookup")
+    CARD_COUNTER = "card_counter", _("Cards at the counter")
+    COUNTER_APPLICATION = "counter_application", _("Application at the counter")

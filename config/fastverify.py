@@ -30,12 +30,17 @@ What it shares with the API's operation, so that both answer alike, byte for byt
 * the body: Ninja's own parameter model of the operation, read and validated as Ninja does;
 * every refusal: the API's exception handlers (``config.api.api.on_exception``), so codes,
   statuses, bodies and headers (``WWW-Authenticate: Bearer``) are the API's;
-* the token: :func:`sscard.portal.selectors.api_token_actor`, run in a thread when the
-  per-process cache does not know the token.
+* the token: :func:`sscard.portal.auth.api_token_attempt`, run in a thread when the
+  per-process cache does not know the token: it refuses an address that has presented too
+  many unknown tokens (429 ``token_attempts_throttled``) and counts each unknown token against
+  the address, in the same django-axes table as the API's other routes.
 
-The token cache keeps what a token stands for (its actor, or that it is unknown) for
-``SSCARD_TOKEN_CACHE_SECONDS`` (default 5): a revoked token, a deactivated user or a changed
-role takes effect on this route within that many seconds (on Django's routes at once). The pool
+The token cache keeps the actor of a known token for ``SSCARD_TOKEN_CACHE_SECONDS`` (default
+5): a revoked token, a deactivated user or a changed role takes effect on this route within
+that many seconds (on Django's routes at once), and so does a throttled address for a token it
+presented within them. An unknown token is never cached: every one is counted and every guess
+is checked against its address's count, so guessing here is bounded exactly as on Django's
+routes. The pool
 holds ``SSCARD_VERIFY_POOL_SIZE`` connections (default 4) per process, opened at the ASGI
 lifespan's start or else by the first request. Their statements are read-only by default
 (``default_transaction_read_only``), so the query cannot write by mistake; the one write, the
@@ -56,6 +61,7 @@ from typing import Any, Final, NamedTuple, cast
 
 import pydantic
 from asgiref.sync import sync_to_async
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as ForbiddenUserAgent
@@ -89,8 +95,7 @@ from sscard.cards.verify import (
     verify_query,
 )
 from sscard.core.actors import Actor
-from sscard.portal.auth import BearerTokenAuth, SessionActorAuth
-from sscard.portal.selectors import api_token_actor
+from sscard.portal.auth import BearerTokenAuth, SessionActorAuth, api_token_attempt
 
 logger = logging.getLogger("sscard.fastverify")
 
@@ -104,6 +109,7 @@ Headers = tuple[tuple[bytes, bytes], ...]
 # since a middleware added later may check something this route would skip).
 MIRRORED_MIDDLEWARE: Final = (
     "django.middleware.security.SecurityMiddleware",  # redirect and headers: _Gates
+    "csp.middleware.CSPMiddleware",  # its header: _Gates
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files only
     "django.contrib.sessions.middleware.SessionMiddleware",  # session callers go to Django
     "django.middleware.locale.LocaleMiddleware",  # the body carries both languages
@@ -114,6 +120,7 @@ MIRRORED_MIDDLEWARE: Final = (
     "django.middleware.clickjacking.XFrameOptionsMiddleware",  # its header: _Gates
     "django_htmx.middleware.HtmxMiddleware",  # pages only
     "sscard.portal.middleware.ActorMiddleware",  # session users; the token gives the actor
+    "axes.middleware.AxesMiddleware",  # sign-in pages; tokens: api_token_attempt, here too
 )
 # Bodies above this go to Django (a valid request is a few hundred bytes; Ninja ignores
 # unknown fields, so a bigger one may still be valid, and Django reads it just as well).
@@ -156,6 +163,7 @@ class _Gates:
 
     def __init__(self) -> None:
         self._security = SecurityMiddleware(_never)
+        self._csp = CSPMiddleware(_never)
         self._common = CommonMiddleware(_never)
         self._frames = XFrameOptionsMiddleware(_never)
         names = {b"host", b"x-forwarded-host", b"x-forwarded-port"}
@@ -199,7 +207,10 @@ class _Gates:
             return _Gate(False, ())
         response = HttpResponse()
         del response["Content-Type"]
-        self._frames.process_response(request, self._security.process_response(request, response))
+        # Each adds its headers to the response it is given (and answers that same one).
+        self._security.process_response(request, response)
+        self._csp.process_response(request, response)
+        self._frames.process_response(request, response)
         return _Gate(True, _encoded(response))
 
 
@@ -229,6 +240,7 @@ def _request(path: str) -> HttpRequest:
 class _Taken(NamedTuple):
     token: str
     gate: _Gate
+    address: str | None  # the connection's, as Django's REMOTE_ADDR
 
 
 def _bearer(authorization: str) -> str | None:
@@ -237,12 +249,18 @@ def _bearer(authorization: str) -> str | None:
     return token if scheme.lower() == "bearer" else None
 
 
-def _token_actor(token: str) -> Actor | None:
-    """``api_token_actor`` with Django's connection hygiene: this runs outside any Django
-    request, so drop a broken or over-age connection as request start and end would."""
+def _token_actor(token: str, address: str | None) -> Actor | None:
+    """``api_token_attempt`` for a caller at ``address`` (its connection's, as Django's
+    ``REMOTE_ADDR``), with Django's connection hygiene: this runs outside any Django request,
+    so drop a broken or over-age connection as request start and end would."""
+    request = HttpRequest()
+    request.method = "POST"
+    request.path = request.path_info = reverse("api:verify_card")
+    if address is not None:
+        request.META["REMOTE_ADDR"] = address
     close_old_connections()
     try:
-        return api_token_actor(token)
+        return api_token_attempt(request, token)
     finally:
         close_old_connections()
 
@@ -356,8 +374,8 @@ class FastVerify:
         self._encoder = renderer.encoder_class(**renderer.json_dumps_params)
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._opening = asyncio.Lock()
-        self._tokens: dict[str, tuple[float, Actor | None]] = {}
-        self._lookups: dict[str, asyncio.Task[Actor | None]] = {}
+        self._tokens: dict[str, tuple[float, Actor]] = {}
+        self._lookups: dict[tuple[str, str | None], asyncio.Task[Actor | None]] = {}
         self._lookup = sync_to_async(_token_actor, thread_sensitive=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -402,7 +420,9 @@ class FastVerify:
         if token is None or int(length) > self._body_limit:
             return None
         gate = self._gates.get(scope, gate_values)
-        return _Taken(token, gate) if gate.open else None
+        client = scope.get("client")
+        address = str(client[0]) if client else None
+        return _Taken(token, gate, address) if gate.open else None
 
     # --- the answer ------------------------------------------------------------------------
 
@@ -411,7 +431,7 @@ class FastVerify:
         if body is None:
             return  # the client left
         try:
-            actor = await self._actor(taken.token)
+            actor = await self._actor(taken.token, taken.address)
             if actor is None:
                 raise AuthenticationError()
             payload = self._payload(_BodyRequest(body))
@@ -468,21 +488,24 @@ class FastVerify:
 
     # --- tokens ----------------------------------------------------------------------------
 
-    async def _actor(self, token: str) -> Actor | None:
+    async def _actor(self, token: str, address: str | None) -> Actor | None:
         """Whom the token speaks for, from the cache while it is fresh; one look-up at a time
-        per token (the requests that find it stale meanwhile wait for that one)."""
+        per token and address (the requests that find it stale meanwhile wait for that one)."""
         cached = self._tokens.get(token)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        lookup = self._lookups.get(token)
+        key = (token, address)
+        lookup = self._lookups.get(key)
         if lookup is None:
-            lookup = asyncio.get_running_loop().create_task(self._look_up(token))
-            self._lookups[token] = lookup
+            lookup = asyncio.get_running_loop().create_task(self._look_up(token, address))
+            self._lookups[key] = lookup
         return await asyncio.shield(lookup)
 
-    async def _look_up(self, token: str) -> Actor | None:
+    async def _look_up(self, token: str, address: str | None) -> Actor | None:
         try:
-            actor = await self._lookup(token)
+            actor = await self._lookup(token, address)
+            if actor is None:
+                return None  # never cached: each unknown token counts against its address
             if len(self._tokens) >= TOKEN_CACHE_LIMIT:
                 now = time.monotonic()
                 self._tokens = {k: v for k, v in self._tokens.items() if v[0] > now}
@@ -491,7 +514,7 @@ class FastVerify:
             self._tokens[token] = (time.monotonic() + self.token_cache_seconds, actor)
             return actor
         finally:
-            self._lookups.pop(token, None)
+            self._lookups.pop((token, address), None)
 
     def clear_token_cache(self) -> None:
         """Forget every token (a revocation then takes effect on the next request)."""

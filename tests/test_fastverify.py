@@ -19,9 +19,11 @@ from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from axes.models import AccessAttempt
 from django.core.asgi import get_asgi_application
 from django.db import connection, transaction
-from django.test import Client
+from django.db.models import Sum
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from config.fastverify import FastVerify
@@ -52,6 +54,7 @@ COMPARED_HEADERS = (
     "referrer-policy",
     "cross-origin-opener-policy",
     "x-frame-options",
+    "content-security-policy",
 )
 
 
@@ -668,6 +671,41 @@ def test_without_a_cache_a_revocation_takes_effect_at_once(client: Client, world
         assert assert_same(client, harness, body, bearer(plaintext)).status == 401
     finally:
         harness.close()
+
+
+# --- guessing tokens ----------------------------------------------------------------------
+
+
+@override_settings(SSCARD_TOKEN_FAILURE_LIMIT=3)
+def test_unknown_tokens_count_on_both_routes_and_throttle_alike(
+    client: Client, fast: Harness, world: World
+) -> None:
+    body = {"card_number": world.number("valid")}
+    raw = json.dumps(body).encode()
+    # given an unknown token on the lean route and another on Django's, from one address
+    assert fast.post(raw, authorization=bearer("sst_guess-1")).status == 401
+    assert django_answer(client, raw, bearer("sst_guess-2")).status == 401
+    # when a third unknown token reaches the limit on the lean route
+    got = fast.post(raw, authorization=bearer("sst_guess-3"))
+    # then it answers 429 with the code itself (the two routes count in one table)
+    assert (got.status, got.json()["code"]) == (429, "token_attempts_throttled")
+    assert fast.django.calls == []
+    # and from then on both routes refuse alike, even a valid token, even the same guess again
+    for token in (world.token, "sst_guess-3", "sst_guess-4"):
+        got = assert_same(client, fast, body, bearer(token))
+        assert (got.status, got.json()["code"]) == (429, "token_attempts_throttled")
+    # until the cool-off has passed
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert assert_same(client, fast, body, bearer(world.token)).status == 200
+
+
+def test_an_unknown_token_is_never_cached_each_one_counts(fast: Harness, world: World) -> None:
+    raw = json.dumps({"card_number": world.number("valid")}).encode()
+    # when the same unknown token is tried again and again on the lean route
+    for _ in range(3):
+        assert fast.post(raw, authorization=bearer("sst_same-guess")).status == 401
+    # then every try was counted against the address
+    assert AccessAttempt.objects.aggregate(n=Sum("failures_since_start"))["n"] == 3
 
 
 # --- what goes to Django ------------------------------------------------------------------

@@ -219,8 +219,10 @@ def _demo_username(role: Role) -> str:
     return "demo-" + role.value.replace("_", "-")
 
 
-def _demo_password(role: Role) -> str:
-    return f"{_demo_username(role)}-2024"
+def demo_password(role: Role) -> str:
+    """A demo account's password: the same on every run, so a rerun prints what still signs
+    in, and nothing like its username (a password similar to the user's names is refused)."""
+    return "card-" + sm3(f"sscard demo {role.value}".encode()).hex()[:10]
 
 
 DEMO_HOSPITAL_CODE = "DEMO-HOSPITAL"
@@ -269,7 +271,7 @@ def demo_accounts_create(*, actor: Actor, city_code: str) -> list[tuple[str, str
             account_create(
                 actor=actor,
                 username=_demo_username(role),
-                password=_demo_password(role),
+                password=demo_password(role),
                 role=role.value,
                 city_code=city_code,
                 district_code=scope.district_code,
@@ -278,7 +280,7 @@ def demo_accounts_create(*, actor: Actor, city_code: str) -> list[tuple[str, str
                 person_id=scope.person_id,
                 relying_party_id=scope.relying_party_id,
             )
-    return [(_demo_username(r), _demo_password(r), str(ROLE_LABELS[r])) for r in ROLE_SCOPE]
+    return [(_demo_username(r), demo_password(r), str(ROLE_LABELS[r])) for r in ROLE_SCOPE]
 
 
 def _demo_scopes(*, actor: Actor, roles: list[Role]) -> dict[Role, Scope]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -16,10 +17,12 @@ from sscard.core.calendar import calendar_status
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import template_for
 from sscard.core.models import ImportJob
-from sscard.core.views import actor_required, error_text, request_actor
+from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.portal.forms import ApiTokenForm, ImportUploadForm
 from sscard.portal.navigation import LATER, actions_for
 from sscard.portal.selectors import (
+    AccessEventPages,
+    access_event_list,
     account_get,
     api_token_list,
     import_job_get,
@@ -66,6 +69,21 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+
+
+def signin_locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, object] | None = None,
+) -> HttpResponse:
+    """The answer to a sign-in refused after too many failures (``AXES_LOCKOUT_CALLABLE``):
+    a page in the reader's language, 429, saying when to try again."""
+    return render(
+        request,
+        "portal/signin_locked.html",
+        {"minutes": settings.SSCARD_LOGIN_COOLOFF_MINUTES},
+        status=429,
+    )
 
 
 @actor_required(*IMPORT_ROLES)
@@ -153,3 +171,13 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = api_token_revoke(actor=request_actor(request), token_id=token_id)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("portal:token_list")
+
+
+@actor_required(Role.CARDHOLDER)
+def access_events(request: HttpRequest) -> HttpResponse:
+    """Who looked at the holder's record: each clerk's lookup, newest first (谁查看了我的信息)."""
+    events = AccessEventPages(
+        access_event_list(actor=request_actor(request)), english=english_page()
+    )
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render(request, "portal/access_events.html", {"page": page})

@@ -121,3 +121,21 @@ def test_only_the_city_bureau_creates_accounts(role):
     with pytest.raises(ApplicationError) as refused:
         account_create(actor=actor, username="x", password=PASSWORD, role="production_operator")
     assert refused.value.code == "permission_denied"
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["zhang.wei.clerk", "clerk-zhangwei", "ZhangWei2024"],
+    ids=["the username", "its parts reordered", "the name with a year"],
+)
+def test_a_password_like_the_username_is_refused_and_nothing_is_created(password):
+    # given a password that is the username, or close to it
+    # when an account is created with it
+    with pytest.raises(ApplicationError) as refused:
+        account_create(
+            actor=SYSTEM, username="zhangwei.clerk", password=password, role="production_operator"
+        )
+    # then it is refused for its similarity, and no user or account is left behind
+    assert refused.value.code == "password_invalid"
+    assert any("相似" in reason for reason in refused.value.details["reasons"])  # "too similar"
+    assert not Account.objects.filter(user__username="zhangwei.clerk").exists()

@@ -2,8 +2,10 @@
 
 Every error the API gives has the body ``{"code", "message_zh", "message_en", "details"}``:
 refusals of the services (``ApplicationError``, with their own status), invalid input (422
-``invalid_input``), a missing or bad credential (401), an unknown path (404), a method the path
-does not take (405) and anything unexpected (500 ``internal_error``, logged, never shown).
+``invalid_input``), a body Django will not read (413 ``payload_too_large``, 400
+``too_many_fields`` or ``malformed_body``), a missing or bad credential (401), an unknown path
+(404), a method the path does not take (405) and anything unexpected (500 ``internal_error``,
+logged, never shown).
 """
 
 from __future__ import annotations
@@ -14,9 +16,18 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -26,6 +37,7 @@ from sscard.campaigns.api import router as campaigns_router
 from sscard.cards.api import router as cards_router
 from sscard.cards.api_life import router as card_life_router
 from sscard.core.errors import ApplicationError
+from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ErrorOut
 from sscard.delivery.api import router as delivery_router
 from sscard.network.api import router as network_router
@@ -144,6 +156,29 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body(404), status=404)
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = RequestErrorCode.PAYLOAD_TOO_LARGE.error(limit_bytes=limit).as_dict()
+    return api.create_response(request, body, status=413)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Django's own refusals of a request's form (too many fields, a bad host or file name...)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        body = RequestErrorCode.TOO_MANY_FIELDS.error().as_dict()
+    else:
+        body = error_body(400)
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(MultiPartParserError)
+def _malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    body = RequestErrorCode.MALFORMED_BODY.error().as_dict()
+    return api.create_response(request, body, status=400)
+
+
 @api.exception_handler(Exception)
 def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error in %s %s", request.method, request.path)
@@ -197,6 +232,7 @@ def _json(body: dict[str, Any], *, status: int) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt  # an unknown path is 404 for every method, never the CSRF refusal's page
 def _unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
     return _json(error_body(404), status=404)
 

@@ -4,10 +4,11 @@ eligible, and the schools' notices."""
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
 from datetime import date
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Field, Router, Status
 
 from sscard.campaigns.choices import CampaignStatus
 from sscard.campaigns.models import Campaign
@@ -33,6 +34,7 @@ from sscard.campaigns.selectors import (
 )
 from sscard.campaigns.services import SchoolNotice, campaign_put_in_force, school_notify
 from sscard.core.errors import ApplicationError
+from sscard.core.pagination import MAX_PAGE
 from sscard.core.schemas import ERRORS
 from sscard.core.views import english_page, request_actor
 from sscard.policy import DecisionRequest, PackError, builtin_pack
@@ -135,7 +137,7 @@ def schools_list(
     request: HttpRequest,
     district: str | None = None,
     notified: bool | None = None,
-    page: int = 1,
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1,
 ) -> SchoolPageOut:
     """Schools in the caller's area with the day of each one's notice (SH-09), 100 a page."""
     actor = request_actor(request)

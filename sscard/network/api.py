@@ -6,8 +6,9 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS
 from sscard.core.views import request_actor
 from sscard.network.choices import OutletKind

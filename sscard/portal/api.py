@@ -7,14 +7,21 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from sscard.core.actors import ROLE_LABELS
 from sscard.core.models import ImportJob
+from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS, ErrorOut
-from sscard.core.views import request_actor
-from sscard.portal.schemas import ImportJobOut, MeOut
-from sscard.portal.selectors import import_job_get, import_job_list, import_job_report
+from sscard.core.views import english_page, request_actor
+from sscard.portal.schemas import AccessEventOut, ImportJobOut, MeOut
+from sscard.portal.selectors import (
+    AccessEventPages,
+    access_event_list,
+    import_job_get,
+    import_job_list,
+    import_job_report,
+)
 from sscard.portal.services import import_upload
 
 router = Router(tags=["portal"])
@@ -85,3 +92,17 @@ def imports_create(
     """
     job = import_upload(actor=request_actor(request), kind=kind, upload=file)
     return Status(201, job)
+
+
+@router.get(
+    "/me/access-events",
+    response={200: list[AccessEventOut], **ERRORS},
+    summary="Who looked at my record",
+)
+@paginate(PageNumberPagination, page_size=50)
+def me_access_events(request: HttpRequest) -> AccessEventPages:
+    """The holder's own record as others saw it, newest first: each counter lookup, card
+    service or application a clerk looked them up for — role, outlet and bank by name, when,
+    which parts of the record, for what service (谁查看了我的信息). Holders only (403)."""
+    events = access_event_list(actor=request_actor(request))
+    return AccessEventPages(events, english=english_page())

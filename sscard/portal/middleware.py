@@ -1,5 +1,6 @@
-"""Attach the signed-in user's ``Actor`` to every request; answer refusals on pages; speak
-Chinese unless the user chose English.
+"""Attach the signed-in user's ``Actor`` to every request; refuse a request no view can take
+(too large, a NUL character); answer refusals on pages; speak Chinese unless the user chose
+English.
 
 The API maps ``ApplicationError`` itself (``config/api.py``), so only page views reach
 ``process_exception`` with one.
@@ -15,6 +16,7 @@ from django.utils import translation
 
 from sscard.core.actors import Actor
 from sscard.core.errors import ApplicationError
+from sscard.core.request_guard import refusal_response, request_refusal
 from sscard.core.views import error_page
 from sscard.portal.models import Account
 
@@ -49,6 +51,11 @@ class ActorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.actor = actor_for_user(request.user)  # type: ignore[attr-defined]
         _chinese_unless_chosen(request)
+        # Before any view, and before CsrfViewMiddleware reads a form: a body over the limit
+        # or a NUL character is refused here with its code (sscard.core.request_guard).
+        refusal = request_refusal(request)
+        if refusal is not None:
+            return refusal_response(request, refusal)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from hmac import compare_digest
 from inspect import getattr_static
 from typing import Any, NamedTuple, cast
 
@@ -25,7 +24,7 @@ from sscard.cards.choices import CardStatus
 from sscard.cards.models import Card, CardVerification
 from sscard.cards.status import status_of
 from sscard.core.actors import Actor, Role
-from sscard.core.crypto import id_number_index
+from sscard.core.crypto import id_number_index_matches
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.kernel.cardcodes import ReaderRecord, parse_card_number, parse_reader_string
 from sscard.kernel.errors import KernelError
@@ -184,7 +183,7 @@ def verification_of(
     record = query.record
     if record is not None and not (
         record.card_id_code == facts.card_id_code
-        and compare_digest(id_number_index(record.id_number), bytes(facts.id_number_index))
+        and id_number_index_matches(record.id_number, facts.id_number_index)
     ):
         return Verification(status=CardStatus.MISMATCH, checked_at=now)
     status = status_of(

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from hmac import compare_digest
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -32,7 +31,7 @@ from sscard.cards.services import (
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import BulkWriter, id_ranges
-from sscard.core.crypto import id_number_index
+from sscard.core.crypto import id_number_index_matches
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.delivery.choices import PostEventKind, ShipmentMethod, ShipmentStatus
 from sscard.delivery.models import PostEvent, Shipment
@@ -270,7 +269,7 @@ def _check_holder(card: Card, id_number: str) -> None:
         presented = idnumber.parse(id_number, today=date.max).value
     except KernelError as exc:
         raise ApplicationError.from_coded(exc, status=422) from exc
-    if not compare_digest(id_number_index(presented), bytes(card.person.id_number_index)):
+    if not id_number_index_matches(presented, card.person.id_number_index):
         raise _refuse(
             "holder_id_mismatch",
             "所出示的身份证件与持卡人不符，不能交付。",

@@ -10,7 +10,7 @@ from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact
 from sscard.core.bulk import ImportContext, ImportSpec, Progress, insert_keyed
 from sscard.core.bulk import run_import as _run_import
-from sscard.core.crypto import field_cipher
+from sscard.core.crypto import row_digest
 from sscard.core.models import ImportJob
 from sscard.network.choices import OutletKind
 from sscard.network.models import Bank, Outlet
@@ -59,7 +59,7 @@ class OutletSpec(ImportSpec):
                 ctx.refuse(number, column, err, zh, en)
                 continue
             normal = [code, name, kind, bank_code, district, instant in ("1", "true"), address]
-            digest = field_cipher().index("\x1f".join(map(str, normal)), field="row:outlets")
+            digest = row_digest("\x1f".join(map(str, normal)), kind="outlets")
             row = [
                 code,
                 name,

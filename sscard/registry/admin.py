@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.admin import ReadOnlyAdmin
-from sscard.core.crypto import id_number_index, phone_index
+from sscard.core.crypto import id_number_indexes, phone_indexes
 from sscard.kernel import idnumber
-from sscard.registry.models import Division, Employer, Person, School
+from sscard.registry.models import Division, Employer, FieldKeyRetirement, Person, School
 
 
 @admin.register(Division)
@@ -103,10 +103,15 @@ class PersonAdmin(ReadOnlyAdmin):
             return queryset, False
         if idnumber.is_valid(term, today=timezone.localdate()):
             value = idnumber.parse(term, today=timezone.localdate()).value
-            return queryset.filter(id_number_index=id_number_index(value)), False
+            return queryset.filter(id_number_index__in=id_number_indexes(value)), False
         if term.isdigit() and len(term) == 11:
-            return queryset.filter(phone_index=phone_index(term)), False
+            return queryset.filter(phone_index__in=phone_indexes(term)), False
         return queryset.none(), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).defer("id_number_enc", "phone_enc")
+
+
+@admin.register(FieldKeyRetirement)
+class FieldKeyRetirementAdmin(ReadOnlyAdmin):
+    list_display = ("version", "retired_at", "retired_by")

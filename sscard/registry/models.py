@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.models import ImportJob
+from sscard.kernel import masks
 from sscard.registry.choices import DivisionLevel, IdKind, PersonCategory, SchoolKind, Sex
 
 
@@ -138,12 +139,34 @@ class Person(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.masked_name} {self.id_number_masked}"
+        return f"{self.masked_name} {self.masked_id_number}"
 
     @property
     def masked_name(self) -> str:
-        """张*, 欧阳** — the surname stays, the given name is hidden."""
-        if len(self.name) <= 1:
-            return self.name
-        keep = 2 if len(self.name) >= 4 else 1
-        return self.name[:keep] + "*" * (len(self.name) - keep)
+        """张*, 欧阳** — the surname stays, the given name is hidden (``kernel.masks``)."""
+        return masks.mask_name(self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        """``1****************X``, whatever rule the stored masked form was written under."""
+        return masks.mask_id_number(self.id_number_masked)
+
+    @property
+    def masked_phone(self) -> str:
+        """``*******1234`` (or empty), whatever rule the stored masked form was written under."""
+        return masks.mask_phone(self.phone_masked)
+
+
+class FieldKeyRetirement(models.Model):
+    """A field-key version retired after rotation (已停用的字段密钥版本): no longer accepted."""
+
+    version = models.PositiveSmallIntegerField(_("key version"), unique=True)
+    retired_at = models.DateTimeField(_("retired at"))
+    retired_by = models.CharField(_("retired by"), max_length=150)
+
+    class Meta:
+        verbose_name = _("retired field key")
+        verbose_name_plural = _("retired field keys")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

@@ -8,12 +8,13 @@ operation cannot forget to. An object outside the scope answers exactly as a mis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from sscard.core.actors import Actor, Role
-from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_index
+from sscard.core.actors import Actor, Role, needs_birth_date
+from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_indexes
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city, region_in_city
 from sscard.kernel import idnumber
@@ -113,7 +114,7 @@ def person_find_by_id_number(*, actor: Actor, id_number: str) -> Person:
         persons = person_visible(actor=actor)
     found = (
         persons.select_related("employer", "school")
-        .filter(id_number_index=id_number_index(parsed.value))
+        .filter(id_number_index__in=id_number_indexes(parsed.value))
         .first()
     )
     if found is None:
@@ -129,13 +130,16 @@ class PersonIdentifiers:
     id_number: str
     phone: str
     full: bool
+    birth_date: date | None = None
+    """Only beside a full number, to a role that ``needs_birth_date``; else None (not shown)."""
 
 
 def person_identifiers(*, actor: Actor, person: Person) -> PersonIdentifiers:
     """Full identifiers for a role whose work needs them (a counter clerk, the holder), else masked.
 
     Call this only on a single-person view (the counter lookup, the holder's own page);
-    lists and exports always show the stored masked forms.
+    lists and exports always show the masked forms and no birth date. The birth date comes
+    only with the full number (``needs_birth_date``): beside a masked one it would give it away.
     """
     is_other_holder = actor.role is Role.CARDHOLDER and person.pk != actor.person_id
     if actor.sees_full_identifiers and not is_other_holder:
@@ -146,11 +150,12 @@ def person_identifiers(*, actor: Actor, person: Person) -> PersonIdentifiers:
             id_number=cipher.decrypt(bytes(person.id_number_enc), field=ID_NUMBER),
             phone=phone,
             full=True,
+            birth_date=person.birth_date if needs_birth_date(actor.role) else None,
         )
     return PersonIdentifiers(
         name=person.masked_name,
-        id_number=person.id_number_masked,
-        phone=person.phone_masked,
+        id_number=person.masked_id_number,
+        phone=person.masked_phone,
         full=False,
     )
 

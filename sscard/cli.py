@@ -439,7 +439,7 @@ def policy_explain(
         return
     mark = "[green]允许 / allowed[/green]" if decision.allowed else "[red]不允许 / refused[/red]"
     console.print(
-        f"{person.masked_name} {person.id_number_masked}: {mark}  ({decision.reason_code})"
+        f"{person.masked_name} {person.masked_id_number}: {mark}  ({decision.reason_code})"
     )
     console.print(decision.message_zh)
     console.print(decision.message_en)
@@ -483,17 +483,143 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Recompute the SM3 hash chain of the audit trail."""
+@click.option(
+    "--checkpoints",
+    "checkpoints_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Checkpoints exported earlier (JSON lines) to check the chain against too.",
+)
+def audit_verify(checkpoints_file: Path | None) -> None:
+    """Recompute the keyed chain, compare it with its head and with the signed checkpoints."""
     _django()
-    from sscard.core.audit import audit_verify_chain
+    from sscard.core.audit import audit_checkpoints_read, audit_verify_chain
+    from sscard.core.errors import ApplicationError
 
-    result = audit_verify_chain()
+    try:
+        outside = audit_checkpoints_read(path=checkpoints_file) if checkpoints_file else []
+        result = audit_verify_chain(checkpoints=outside)
+    except ApplicationError as exc:
+        _refused(exc)
+    console = _console()
     if result.ok:
-        _console().print(f"审计链完整 / audit chain intact: {result.events:,} events")
+        console.print(
+            f"审计链完整 / audit chain intact: {result.events:,} events, "
+            f"{result.checkpoints:,} checkpoint(s) confirmed"
+        )
         return
-    _console().print(f"[red]审计链在事件 #{result.first_bad_id} 处断开 / chain broken[/red]")
+    console.print(f"[red]审计链被篡改 / audit chain tampered[/red] ({result.problem})")
+    if result.first_bad_id is not None:
+        at = f"{result.first_bad_at:%Y-%m-%d %H:%M:%S %Z}" if result.first_bad_at else "?"
+        console.print(
+            f"首个问题事件 / first bad event: #{result.first_bad_id} {at} {result.first_bad_action}"
+        )
+    console.print(result.message_zh, markup=False)
+    console.print(result.message_en, markup=False)
+    if result.details:
+        console.print(
+            " ".join(f"{k}={v}" for k, v in result.details.items() if v is not None), markup=False
+        )
     sys.exit(2)
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's tip now (SM2, key outside the database)."""
+    _django()
+    from sscard.core.audit import audit_checkpoint_write
+
+    checkpoint = audit_checkpoint_write(actor=_system_actor())
+    _console().print(
+        f"检查点 / checkpoint #{checkpoint.pk}: event #{checkpoint.last_event_id}, "
+        f"{checkpoint.events:,} events, link {bytes(checkpoint.last_hash).hex()[:16]}…"
+    )
+
+
+@audit.command("export-checkpoints")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def audit_export_checkpoints(file: Path) -> None:
+    """Write every signed checkpoint to FILE (JSON lines) for an outside party to keep."""
+    _django()
+    from sscard.core.audit import audit_checkpoints_export
+
+    count = audit_checkpoints_export(path=file)
+    _console().print(f"已导出 / exported {count:,} checkpoint(s) to {file}")
+
+
+@cli.group()
+def keys() -> None:
+    """Field-encryption keys: rotate stored values to the current version, retire old ones."""
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Stored encrypted values per key version, for every table that holds them."""
+    _django()
+    from rich.table import Table
+
+    from sscard.registry.keys import field_key_status
+
+    status = field_key_status()
+    retired = ", ".join(f"v{v}" for v in sorted(status.retired)) or "-"
+    _console().print(
+        f"当前版本 / current: v{status.current}   "
+        f"已配置 / configured: {', '.join(f'v{v}' for v in status.configured)}   "
+        f"已停用 / retired: {retired}"
+    )
+    table = Table("表 / table", "字段 / column", "版本 / version", "行数 / rows")
+    for label, columns in status.counts.items():
+        for column, counts in columns.items():
+            for version, rows in counts.items():
+                table.add_row(label, column, f"v{version}", f"{rows:,}")
+    _console().print(table)
+    behind = sum(status.behind.values())
+    _console().print(f"待轮换 / rows behind the current version: {behind:,}")
+
+
+@keys.command("rotate")
+@click.option("--chunk-rows", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def keys_rotate(chunk_rows: int, quiet: bool) -> None:
+    """Re-encrypt every stored value under the current key (resumable; the platform serves on)."""
+    _django()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from sscard.core.crypto import current_key_version
+    from sscard.registry.keys import field_key_rows_behind, field_keys_rotate
+
+    total = field_key_rows_behind()
+    with Progress(
+        TextColumn(f"[bold]v{current_key_version()}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_console(),
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("rotate", total=total)
+        done = field_keys_rotate(
+            actor=_system_actor(),
+            chunk_rows=chunk_rows,
+            on_chunk=lambda _table, _rewritten, seen: bar.advance(task, seen),
+        )
+    _console().print(
+        f"已轮换 / rotated: {sum(done.values()):,} rows "
+        f"({', '.join(f'{label} {n:,}' for label, n in done.items())})"
+    )
+
+
+@keys.command("retire")
+@click.option("--version", "version", type=click.IntRange(1, 255), required=True)
+def keys_retire(version: int) -> None:
+    """Stop accepting a key version; refused while any stored value still uses it."""
+    _django()
+    from sscard.core.errors import ApplicationError
+    from sscard.registry.keys import field_key_retire
+
+    try:
+        field_key_retire(actor=_system_actor(), version=version)
+    except ApplicationError as exc:
+        _refused(exc)
+    _console().print(f"已停用 / retired: v{version}")
 
 
 def _refused(exc: Any) -> None:

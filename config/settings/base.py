@@ -27,6 +27,10 @@ def _data_dir() -> Path:
 
 
 DATA_DIR = _data_dir()
+# Whatever the platform writes is for its own user only (files 0600, directories 0700): the
+# SQLite file, import reports, the upload spool, the SMS outbox, photos and factory files hold
+# personal data. Set once here, where every process (CLI, server, workers, tests) starts.
+os.umask(0o077)
 
 
 def _secret_from_file(name: str, nbytes: int) -> str:
@@ -49,6 +53,32 @@ SECRET_KEY = os.environ.get("SSCARD_SECRET_KEY") or _secret_from_file("django-se
 # Master key for SM4 field encryption and the keyed SM3 lookup index (hex, 32 bytes).
 SSCARD_FIELD_KEY = os.environ.get("SSCARD_FIELD_KEY") or _secret_from_file("field-master", 32)
 
+
+def _field_keys() -> dict[int, str]:
+    """Field master keys by version: ``SSCARD_FIELD_KEY`` (or ``keys/field-master``) is version
+    1; ``SSCARD_FIELD_KEYS`` ("v2:hex,v1:hex") and files ``keys/field-master.vN`` add others.
+    The highest version is the one new values are written under."""
+    keys = {1: SSCARD_FIELD_KEY}
+    for path in (DATA_DIR / "keys").glob("field-master.v*"):
+        if path.name[len("field-master.v") :].isdigit():
+            keys[int(path.name[len("field-master.v") :])] = path.read_text().strip()
+    for item in os.environ.get("SSCARD_FIELD_KEYS", "").split(","):
+        version, _, key = item.strip().partition(":")
+        if key:
+            keys[int(version.strip().lstrip("vV"))] = key.strip()
+    return keys
+
+
+SSCARD_FIELD_KEYS = _field_keys()
+# Key of the audit chain's HMAC-SM3 links (hex, 32 bytes); kept out of the database.
+SSCARD_AUDIT_KEY = os.environ.get("SSCARD_AUDIT_KEY") or _secret_from_file("audit-chain", 32)
+# SM2 key (PEM) that signs audit checkpoints; created on first use (mode 0600) if missing.
+SSCARD_AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("SSCARD_AUDIT_SIGNING_KEY_FILE") or DATA_DIR / "keys" / "audit-signing"
+)
+# A signed checkpoint is written automatically every this many events (0: only on demand).
+SSCARD_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SSCARD_AUDIT_CHECKPOINT_EVERY", "10000"))
+
 DEBUG = os.environ.get("SSCARD_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("SSCARD_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
@@ -63,6 +93,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",
+    "csp",
     "sscard.core",
     "sscard.notifications",
     "sscard.registry",
@@ -78,6 +110,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sscard.portal.middleware.ActorMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,9 +173,58 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in that resists guessing (django-axes) ---
+# Failed sign-ins are counted per account and, separately, per address (with failed API
+# tokens); at the limit either is refused until the cool-off has passed since its last failure.
+SSCARD_LOGIN_FAILURE_LIMIT = int(os.environ.get("SSCARD_LOGIN_FAILURE_LIMIT", "5"))
+SSCARD_LOGIN_COOLOFF_MINUTES = int(os.environ.get("SSCARD_LOGIN_COOLOFF_MINUTES", "15"))
+# Unknown API tokens an address may present within the cool-off (terminals behind one
+# address share it, and a mistyped token in one of them should not stop the others at once).
+SSCARD_TOKEN_FAILURE_LIMIT = int(os.environ.get("SSCARD_TOKEN_FAILURE_LIMIT", "20"))
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = "sscard.portal.auth.failure_limit"
+AXES_LOCKOUT_PARAMETERS = "sscard.portal.auth.lockout_parameters"
+AXES_COOLOFF_TIME = "sscard.portal.auth.cool_off"  # SSCARD_LOGIN_COOLOFF_MINUTES
+AXES_LOCKOUT_CALLABLE = "sscard.portal.views.signin_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address is the connection's (REMOTE_ADDR): a header could be forged by the guesser.
+AXES_CLIENT_IP_CALLABLE = "sscard.portal.auth.client_address"
+# Sessions end with the working day and with the browser; cookies are out of scripts' reach.
+SESSION_COOKIE_AGE = int(os.environ.get("SSCARD_SESSION_HOURS", "10")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # pages carry the token in their forms and htmx headers
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Content-Security-Policy (django-csp), enforced everywhere so tests prove the pages keep
+# it: no inline script and no eval; scripts, styles, images and fonts from this server alone.
+# Style attributes are allowed (style-src-attr): the bars of reports and progress meters are
+# sized from data in them, and an attribute cannot run script; <style> elements are refused.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -172,9 +256,13 @@ SSCARD_IMPORT_WORKERS = int(os.environ.get("SSCARD_IMPORT_WORKERS", "1"))
 SSCARD_IMPORT_PARALLEL_MIN_BYTES = int(
     os.environ.get("SSCARD_IMPORT_PARALLEL_MIN_BYTES", str(8 * 1024 * 1024))
 )
+# A running import whose heartbeat (one per committed chunk) is older than this was killed.
+SSCARD_IMPORT_STALE_SECONDS = int(os.environ.get("SSCARD_IMPORT_STALE_SECONDS", "900"))
 SSCARD_MAX_UPLOAD_BYTES = int(os.environ.get("SSCARD_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 LOGGING = {
     "version": 1,
@@ -248,3 +336,9 @@ SSCARD_FACTORY_DIR = Path(os.environ.get("SSCARD_FACTORY_DIR") or DATA_DIR / "fa
 SSCARD_VERIFY_POOL_SIZE = int(os.environ.get("SSCARD_VERIFY_POOL_SIZE", "4"))
 # How long that route trusts a token it has looked up: a revoked token stops working within it.
 SSCARD_TOKEN_CACHE_SECONDS = float(os.environ.get("SSCARD_TOKEN_CACHE_SECONDS", "5"))
+
+# --- Disclosures (every counter lookup is an access event in the audit trail) ---
+# Lookups of other people's records per clerk and per outlet in any hour, counted in the
+# database so that every server process shares them; beyond them a lookup answers 429.
+SSCARD_LOOKUP_LIMIT_PER_CLERK = int(os.environ.get("SSCARD_LOOKUP_LIMIT_PER_CLERK", "120"))
+SSCARD_LOOKUP_LIMIT_PER_OUTLET = int(os.environ.get("SSCARD_LOOKUP_LIMIT_PER_OUTLET", "1000"))

@@ -10,6 +10,7 @@ from pathlib import Path
 os.environ.setdefault("SSCARD_DATA_DIR", tempfile.mkdtemp(prefix="sscard-test-"))
 os.environ.setdefault("SSCARD_SECRET_KEY", secrets.token_hex(32))
 os.environ.setdefault("SSCARD_FIELD_KEY", secrets.token_hex(32))
+os.environ.setdefault("SSCARD_AUDIT_KEY", secrets.token_hex(32))
 
 from config.settings.base import *
 from config.settings.base import DATA_DIR

@@ -30,11 +30,12 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from sscard.applications.choices import (
+    SHARED_ORIGINS,
     ApplicationStatus,
     CollectiveStep,
     RosterStatus,
 )
-from sscard.applications.models import CollectiveApplication, RosterEntry
+from sscard.applications.models import CollectiveApplication, Photo, RosterEntry
 from sscard.applications.rules import (
     InForce,
     bank_name,
@@ -59,7 +60,7 @@ from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append, audit_append_many
 from sscard.core.bulk import BulkWriter, ErrorReport, id_ranges
 from sscard.core.calendar import work_calendar
-from sscard.core.crypto import id_number_index
+from sscard.core.crypto import id_number_indexes
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.prepare import RowError
 from sscard.core.tables import check_header, open_table
@@ -481,6 +482,8 @@ def roster_upload(
 
             for chunk in _chunks(stream.rows, CHUNK):
                 keyed: list[tuple[int, bytes, str]] = []
+                # A person's index under every live key version (during a key rotation).
+                current_of: dict[bytes, bytes] = {}
                 for number, cells in chunk:
                     raw = (
                         cells[positions["id_number"]] if len(cells) > positions["id_number"] else ""
@@ -493,7 +496,8 @@ def roster_upload(
                     except idnumber.IdNumberError as exc:
                         refuse(number, "id_number", exc.code, exc.message_zh, exc.message_en)
                         continue
-                    key = id_number_index(parsed.value)
+                    indexes = id_number_indexes(parsed.value)
+                    key = indexes[0]
                     if key in seen:
                         refuse(
                             number,
@@ -505,10 +509,11 @@ def roster_upload(
                         continue
                     seen.add(key)
                     keyed.append((number, key, name))
+                    current_of.update(dict.fromkeys(indexes, key))
                 found = {
-                    bytes(r[-3]): r
+                    current_of[bytes(r[-3])]: r
                     for r in Person.objects.filter(
-                        id_number_index__in=[k for _, k, _ in keyed]
+                        id_number_index__in=list(current_of)
                     ).values_list(*FACT_COLUMNS, "id_number_index", "employer_id", "name")
                 }
                 listed = set(
@@ -678,6 +683,24 @@ def roster_remind(*, actor: Actor, collective_id: int) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+def _same_photo(entry: RosterEntry, *, person: Person, origin: str, photo_id: int | None) -> bool:
+    """Whether a confirmation would keep the photo the entry already carries."""
+    if entry.photo_id is None:
+        return False
+    if photo_id is not None:
+        return entry.photo_id == photo_id
+    if origin in SHARED_ORIGINS:
+        # Fetching from the shared source again would only store a copy of the same photo.
+        return str(entry.photo.source) == origin if entry.photo else False
+    latest = (
+        Photo.objects.filter(person=person, source=origin)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest == entry.photo_id
+
+
 def roster_confirm(
     *,
     actor: Actor,
@@ -723,11 +746,23 @@ def roster_confirm(
         if pickup_needs_backup_centre(pack, collective.pickup) and centre is None:
             raise _backup_required()
         origin = photo_origin(pack, photo_source, person_facts(person), day)
+        kept_address = address if pickup_is_postal(pack, collective.pickup) else ""
+        if (
+            entry.status == RosterStatus.CONFIRMED
+            and bytes(entry.phone_index or b"") == bytes(sealed.phone_index or b"")
+            and entry.mailing_address == kept_address
+            and entry.photo_source == photo_source
+            and entry.backup_centre_id == (centre.pk if centre else None)
+            and _same_photo(entry, person=person, origin=origin, photo_id=photo_id)
+        ):
+            # The same confirmation again (a double click, a retried request): nothing to
+            # change and nothing to record.
+            return entry
         photo = _usable_photo(actor=actor, person=person, origin=origin, photo_id=photo_id)
         entry.phone_index = sealed.phone_index
         entry.phone_enc = sealed.phone_enc
         entry.phone_masked = sealed.phone_masked
-        entry.mailing_address = address if pickup_is_postal(pack, collective.pickup) else ""
+        entry.mailing_address = kept_address
         entry.photo_source = photo_source
         entry.photo = photo
         entry.backup_centre = centre

@@ -123,6 +123,12 @@ class CollectiveOut(Schema):
 
     @staticmethod
     def resolve_employer_name(obj: object) -> str:
+        # An answer is also built from an answer already resolved (a dict, or this schema
+        # nested in another): keep the name it carries instead of losing it.
+        if isinstance(obj, dict):
+            return str(obj.get("employer_name") or "")
+        if isinstance(obj, Schema):
+            return str(getattr(obj, "employer_name", ""))
         return str(getattr(getattr(obj, "employer", None), "name", ""))
 
 

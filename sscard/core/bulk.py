@@ -1,8 +1,13 @@
 """Set-based bulk import: one service behind the CLI, the API and the upload page.
 
-Policy (documented in the README): **valid rows go in, refused rows are reported.** The whole
-file is imported in ONE transaction, so a killed or failed import leaves nothing behind and is
-simply run again. Rows are keyed (ID number, credit code, school or outlet code); a row whose
+Policy (documented in the README): **valid rows go in, refused rows are reported.** A file
+that cannot be read as a whole (encoding, header, CSV syntax, formulas, merged cells) is
+refused before any row is written. Rows then commit chunk by chunk, each chunk with the
+job's position in the file (``rows_committed``), its counts, its audit event and a heartbeat;
+a killed import's job is marked failed by the next import (its process is gone or its
+heartbeat is stale), and a run of the same file (same SM3 digest) resumes after the last
+committed row, so nothing is lost or written twice. Rows are keyed (ID number, credit code,
+school or outlet code); a row whose
 key is already stored with the same content is *unchanged* (so importing a file twice changes
 nothing), a row whose key is stored with other content is refused (``*_exists``), and a second
 row with the same key in one file is refused (``*_duplicate_in_file``). Refused rows go to a
@@ -18,10 +23,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import os
+import socket
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
@@ -36,7 +44,13 @@ from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.core.exports import safe_cell
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError, prepared_chunks
-from sscard.core.tables import FileRefused, TableStream, check_header, open_table
+from sscard.core.tables import (
+    FileRefused,
+    TableStream,
+    check_header,
+    check_whole_file,
+    open_table,
+)
 
 Progress = Callable[[int, int], None]
 """Called with (rows read, bytes read) after each chunk."""
@@ -53,12 +67,36 @@ class ErrorReport:
         self._file: Any = None
         self._writer: Any = None
 
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Owner-only: a report names rows of a file of personal data (issue 10, point 8).
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._file = open(fd, "w", newline="", encoding="utf-8-sig")  # noqa: SIM115
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(self.HEADER)
+
+    def carry(self, previous: Path, *, through_row: int) -> None:
+        """Start with the refusals an interrupted run of the same file committed."""
+        with (
+            contextlib.suppress(FileNotFoundError),
+            previous.open(newline="", encoding="utf-8-sig") as fh,
+        ):
+            reader = csv.reader(fh)
+            next(reader, None)
+            for line in reader:
+                if line and line[0].isdigit() and int(line[0]) <= through_row:
+                    if self._writer is None:
+                        self._open()
+                    self._writer.writerow(line)
+                    self.count += 1
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
     def add(self, error: RowError) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", newline="", encoding="utf-8-sig")
-            self._writer = csv.writer(self._file)
-            self._writer.writerow(self.HEADER)
+            self._open()
         self._writer.writerow(
             [
                 error.row,
@@ -245,6 +283,8 @@ class ImportContext:
     now: datetime
     writer: BulkWriter
     report: ErrorReport
+    file_jobs: frozenset[int] = frozenset()
+    """This job and the interrupted jobs of the same file it resumes."""
     counts: dict[str, int] = field(
         default_factory=lambda: {"inserted": 0, "unchanged": 0, "refused": 0}
     )
@@ -297,7 +337,7 @@ def classify_existing(
     if stored is None:
         return True
     _pk, stored_digest, stored_job = stored
-    if stored_job == ctx.job.pk:
+    if stored_job == ctx.job.pk or stored_job in ctx.file_jobs:
         ctx.refuse(
             number,
             column,
@@ -399,6 +439,67 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+HOST = socket.gethostname()[:255]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, under another user
+    with contextlib.suppress(OSError):
+        # A zombie (killed, not yet reaped) is dead for our purpose.
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    return True
+
+
+def import_jobs_fail_abandoned(*, now: datetime | None = None) -> list[int]:
+    """Mark failed every running import whose process is gone; return their ids.
+
+    A job is abandoned when its heartbeat is older than ``SSCARD_IMPORT_STALE_SECONDS`` or,
+    on this host, when its process no longer exists (killed, or the machine restarted).
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SSCARD_IMPORT_STALE_SECONDS)
+    abandoned = []
+    for pk, host, pid, heartbeat in ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING
+    ).values_list("pk", "host", "pid", "heartbeat_at"):
+        dead_here = (
+            host == HOST and pid is not None and pid != os.getpid() and not (_process_alive(pid))
+        )
+        if dead_here or (heartbeat is not None and heartbeat < stale):
+            abandoned.append(pk)
+    if abandoned:
+        ImportJob.objects.filter(pk__in=abandoned, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.FAILED, error_code="import_abandoned", finished_at=now
+        )
+    return abandoned
+
+
+def _resumable(kind: str, digest: str) -> ImportJob | None:
+    """The failed import of the same file that a new run continues, if any."""
+    last = ImportJob.objects.filter(kind=kind, file_digest=digest).order_by("-pk").first()
+    if last is None or last.status != ImportJob.Status.FAILED or last.rows_committed == 0:
+        return None
+    return last
+
+
+def _chain(job: ImportJob) -> frozenset[int]:
+    """The ids of the jobs that together import one file: this one and those it resumes."""
+    ids = {job.pk}
+    previous = job.resumed_from_id
+    while previous is not None and previous not in ids:
+        ids.add(previous)
+        previous = (
+            ImportJob.objects.filter(pk=previous).values_list("resumed_from_id", flat=True).first()
+        )
+    return frozenset(ids)
+
+
 def run_import(
     *,
     spec: ImportSpec,
@@ -409,66 +510,89 @@ def run_import(
     progress: Progress | None = None,
     chunk_rows: int | None = None,
 ) -> ImportJob:
-    """Import one file; return its job. A file refused as a whole raises ``FileRefused``."""
+    """Import one file; return its job. A file refused as a whole raises ``FileRefused``.
+
+    Each chunk commits on its own, with the job's position in the file; a run of a file whose
+    last import failed after committing chunks resumes after its last committed row.
+    """
     if not actor.may_import:
         raise PermissionDenied("import registry data", "批量导入登记数据")
     now = timezone.now()
+    import_jobs_fail_abandoned(now=now)
+    digest = _file_digest(path)
+    previous = _resumable(spec.kind, digest)
+    carried = previous or ImportJob()
     job = ImportJob.objects.create(
         kind=spec.kind,
         file_name=file_name[:255],
-        file_digest=_file_digest(path),
+        file_digest=digest,
         file_bytes=path.stat().st_size,
         actor_role=str(actor.role),
         actor_label=actor.label,
         actor_user_id=actor.user_id,
         started_at=now,
+        host=HOST,
+        pid=os.getpid(),
+        heartbeat_at=now,
+        resumed_from=previous,
+        rows_committed=carried.rows_committed,
+        rows_read=carried.rows_read,
+        rows_inserted=carried.rows_inserted,
+        rows_unchanged=carried.rows_unchanged,
+        rows_refused=carried.rows_refused,
     )
     report = ErrorReport(Path(settings.SSCARD_REPORTS_DIR) / f"import-{job.pk}-{spec.kind}.csv")
     try:
+        if previous is not None and previous.report_path:
+            report.carry(Path(previous.report_path), through_row=previous.rows_committed)
+        # Refuse a broken file before any chunk commits, so a refused file leaves nothing.
+        check_whole_file(path)
         stream = open_table(path)
         positions = check_header(stream.header, spec.columns)
-        with transaction.atomic():
-            ctx = ImportContext(
-                job=job,
-                actor=actor,
-                today=today or timezone.localdate(),
-                now=now,
-                writer=BulkWriter(),
-                report=report,
-            )
-            spec.begin(ctx)
-            facts = _run_chunks(spec, ctx, stream, positions, chunk_rows, progress, job)
-            audit_append_many(actor=actor, facts=facts)
-            report_path = report.close()
-            job.rows_inserted = ctx.counts["inserted"]
-            job.rows_unchanged = ctx.counts["unchanged"]
-            job.rows_refused = ctx.counts["refused"]
-            job.report_path = str(report_path or "")
-            job.status = ImportJob.Status.PARTIAL if report.count else ImportJob.Status.SUCCEEDED
-            job.finished_at = timezone.now()
-            job.save(
-                update_fields=[
-                    "rows_read",
-                    "rows_inserted",
-                    "rows_unchanged",
-                    "rows_refused",
-                    "report_path",
-                    "status",
-                    "finished_at",
-                ]
-            )
+        ctx = ImportContext(
+            job=job,
+            actor=actor,
+            today=today or timezone.localdate(),
+            now=now,
+            writer=BulkWriter(),
+            report=report,
+            file_jobs=_chain(job),
+            counts={
+                "inserted": job.rows_inserted,
+                "unchanged": job.rows_unchanged,
+                "refused": job.rows_refused,
+            },
+        )
+        spec.begin(ctx)
+        _run_chunks(spec, ctx, stream, positions, chunk_rows, progress, job)
+        report_path = report.close()
+        job.report_path = str(report_path or "")
+        job.status = (
+            ImportJob.Status.PARTIAL if ctx.counts["refused"] else (ImportJob.Status.SUCCEEDED)
+        )
+        job.finished_at = timezone.now()
+        job.save(update_fields=["report_path", "status", "finished_at"])
         if job.rows_inserted:
             _refresh_statistics(spec.table)
         return job
     except ApplicationError as exc:
         report.close()
-        _finish_badly(job, ImportJob.Status.REFUSED, exc.code)
+        _finish_badly(job, ImportJob.Status.REFUSED, exc.code, report)
         exc.details.setdefault("job_id", job.pk)
         raise
     except BaseException:
         report.close()
-        _finish_badly(job, ImportJob.Status.FAILED, "internal_error")
+        _finish_badly(job, ImportJob.Status.FAILED, "internal_error", report)
         raise
+
+
+@dataclass
+class _ChunkFacts:
+    """What the reader learnt of one chunk: its last row, its size and its malformed rows."""
+
+    last_row: int
+    size: int
+    errors: list[RowError]
 
 
 def _run_chunks(
@@ -479,29 +603,36 @@ def _run_chunks(
     chunk_rows: int | None,
     progress: Progress | None,
     job: ImportJob,
-) -> list[AuditFact]:
+) -> None:
     order = [positions[c] for c in spec.columns]
     width = len(stream.header)
     identity = order == list(range(len(spec.columns)))
     size = chunk_rows or settings.SSCARD_IMPORT_CHUNK_ROWS
-    read = 0
+    start = job.rows_committed
+    read = job.rows_read
+    # The reader runs ahead of the writer (workers prepare later chunks): what it learns of
+    # each chunk waits here, in order, until that chunk is written and committed.
+    ahead: deque[_ChunkFacts] = deque()
 
     def checked() -> Iterator[list[tuple[int, list[str]]]]:
-        nonlocal read
-        for chunk in _chunks(stream.rows, size):
-            read += len(chunk)
+        rows = stream.rows if not start else ((n, c) for n, c in stream.rows if n > start)
+        for chunk in _chunks(rows, size):
             good: list[tuple[int, list[str]]] = []
+            errors: list[RowError] = []
             for number, cells in chunk:
                 if len(cells) != width:
-                    ctx.refuse(
-                        number,
-                        "",
-                        "row_field_count",
-                        f"该行有 {len(cells)} 列，表头有 {width} 列。",
-                        f"The row has {len(cells)} cells; the header has {width}.",
+                    errors.append(
+                        RowError(
+                            number,
+                            "",
+                            "row_field_count",
+                            f"该行有 {len(cells)} 列，表头有 {width} 列。",
+                            f"The row has {len(cells)} cells; the header has {width}.",
+                        )
                     )
                     continue
                 good.append((number, cells if identity else [cells[i] for i in order]))
+            ahead.append(_ChunkFacts(chunk[-1][0], len(chunk), errors))
             yield good
 
     if spec.preparer is None:
@@ -517,15 +648,39 @@ def _run_chunks(
                 workers=settings.SSCARD_IMPORT_WORKERS if parallel else 0,
             )
         )
-    facts: list[AuditFact] = []
     for item in work:
-        fact = spec.process(ctx, item)
-        if fact is not None:
-            facts.append(fact)
+        facts = ahead.popleft()
+        read += facts.size
+        with transaction.atomic():
+            for error in facts.errors:
+                ctx.refuse(error.row, error.column, error.code, error.message_zh, error.message_en)
+            fact = spec.process(ctx, item)
+            if fact is not None:
+                audit_append_many(actor=ctx.actor, facts=[fact])
+            ctx.report.flush()
+            job.rows_read = read
+            job.rows_inserted = ctx.counts["inserted"]
+            job.rows_unchanged = ctx.counts["unchanged"]
+            job.rows_refused = ctx.counts["refused"]
+            job.rows_committed = facts.last_row
+            job.chunks_committed += 1
+            job.heartbeat_at = timezone.now()
+            job.report_path = str(ctx.report.path if ctx.report.count else "")
+            job.save(update_fields=[*_PROGRESS_FIELDS, "report_path"])
         if progress is not None:
             progress(read, stream.bytes_read())
     job.rows_read = read
-    return facts
+
+
+_PROGRESS_FIELDS = (
+    "rows_read",
+    "rows_inserted",
+    "rows_unchanged",
+    "rows_refused",
+    "rows_committed",
+    "chunks_committed",
+    "heartbeat_at",
+)
 
 
 def _refresh_statistics(table: str) -> None:
@@ -542,10 +697,14 @@ def _refresh_statistics(table: str) -> None:
             cursor.execute("PRAGMA optimize")
 
 
-def _finish_badly(job: ImportJob, status: str, code: str) -> None:
+def _finish_badly(job: ImportJob, status: str, code: str, report: ErrorReport) -> None:
+    """Record how the import ended; the chunks it committed stay, for a rerun to resume after."""
     with contextlib.suppress(Exception):
         ImportJob.objects.filter(pk=job.pk).update(
-            status=status, error_code=code, finished_at=timezone.now()
+            status=status,
+            error_code=code,
+            finished_at=timezone.now(),
+            report_path=str(report.path if report.count else ""),
         )
 
 
@@ -559,6 +718,7 @@ __all__ = [
     "RowError",
     "classify_existing",
     "id_ranges",
+    "import_jobs_fail_abandoned",
     "insert_keyed",
     "run_import",
 ]

@@ -35,17 +35,45 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The tip of the audit hash chain (审计链头); locking it orders concurrent appends."""
+    """The tip of the audit hash chain (审计链头); locking it orders concurrent appends.
+
+    ``mac`` is HMAC-SM3, under the audit key, of the last event's id, its link and the count
+    of events: without the key the head cannot be moved back to hide removed events.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.BinaryField(max_length=32, default=b"\x00" * 32)
+    events = models.BigIntegerField(default=0)
+    mac = models.BinaryField(max_length=32, default=b"")
 
     class Meta:
         verbose_name = _("audit chain head")
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_event_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """An SM2-signed statement of the audit chain's tip (审计链检查点), for outside keeping.
+
+    The signing key lives outside the database; ``public_key`` (SubjectPublicKeyInfo DER) is
+    recorded so that an exported checkpoint can be checked on its own.
+    """
+
+    at = models.DateTimeField(_("at"))
+    last_event_id = models.BigIntegerField(_("last event id"))
+    last_hash = models.BinaryField(_("last link"), max_length=32)
+    events = models.BigIntegerField(_("events"))
+    signature = models.BinaryField(_("SM2 signature"), max_length=80)
+    public_key = models.BinaryField(_("SM2 public key"), max_length=128)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"audit checkpoint at #{self.last_event_id} ({self.events} events)"
 
 
 class ImportJob(models.Model):
@@ -82,6 +110,22 @@ class ImportJob(models.Model):
     actor_user_id = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Where the import runs and that it still does: a running job whose process is gone on
+    # this host, or whose heartbeat is stale, was killed and is marked failed by the next one.
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # Chunks commit one by one; a rerun of the same file (same digest) resumes after this row.
+    rows_committed = models.BigIntegerField(_("last committed row"), default=0)
+    chunks_committed = models.IntegerField(_("chunks committed"), default=0)
+    resumed_from = models.ForeignKey(
+        "self",
+        verbose_name=_("resumes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resumed_by",
+    )
 
     class Meta:
         verbose_name = _("import job")

@@ -9,8 +9,15 @@ database socket) and load only the kernel and the preparer's own module.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,7 +48,35 @@ def _resolve(path: str) -> Preparer:
     return function
 
 
-def _init_worker(preparer: str, state: Any) -> None:
+PR_SET_PDEATHSIG = 1
+PARENT_POLL_SECONDS = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the import that started it dies, even by SIGKILL.
+
+    On Linux the kernel sends SIGKILL on the parent's death (``PR_SET_PDEATHSIG``); a thread
+    also polls ``os.getppid()``, which covers other systems and the parent dying before the
+    ``prctl`` call.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(preparer: str, state: Any, parent: int) -> None:
+    _die_with_parent(parent)
     _STATE["preparer"] = _resolve(preparer)
     _STATE["state"] = state
 
@@ -68,7 +103,7 @@ def prepared_chunks(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(preparer, state),
+        initargs=(preparer, state, os.getpid()),
     ) as pool:
         pending: deque[tuple[Rows, Future[Any]]] = deque()
         try:

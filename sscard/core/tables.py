@@ -9,6 +9,7 @@ stable code before any row is handed on.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -24,6 +25,9 @@ from sscard.core.errors import ApplicationError
 SNIFF_BYTES = 1 << 20
 XLSX_MAGIC = b"PK\x03\x04"
 _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_FORMULA_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f\b', re.S
+)
 csv.field_size_limit(1 << 20)
 
 
@@ -206,16 +210,61 @@ def _open_xlsx(path: Path, size: int) -> TableStream:
         workbook.close()
         raise _refuse("file_empty", "文件为空。", "The file is empty.")
 
+    width = len(header)
+
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, cells in enumerate(iterator, start=2):
                 values = texts(cells, number)
                 if values:
+                    # A sheet stores no trailing empty cells: an empty last column is still
+                    # a column.
+                    if len(values) < width:
+                        values += [""] * (width - len(values))
                     yield number, values
         finally:
             workbook.close()
 
     return TableStream("xlsx", "xlsx", header, rows(), size)
+
+
+def check_whole_file(path: Path) -> None:
+    """Read the whole file once and raise what would refuse it, before anything is written.
+
+    Imports commit chunk by chunk; a file refused as a whole (an encoding change, broken CSV,
+    a formula) must be refused before its first chunk commits. CSV is decoded and parsed to
+    the end; an XLSX sheet is scanned for formula cells in its XML, without openpyxl.
+    """
+    stream = open_table(path)
+    if stream.format == "xlsx":
+        with zipfile.ZipFile(path) as archive, archive.open(_xlsx_sheet_name(archive)) as sheet:
+            tail = b""
+            while chunk := sheet.read(1 << 20):
+                window = tail + chunk
+                found = _FORMULA_CELL.search(window)
+                if found is not None:
+                    ref = found.group(1).decode()
+                    raise _refuse(
+                        "xlsx_formula",
+                        f"单元格 {ref} 含有公式：请将公式转换为数值后再导入。",
+                        f"Cell {ref} holds a formula: convert formulas to values and import again.",
+                        cell=ref,
+                    )
+                tail = window[-4096:]
+        _close(stream)
+        return
+    for _row in stream.rows:
+        pass
+
+
+def _close(stream: TableStream) -> None:
+    rows = stream.rows
+    close = getattr(rows, "close", None)
+    if close is not None:
+        # Start a reader never started so that closing it runs its clean-up (closes the file).
+        with contextlib.suppress(FileRefused, StopIteration):
+            next(rows)
+        close()
 
 
 def check_header(header: list[str], expected: tuple[str, ...]) -> dict[str, int]:

@@ -10,8 +10,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.conf import settings
-
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact
 from sscard.core.bulk import (
@@ -23,14 +21,24 @@ from sscard.core.bulk import (
     insert_keyed,
 )
 from sscard.core.bulk import run_import as _run_import
-from sscard.core.crypto import field_cipher
+from sscard.core.crypto import (
+    current_key_version,
+    field_key_masters,
+    live_key_versions,
+    row_digest,
+)
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError
 from sscard.core.tables import FileRefused, open_table
 from sscard.kernel import creditcode
 from sscard.registry.choices import PersonCategory, SchoolKind
 from sscard.registry.models import Division, Employer, Person, School
-from sscard.registry.prepare import PAYLOAD_COLUMNS, PersonPrepState, PreparedPerson
+from sscard.registry.prepare import (
+    PAYLOAD_COLUMNS,
+    PersonPrepState,
+    PreparedPerson,
+    name_sendable,
+)
 
 BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 SCHOOL_CODE = re.compile(r"\d{10}")
@@ -42,7 +50,7 @@ ROW_SEPARATOR = "\x1f"
 
 def _row_digest(kind: str, cells: list[str]) -> bytes:
     """A keyed digest of the row's content: equal digests mean an unchanged row."""
-    return field_cipher().index(ROW_SEPARATOR.join(cells), field=f"row:{kind}")
+    return row_digest(ROW_SEPARATOR.join(cells), kind=kind)
 
 
 def _current_districts() -> frozenset[str]:
@@ -82,6 +90,10 @@ class EmployerSpec(ImportSpec):
                     "单位名称为空或过长。",
                     "The name is empty or too long.",
                 )
+                continue
+            sendable = name_sendable(name)
+            if sendable is not None:
+                ctx.refuse(number, "name", *sendable)
                 continue
             if district not in self.districts:
                 ctx.refuse(
@@ -241,6 +253,30 @@ def _school_spec(path: Path) -> SchoolSpec:
     return SchoolNoticeSpec() if "notified_on" in header else SchoolSpec()
 
 
+def _fold_older_versions(
+    stored: dict[object, tuple[Any, ...]], persons: list[PreparedPerson]
+) -> None:
+    """Let rows a key rotation has not reached yet answer to the current index.
+
+    A row found under an older version's index is this person (or guardian) all the same; its
+    digest is compared with the row's digest under that version, so an unchanged row stays
+    unchanged instead of being inserted twice or refused.
+    """
+    for person in persons:
+        if person.id_index not in stored:
+            for index, digest in person.aliases:
+                hit = stored.get(index)
+                if hit is not None:
+                    same = hit[1] is not None and bytes(hit[1]) == digest
+                    stored[person.id_index] = (hit[0], person.digest if same else hit[1], hit[2])
+                    break
+        if person.guardian_index is not None and person.guardian_index not in stored:
+            for index in person.guardian_aliases:
+                if index in stored:
+                    stored[person.guardian_index] = stored[index]
+                    break
+
+
 class PersonSpec(ImportSpec):
     """Persons: rows are prepared by ``sscard.registry.prepare`` (in workers on big files)."""
 
@@ -264,7 +300,7 @@ class PersonSpec(ImportSpec):
 
     def worker_state(self, ctx: ImportContext) -> PersonPrepState:
         return PersonPrepState(
-            master_key=bytes.fromhex(settings.SSCARD_FIELD_KEY),
+            master_key=field_key_masters()[current_key_version()],
             today=ctx.today,
             districts=_current_districts(),
             categories=CATEGORIES,
@@ -273,6 +309,10 @@ class PersonSpec(ImportSpec):
             text_copy=ctx.writer.vendor == "postgresql",
             job_id=ctx.job.pk,
             created=str(ctx.writer.timestamp(ctx.now)),
+            key_version=current_key_version(),
+            older_keys=tuple(
+                field_key_masters()[v] for v in live_key_versions() if v != current_key_version()
+            ),
         )
 
     def process(
@@ -287,9 +327,15 @@ class PersonSpec(ImportSpec):
         stored = ctx.writer.probe(
             self.table,
             "id_number_index",
-            [*(p.id_index for p in valid), *(p.guardian_index for p in valid if p.guardian_index)],
+            [
+                *(p.id_index for p in valid),
+                *(p.guardian_index for p in valid if p.guardian_index),
+                *(index for p in valid for index, _ in p.aliases),
+                *(index for p in valid for index in p.guardian_aliases),
+            ],
             ("id", "source_digest", "import_job_id"),
         )
+        _fold_older_versions(stored, valid)
         fresh: list[PreparedPerson] = []
         for person in valid:
             if classify_existing(

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from sscard.core.prepare import RowError, Rows
-from sscard.kernel import idnumber, regions
+from sscard.kernel import idnumber, masks, messages, regions
 from sscard.kernel.gm import FieldCipher, sm3
 
 ID_NUMBER = "id_number"
@@ -26,8 +26,8 @@ _DIGIT = re.compile(r"\d")
 
 
 def mask_phone(phone: str) -> str:
-    """138****1234."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else "*" * len(phone)
+    """``*******1234``: the one rule of ``sscard.kernel.masks``."""
+    return masks.mask_phone(phone)
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,18 @@ class PersonPrepState:
     created: str
     """The backend's literal for ``created_at`` (one value for the whole import)."""
 
+    key_version: int = 1
+    """The version of ``master_key``: the first byte of every value this import encrypts."""
+    older_keys: tuple[bytes, ...] = ()
+    """Master keys of older live versions: their indexes find rows a rotation has not reached."""
+
     @cached_property
     def cipher(self) -> FieldCipher:
         return FieldCipher.from_master(self.master_key)
+
+    @cached_property
+    def older_ciphers(self) -> tuple[FieldCipher, ...]:
+        return tuple(FieldCipher.from_master(key) for key in self.older_keys)
 
 
 # What a payload fills, in order, after ``id`` and ``guardian_id`` (which the parent assigns).
@@ -86,10 +95,25 @@ class PreparedPerson(NamedTuple):
     guardian_index: bytes | None
     upgraded: bool
     payload: str | tuple[object, ...]
+    aliases: tuple[tuple[bytes, bytes], ...] = ()
+    """(index, digest) of this row under each older live key version, newest first."""
+    guardian_aliases: tuple[bytes, ...] = ()
+    """The guardian's index under each older live key version."""
 
 
 _COPY_SPECIALS = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def person_digest(
+    id_index: bytes, phone_index: bytes | None, guardian_index: bytes | None, rest: bytes
+) -> bytes:
+    """The row digest: SM3 over the row with its identifiers replaced by their keyed indexes.
+
+    ``rest`` is name, regions, category, employer and school codes, bank and address joined by
+    ``ROW_SEPARATOR``; a key rotation recomputes it from the stored row (``registry.keys``).
+    """
+    return sm3(id_index + (phone_index or b"") + (guardian_index or b"") + rest)[:16]
 
 
 def copy_text(value: str) -> str:
@@ -106,6 +130,31 @@ def copy_bytes(value: bytes | None) -> str:
 
 def copy_int(value: int | None) -> str:
     return "\\N" if value is None else str(value)
+
+
+def name_sendable(name: str) -> tuple[str, str, str] | None:
+    """Why a name cannot go into an outgoing message (BJ-13), as (code, zh, en); None if it can.
+
+    A name is carried by every message to its person or employer; one that holds a link (or
+    asks for a secret) would make each of them fail the anti-fraud check after the change that
+    caused it was written, so it is refused where it enters.
+    """
+    verdict = messages.check(name)
+    if verdict.ok:
+        return None
+    if verdict.code == messages.CODE_LINK:
+        return (
+            "name_contains_link",
+            "名称中含有网址或类似网址的文字，短信无法携带，请更正。",
+            "The name holds a web address or text like one, which no text message may carry; "
+            "correct it.",
+        )
+    return (
+        "name_contains_request",
+        "名称中含有索要账号、密码或验证码的文字，短信无法携带，请更正。",
+        "The name holds words asking for an account number, password or code, which no text "
+        "message may carry; correct it.",
+    )
 
 
 def _refusal(number: int, column: str, code: str, zh: str, en: str) -> RowError:
@@ -130,6 +179,9 @@ def _check_cells(
             "姓名为空、过长或含有数字。",
             "The name is empty, too long or contains digits.",
         )
+    sendable = name_sendable(name)
+    if sendable is not None:
+        return _refusal(number, "name", *sendable)
     if phone and not MOBILE.fullmatch(phone):
         return _refusal(
             number,
@@ -222,13 +274,22 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
     checked = [_check_cells(state, number, cells) for number, cells in rows]
     valid = [c for c in checked if not isinstance(c, RowError)]
     ids = [c[0].value for c in valid]
+    head = bytes([state.key_version])  # a value's first byte names its key version
     id_indexes = cipher.index_many(ids, field=ID_NUMBER)
-    id_encs = cipher.encrypt_many(ids, field=ID_NUMBER)
+    id_encs = [head + b[1:] for b in cipher.encrypt_many(ids, field=ID_NUMBER)]
     phones = [c[1][2] for c in valid if c[1][2]]
     phone_indexes = iter(cipher.index_many(phones, field=PHONE))
-    phone_encs = iter(cipher.encrypt_many(phones, field=PHONE))
+    phone_encs = iter(head + b[1:] for b in cipher.encrypt_many(phones, field=PHONE))
     guardians = [c[4] for c in valid if c[4]]
     guardian_indexes = iter(cipher.index_many(guardians, field=ID_NUMBER))
+    older = [
+        (
+            old.index_many(ids, field=ID_NUMBER),
+            iter(old.index_many(phones, field=PHONE)),
+            iter(old.index_many(guardians, field=ID_NUMBER)),
+        )
+        for old in state.older_ciphers
+    ]
     mask = idnumber.mask
     sep = ROW_SEPARATOR
     text_copy = state.text_copy
@@ -246,12 +307,16 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
         phone_enc = next(phone_encs) if phone else None
         guardian_index = next(guardian_indexes) if guardian else None
         id_index = id_indexes[k]
-        digest = sm3(
-            id_index
-            + (phone_index or b"")
-            + (guardian_index or b"")
-            + sep.join([cells[1], *cells[3:8], *cells[9:]]).encode()
-        )[:16]
+        rest = sep.join([cells[1], *cells[3:8], *cells[9:]]).encode()
+        digest = person_digest(id_index, phone_index, guardian_index, rest)
+        aliases: list[tuple[bytes, bytes]] = []
+        guardian_aliases: list[bytes] = []
+        for old_ids, old_phones, old_guardians in older:
+            old_phone = next(old_phones) if phone else b""
+            old_guardian = next(old_guardians) if guardian else b""
+            aliases.append((old_ids[k], person_digest(old_ids[k], old_phone, old_guardian, rest)))
+            if guardian:
+                guardian_aliases.append(old_guardian)
         upgraded = parsed.upgraded_from is not None
         payload: str | tuple[object, ...]
         if text_copy:
@@ -304,6 +369,17 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
                 job_id,
                 created,
             )
-        out.append(PreparedPerson(number, id_index, digest, guardian_index, upgraded, payload))
+        out.append(
+            PreparedPerson(
+                number,
+                id_index,
+                digest,
+                guardian_index,
+                upgraded,
+                payload,
+                tuple(aliases),
+                tuple(guardian_aliases),
+            )
+        )
         k += 1
     return out

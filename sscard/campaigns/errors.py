@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
-
-from sscard.core.errors import ApplicationError
+from sscard.core.errors import ErrorCode
 
 
-class CampaignErrorCode(Enum):
+class CampaignErrorCode(ErrorCode):
     """A stable code, its HTTP status and its messages in Chinese and English."""
 
     SCHOOL_NOTICE_TARGET_INVALID = (
@@ -47,14 +44,3 @@ class CampaignErrorCode(Enum):
         "该区没有尚未通知的学校。",
         "No school of this district is waiting for a notice.",
     )
-
-    def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
-        self.code = code
-        self.status = status
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def error(self, **details: Any) -> ApplicationError:
-        return ApplicationError(
-            self.code, self.message_zh, self.message_en, details, status=self.status
-        )

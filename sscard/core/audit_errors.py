@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
-
-from sscard.core.errors import ApplicationError
+from sscard.core.errors import ErrorCode
 
 
-class AuditErrorCode(Enum):
+class AuditErrorCode(ErrorCode):
     """A stable code, its HTTP status and its messages in Chinese and English."""
 
     KEY_INVALID = (
@@ -29,14 +26,3 @@ class AuditErrorCode(Enum):
         "检查点文件无法读取：每行须为导出的一个检查点（JSON）。",
         "The checkpoints file cannot be read: each line must be one exported checkpoint (JSON).",
     )
-
-    def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
-        self.code = code
-        self.status = status
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def error(self, **details: Any) -> ApplicationError:
-        return ApplicationError(
-            self.code, self.message_zh, self.message_en, details, status=self.status
-        )

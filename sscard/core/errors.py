@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Protocol
 
 
@@ -74,4 +75,20 @@ class PermissionDenied(ApplicationError):
             f"您的角色无权{action_zh}。",
             f"Your role may not {action_en}.",
             status=403,
+        )
+
+
+class ErrorCode(Enum):
+    """Base of each app's list of refusals (``errors.py``): every member is
+    ``(code, HTTP status, message_zh, message_en)``, and ``.error(**details)`` raises it."""
+
+    def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
+        self.code = code
+        self.status = status
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def error(self, **details: Any) -> ApplicationError:
+        return ApplicationError(
+            self.code, self.message_zh, self.message_en, details, status=self.status
         )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
-
-from sscard.core.errors import ApplicationError
+from sscard.core.errors import ErrorCode
 
 
-class RequestErrorCode(Enum):
+class RequestErrorCode(ErrorCode):
     """A stable code, its HTTP status and its messages in Chinese and English."""
 
     PAYLOAD_TOO_LARGE = (
@@ -41,14 +38,3 @@ class RequestErrorCode(Enum):
         "请求内容的格式无法识别。",
         "The body of the request cannot be read in the format it declares.",
     )
-
-    def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
-        self.code = code
-        self.status = status
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def error(self, **details: Any) -> ApplicationError:
-        return ApplicationError(
-            self.code, self.message_zh, self.message_en, details, status=self.status
-        )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
-
-from sscard.core.errors import ApplicationError
+from sscard.core.errors import ErrorCode
 
 
-class RegistryErrorCode(Enum):
+class RegistryErrorCode(ErrorCode):
     """A stable code, its HTTP status and its messages in Chinese and English."""
 
     LOOKUP_LIMIT_CLERK = (
@@ -42,14 +39,3 @@ class RegistryErrorCode(Enum):
         "仍有数据以该版本的字段密钥加密，请先运行 sscard keys rotate。",
         "Stored values still use this field key version; run sscard keys rotate first.",
     )
-
-    def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
-        self.code = code
-        self.status = status
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def error(self, **details: Any) -> ApplicationError:
-        return ApplicationError(
-            self.code, self.message_zh, self.message_en, details, status=self.status
-        )

@@ -350,13 +350,7 @@ def loss_report_refusal(
     if card.stage not in ENABLEABLE_STAGES:
         # chosen: a card never handed over cannot be lost by its holder; the pages never
         # offered it, and now the service agrees.
-        return _refusal(
-            "card_not_in_holders_hands",
-            "该卡尚未交到持卡人手中，不能挂失或补换。",
-            "The card has not been handed to its holder yet; it cannot be reported lost or "
-            "replaced.",
-            stage=card.stage,
-        )
+        return _not_in_holders_hands(card)
     kind = LossKind.FORMAL if formal or terms.temporary_block_days is None else LossKind.TEMPORARY
     if standing is not None and not (
         standing.kind == LossKind.TEMPORARY and kind == LossKind.FORMAL
@@ -406,14 +400,18 @@ def replacement_refusal(*, actor: Actor, card: Card, today: date) -> Application
             status_now=str(status),
         )
     if card.stage not in ENABLEABLE_STAGES:
-        return _refusal(
-            "card_not_in_holders_hands",
-            "该卡尚未交到持卡人手中，不能挂失或补换。",
-            "The card has not been handed to its holder yet; it cannot be reported lost or "
-            "replaced.",
-            stage=card.stage,
-        )
+        return _not_in_holders_hands(card)
     return None
+
+
+def _not_in_holders_hands(card: Card) -> ApplicationError:
+    """A card not yet handed over can be neither reported lost nor replaced."""
+    return _refusal(
+        "card_not_in_holders_hands",
+        "该卡尚未交到持卡人手中，不能挂失或补换。",
+        "The card has not been handed to its holder yet; it cannot be reported lost or replaced.",
+        stage=card.stage,
+    )
 
 
 def _stands(report: LossReport | None, today: date) -> LossReport | None:

@@ -6,6 +6,9 @@ versions existed read as version 1); lookup indexes are computed per version, an
 asks for the indexes of every live version, so rows written under an older key are still found
 while ``sscard keys rotate`` moves them to the current one. Writing always uses the current
 (highest) version. A retired version (``sscard keys retire``) is no longer accepted.
+
+Wrapped secrets (card and CA private keys) follow the same versions: a wrap names the version
+of the key-wrapping key it was made under (see :func:`secret_wrap`), and rotation re-wraps them.
 """
 
 from __future__ import annotations
@@ -118,11 +121,15 @@ def live_key_versions() -> tuple[int, ...]:
     return tuple(v for v in configured_key_versions() if v not in retired)
 
 
-def _accepted_cipher(version: int) -> FieldCipher:
+def _check_accepted(version: int) -> None:
     if version not in _masters():
         raise FieldKeyRefused("field_key_unknown", {"version": version})
     if version in retired_key_versions():
         raise FieldKeyRefused("field_key_retired", {"version": version})
+
+
+def _accepted_cipher(version: int) -> FieldCipher:
+    _check_accepted(version)
     return _cipher(version)
 
 
@@ -236,8 +243,8 @@ def _row_digest_cipher() -> FieldCipher:
 def row_digest(text: str, *, kind: str) -> bytes:
     """The keyed digest of an imported row of public data (employers, schools, outlets).
 
-    Keyed under ``SSCARD_FIELD_KEY`` (version 1), which rotation leaves in place as it does the
-    key-wrapping key: these rows hold no personal identifier, and a stable digest keeps the
+    Keyed under ``SSCARD_FIELD_KEY`` (version 1), which rotation leaves in place for this
+    digest alone: these rows hold no personal identifier, and a stable digest keeps the
     re-import of an unchanged file a no-op after a rotation. Same value as before versions.
     """
     return _row_digest_cipher().index(text, field=f"row:{kind}")
@@ -248,30 +255,77 @@ def mask_phone(phone: str) -> str:
     return masks.mask_phone(phone)
 
 
-@lru_cache(maxsize=1)
-def _wrapping_key() -> bytes:
-    # A key of its own, derived from the master secret, so that the field cipher's keys and
-    # the key-wrapping key never protect each other's material. It stays derived from
-    # version 1 (``SSCARD_FIELD_KEY``): ``sscard keys rotate`` does not re-wrap card keys yet,
-    # so that key must be kept even after version 1 is retired for field values.
-    return hmac_sm3(bytes.fromhex(settings.SSCARD_FIELD_KEY), b"sscard/key-wrap/v1")[:16]
+WRAP_MAGIC = b"sskw"
+"""How a versioned wrap starts: ``sskw || key version (1 byte) || SM4-GCM blob``."""
+_WRAP_HEAD = len(WRAP_MAGIC) + 1
 
 
-def secret_wrap(secret: bytes, *, label: str) -> bytes:
+@cache
+def _wrapping_key(version: int) -> bytes:
+    # A key of its own per field-key version, derived from that version's master secret, so
+    # that the field cipher's keys and the key-wrapping key never protect each other's
+    # material. Version 1's is the one every wrap used before wraps named a version; rotation
+    # re-wraps under the current version, so retiring a version leaves no wrap needing it.
+    return hmac_sm3(_masters()[version], b"sscard/key-wrap/v1")[:16]
+
+
+def wrap_key_version_of(blob: bytes | memoryview) -> int:
+    """The key version a :func:`secret_wrap` blob was made under; 1 for a wrap without a head.
+
+    A wrap made before wraps named a version is a bare SM4-GCM blob whose random nonce starts
+    with ``sskw`` once in 2^32: :func:`secret_unwrap` tries that reading too when the versioned
+    one fails, this function (like the counts of ``sscard keys status``) does not.
+    """
+    head = bytes(blob[:_WRAP_HEAD])
+    if len(blob) > _WRAP_HEAD and head[: len(WRAP_MAGIC)] == WRAP_MAGIC:
+        return head[-1]
+    return 1
+
+
+def secret_wrap(secret: bytes, *, label: str, version: int | None = None) -> bytes:
     """SM4-GCM-wrap a private key (or any secret) bound to ``label`` (e.g. ``card:42``).
 
     The label is authenticated: a wrapped key copied onto another row does not open there.
+    Without ``version``: under the current key version, which the blob names.
     """
-    return sm4_gcm_encrypt(_wrapping_key(), secret, label.encode())
+    version = current_key_version() if version is None else version
+    if version not in _masters():
+        raise FieldKeyRefused("field_key_unknown", {"version": version})
+    sealed = sm4_gcm_encrypt(_wrapping_key(version), secret, label.encode())
+    return WRAP_MAGIC + bytes([version]) + sealed
 
 
-def secret_unwrap(blob: bytes, *, label: str) -> bytes:
-    """Open a :func:`secret_wrap` blob; ``GmError("sm4_auth_failed")`` if it is not ``label``'s."""
-    return sm4_gcm_decrypt(_wrapping_key(), bytes(blob), label.encode())
+def secret_unwrap(blob: bytes | memoryview, *, label: str) -> bytes:
+    """Open a :func:`secret_wrap` blob; ``GmError("sm4_auth_failed")`` if it is not ``label``'s.
+
+    A wrap made under a version this process does not accept (unknown or retired) is refused
+    like a field value (``FieldKeyRefused``); a wrap without a version head is version 1's.
+    """
+    data = bytes(blob)
+    aad = label.encode()
+    if len(data) > _WRAP_HEAD and data[: len(WRAP_MAGIC)] == WRAP_MAGIC:
+        version = data[len(WRAP_MAGIC)]
+        try:
+            _check_accepted(version)
+            return sm4_gcm_decrypt(_wrapping_key(version), data[_WRAP_HEAD:], aad)
+        except GmError as exc:
+            refused = exc
+        # A wrap made before versions whose nonce happens to start with the magic.
+        try:
+            return _legacy_unwrap(data, aad)
+        except GmError:
+            raise refused from None
+    return _legacy_unwrap(data, aad)
+
+
+def _legacy_unwrap(data: bytes, aad: bytes) -> bytes:
+    _check_accepted(1)
+    return sm4_gcm_decrypt(_wrapping_key(1), data, aad)
 
 
 def forget_keys() -> None:
-    """Drop every cached key, so the next use reads the settings again (tests, rotation)."""
+    """Drop every cached key (field ciphers, key-wrapping keys of every version, the row
+    digest's), so the next use reads the settings again (tests, rotation)."""
     for cached in (_masters, _cipher, _versioned, _wrapping_key, _row_digest_cipher):
         cached.cache_clear()
     forget_retired_versions()

@@ -4,19 +4,32 @@ Every model's encrypted fields are found by convention: a ``BinaryField`` named 
 holds values of cipher field ``<x>``, and its lookup index, if any, is ``<x>_index``. The first
 byte of a value is the key version it was written under (see ``sscard.core.crypto``), so a row
 records its own version and a rotation killed half-way resumes with the rows still behind.
+
+Wrapped secrets (private keys kept by :func:`~sscard.core.crypto.secret_wrap`) cannot be found
+by convention: each needs its label to open, which only its app knows. Their apps register
+them (:func:`register_wrapped_secrets`, from ``AppConfig.ready``), and rotation re-wraps them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 
-from sscard.core.crypto import field_cipher, key_version_of
+from sscard.core.crypto import (
+    WRAP_MAGIC,
+    field_cipher,
+    key_version_of,
+    secret_unwrap,
+    secret_wrap,
+    wrap_key_version_of,
+)
 
 ENC_SUFFIX = "_enc"
 INDEX_SUFFIX = "_index"
@@ -169,3 +182,130 @@ def rotate_chunk_in_transaction(
     for fields, objects in groups.items():
         table.model._default_manager.bulk_update(objects, list(fields))
     return sorted(changed), pks[-1], len(locked)
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+LabelsOf = Callable[[Sequence[models.Model]], list[str]]
+"""The labels of wrapped secrets, one per row, in order (rows carry the fields registered)."""
+
+
+@dataclass(frozen=True)
+class WrappedSecrets:
+    """A column of a model holding :func:`~sscard.core.crypto.secret_wrap` blobs."""
+
+    model: type[models.Model]
+    column: str
+    labels_of: LabelsOf
+    fields: tuple[str, ...]
+    """The fields ``labels_of`` reads from each row (the primary key is always there)."""
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+_wrapped: dict[tuple[str, str], WrappedSecrets] = {}
+
+
+def register_wrapped_secrets(
+    model: type[_M],
+    column: str,
+    labels_of: Callable[[Sequence[_M]], list[str]],
+    *,
+    fields: Sequence[str] = (),
+) -> None:
+    """Let rotation find the secrets wrapped in ``model.column`` (called from ``ready()``).
+
+    ``labels_of`` gets a chunk of rows, loaded with ``fields`` only, and answers the label
+    each row's secret was wrapped with; it must not query the database per row.
+    """
+    entry = WrappedSecrets(model, column, cast("LabelsOf", labels_of), tuple(fields))
+    _wrapped[(entry.label, column)] = entry
+
+
+def wrapped_secrets() -> list[WrappedSecrets]:
+    """Every registered column of wrapped secrets, in a stable order."""
+    return [_wrapped[key] for key in sorted(_wrapped)]
+
+
+def _wrap_version(wrapped: WrappedSecrets) -> Case:
+    """The version byte a wrap names, in SQL: the byte after the magic, else version 1."""
+    binary = models.BinaryField()
+    magic = Substr(wrapped.column, 1, len(WRAP_MAGIC), output_field=binary)
+    return Case(
+        When(
+            Exact(magic, Value(WRAP_MAGIC, output_field=binary)),
+            then=Substr(wrapped.column, len(WRAP_MAGIC) + 1, 1, output_field=binary),
+        ),
+        default=Value(bytes([1]), output_field=binary),
+        output_field=binary,
+    )
+
+
+def _wraps(wrapped: WrappedSecrets) -> models.QuerySet[models.Model]:
+    manager = wrapped.model._default_manager
+    return cast(
+        "models.QuerySet[models.Model]",
+        manager.filter(**{f"{wrapped.column}__isnull": False}).annotate(_wv=_wrap_version(wrapped)),
+    )
+
+
+def wrap_version_counts(wrapped: WrappedSecrets) -> dict[int, int]:
+    """Wrapped secrets per key version (``{1: 10, 2: 5}``), counted by the database."""
+    counts: dict[int, int] = {}
+    rows = _wraps(wrapped).values("_wv").annotate(n=Count("pk")).values_list("_wv", "n")
+    for head, n in rows:
+        version = bytes(head)[0]
+        counts[version] = counts.get(version, 0) + n
+    return dict(sorted(counts.items()))
+
+
+def wraps_not_under(wrapped: WrappedSecrets, version: int) -> int:
+    """How many wrapped secrets were wrapped under another version than ``version``."""
+    return _wraps(wrapped).exclude(_wv=bytes([version])).count()
+
+
+def wraps_under(wrapped: WrappedSecrets, version: int) -> int:
+    """How many wrapped secrets were wrapped under ``version``."""
+    return _wraps(wrapped).filter(_wv=bytes([version])).count()
+
+
+def rewrap_chunk_in_transaction(
+    wrapped: WrappedSecrets, *, version: int, after: int, size: int
+) -> tuple[list[int], int, int]:
+    """Re-wrap the next ``size`` secrets behind ``version`` with a pk above ``after``.
+
+    Like :func:`rotate_chunk_in_transaction`: runs inside the caller's transaction, locks the
+    rows in pk order and re-reads them under the lock (a row re-wrapped meanwhile is left as
+    it is). Returns (pks rewritten, last pk seen, rows looked at); last pk is ``after`` when
+    done.
+    """
+    pks = list(
+        _wraps(wrapped)
+        .exclude(_wv=bytes([version]))
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    if not pks:
+        return [], after, 0
+    locked = list(
+        wrapped.model._default_manager.filter(pk__in=pks)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .only(wrapped.column, *wrapped.fields)
+    )
+    stale = [
+        row
+        for row in locked
+        if getattr(row, wrapped.column) is not None
+        and wrap_key_version_of(bytes(getattr(row, wrapped.column))) != version
+    ]
+    labels = wrapped.labels_of(stale)
+    for row, label in zip(stale, labels, strict=True):
+        secret = secret_unwrap(bytes(getattr(row, wrapped.column)), label=label)
+        setattr(row, wrapped.column, secret_wrap(secret, label=label, version=version))
+    if stale:
+        wrapped.model._default_manager.bulk_update(stale, [wrapped.column])
+    return sorted(row.pk for row in stale), pks[-1], len(locked)

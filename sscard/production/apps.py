@@ -1,8 +1,28 @@
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from sscard.production.models import CardKey
 
 
 class ProductionConfig(AppConfig):
     name = "sscard.production"
     label = "production"
     verbose_name = _("Card production")
+
+    def ready(self) -> None:
+        # Registers a callable only; the database is asked on first use, not here. The cards'
+        # private keys are wrapped under the field key's versions: rotation re-wraps them.
+        from sscard.core.keys import register_wrapped_secrets
+        from sscard.production.models import CardKey
+
+        register_wrapped_secrets(CardKey, "key_wrapped", _card_key_labels)
+
+
+def _card_key_labels(rows: Sequence["CardKey"]) -> list[str]:
+    from sscard.production.services.personalise import key_label
+
+    return [key_label(row.pk) for row in rows]

@@ -1,7 +1,9 @@
 """Field-key life: rotate every stored encrypted value to the current key, then retire the old.
 
 ``sscard keys rotate`` / ``status`` / ``retire`` call these. Rotation runs in short chunks (one
-transaction each, rows locked in primary-key order) so that the platform keeps serving.
+transaction each, rows locked in primary-key order) so that the platform keeps serving. The
+secrets wrapped under a key derived from the field key (card and CA private keys, registered
+by their apps) are counted, re-wrapped and waited for in the same way.
 """
 
 from __future__ import annotations
@@ -26,11 +28,17 @@ from sscard.core.crypto import (
 )
 from sscard.core.keys import (
     EncryptedTable,
+    WrappedSecrets,
     encrypted_tables,
+    rewrap_chunk_in_transaction,
     rotate_chunk_in_transaction,
     rows_not_under,
     rows_under,
     version_counts,
+    wrap_version_counts,
+    wrapped_secrets,
+    wraps_not_under,
+    wraps_under,
 )
 from sscard.registry.errors import RegistryErrorCode
 from sscard.registry.models import FieldKeyRetirement, Person
@@ -38,7 +46,7 @@ from sscard.registry.prepare import ROW_SEPARATOR, person_digest
 
 ROTATE_CHUNK_ROWS = 1000
 
-ChunkDone = Callable[[EncryptedTable, int, int], None]
+ChunkDone = Callable[[EncryptedTable | WrappedSecrets, int, int], None]
 """Called after each committed chunk: table, rows rewritten, rows looked at."""
 
 
@@ -60,30 +68,38 @@ class KeyStatus:
     retired: frozenset[int]
     counts: dict[str, dict[str, dict[int, int]]]
     behind: dict[str, int]
-    """Rows per table still holding a value under an older version."""
+    """Rows per table still holding a value (or a wrapped secret) under an older version."""
 
 
 def field_key_status() -> KeyStatus:
-    """Rows per key version of every model with encrypted fields."""
+    """Rows per key version of every model with encrypted fields or wrapped secrets."""
     current = current_key_version()
-    tables = encrypted_tables()
+    counts: dict[str, dict[str, dict[int, int]]] = {}
+    behind: dict[str, int] = {}
+    for table in encrypted_tables():
+        counts.setdefault(table.label, {}).update(version_counts(table))
+        behind[table.label] = behind.get(table.label, 0) + rows_not_under(table, current)
+    for wrapped in wrapped_secrets():
+        counts.setdefault(wrapped.label, {})[wrapped.column] = wrap_version_counts(wrapped)
+        behind[wrapped.label] = behind.get(wrapped.label, 0) + wraps_not_under(wrapped, current)
     return KeyStatus(
         current=current,
         configured=configured_key_versions(),
         retired=frozenset(_retired_from_database()),
-        counts={t.label: version_counts(t) for t in tables},
-        behind={t.label: rows_not_under(t, current) for t in tables},
+        counts=counts,
+        behind=behind,
     )
 
 
 def field_keys_rotate(
     *, actor: Actor, chunk_rows: int = ROTATE_CHUNK_ROWS, on_chunk: ChunkDone | None = None
 ) -> dict[str, int]:
-    """Re-encrypt every stored encrypted value under the current key version.
+    """Re-encrypt every stored encrypted value, and re-wrap every wrapped secret, under the
+    current key version.
 
     Each chunk commits on its own with its audit event, so a killed rotation keeps what it
-    did; run again, it finds only the rows still behind (each value names its version).
-    Returns rows rewritten per table.
+    did; run again, it finds only the rows still behind (each value and wrap names its
+    version). Returns rows rewritten per table.
     """
     version = current_key_version()
     done: dict[str, int] = {}
@@ -114,7 +130,44 @@ def field_keys_rotate(
             after = last
             if on_chunk is not None:
                 on_chunk(table, rewritten, seen)
+    for wrapped in wrapped_secrets():
+        done[wrapped.label] = done.get(wrapped.label, 0) + _rewrap(
+            wrapped, actor=actor, version=version, chunk_rows=chunk_rows, on_chunk=on_chunk
+        )
     return done
+
+
+def _rewrap(
+    wrapped: WrappedSecrets,
+    *,
+    actor: Actor,
+    version: int,
+    chunk_rows: int,
+    on_chunk: ChunkDone | None,
+) -> int:
+    done = 0
+    after = 0
+    while True:
+        with transaction.atomic():
+            pks, last, seen = rewrap_chunk_in_transaction(
+                wrapped, version=version, after=after, size=chunk_rows
+            )
+            if pks:
+                audit_append(
+                    actor=actor,
+                    fact=AuditFact(
+                        action="secret_key_rewrap",
+                        object_type=wrapped.label,
+                        object_id=f"{after + 1}-{last}",
+                        changes={"version": version, "rows": len(pks), "column": wrapped.column},
+                    ),
+                )
+        if not seen:
+            return done
+        done += len(pks)
+        after = last
+        if on_chunk is not None:
+            on_chunk(wrapped, len(pks), seen)
 
 
 def _redigest_persons_in_transaction(pks: list[int], *, version: int) -> None:
@@ -156,13 +209,17 @@ def _redigest_persons_in_transaction(pks: list[int], *, version: int) -> None:
 
 
 def field_key_rows_behind() -> int:
-    """Rows of all tables still holding a value under an older version than the current."""
+    """Rows of all tables still holding a value or a wrapped secret under an older version
+    than the current."""
     version = current_key_version()
-    return sum(rows_not_under(t, version) for t in encrypted_tables())
+    return sum(rows_not_under(t, version) for t in encrypted_tables()) + sum(
+        wraps_not_under(w, version) for w in wrapped_secrets()
+    )
 
 
 def field_key_retire(*, actor: Actor, version: int) -> FieldKeyRetirement:
-    """Record that ``version`` is no longer accepted; refused while any value uses it.
+    """Record that ``version`` is no longer accepted; refused while any value or wrapped
+    secret uses it.
 
     Retiring an already retired version changes nothing and writes no second event.
     """
@@ -175,6 +232,9 @@ def field_key_retire(*, actor: Actor, version: int) -> FieldKeyRetirement:
         if existing is not None:
             return existing
         in_use = {t.label: n for t in encrypted_tables() if (n := rows_under(t, version))}
+        for wrapped in wrapped_secrets():
+            if n := wraps_under(wrapped, version):
+                in_use[wrapped.label] = in_use.get(wrapped.label, 0) + n
         if in_use:
             raise RegistryErrorCode.FIELD_KEY_IN_USE.error(version=version, rows=in_use)
         retirement = FieldKeyRetirement.objects.create(

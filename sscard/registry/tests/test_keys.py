@@ -24,7 +24,7 @@ from sscard.core.crypto import (
     live_key_versions,
 )
 from sscard.core.errors import ApplicationError
-from sscard.core.keys import EncryptedTable, encrypted_tables
+from sscard.core.keys import EncryptedTable, WrappedSecrets, encrypted_tables
 from sscard.core.models import AuditEvent, ImportJob
 from sscard.kernel.gm import GmError
 from sscard.notifications.models import OutboxMessage
@@ -145,7 +145,7 @@ def test_rotation_killed_between_chunks_resumes_and_loses_nothing(
     # when the rotation dies after its second chunk of 5 rows
     chunks: list[int] = []
 
-    def die_after_two(table: EncryptedTable, rewritten: int, _seen: int) -> None:
+    def die_after_two(table: EncryptedTable | WrappedSecrets, rewritten: int, _seen: int) -> None:
         if table.label == "registry.person":
             chunks.append(rewritten)
         if len(chunks) == 2:
@@ -197,7 +197,7 @@ def test_an_import_during_rotation_finds_rows_under_the_older_key(
     stored: Path, second_key: None
 ) -> None:
     # given half of the persons rotated to version 2
-    def die(table: EncryptedTable, _rewritten: int, _seen: int) -> None:
+    def die(table: EncryptedTable | WrappedSecrets, _rewritten: int, _seen: int) -> None:
         if table.label == "registry.person":
             raise Killed
 

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Annotated
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Status
 
 from sscard.campaigns.choices import CampaignStatus
+from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.schemas import (
     CampaignOut,
@@ -33,6 +33,7 @@ from sscard.campaigns.selectors import (
     decision_for_person,
 )
 from sscard.campaigns.services import SchoolNotice, campaign_put_in_force, school_notify
+from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.pagination import MAX_PAGE
 from sscard.core.schemas import ERRORS
@@ -75,12 +76,7 @@ def decisions_make(request: HttpRequest, body: DecisionIn) -> dict[str, object]:
         ),
     )
     if decision is None:
-        raise ApplicationError(
-            "no_campaign_in_force",
-            "该人员所在城市没有正在实施的换发政策。",
-            "No policy pack is in force for this person's city.",
-            status=409,
-        )
+        raise CampaignErrorCode.NO_CAMPAIGN_IN_FORCE.error()
     return decision.as_dict()
 
 
@@ -92,7 +88,7 @@ def campaigns_eligibility(request: HttpRequest, on: date | None = None) -> list[
     and since groups overlap those figures do not add up to ``people``.
     """
     actor = request_actor(request)
-    day = on or timezone.localdate()
+    day = on or today()
     english = english_page()
     out: list[EligibilityOut] = []
     for campaign in campaign_history(actor=actor).filter(status=CampaignStatus.IN_FORCE):

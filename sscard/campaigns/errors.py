@@ -8,6 +8,13 @@ from sscard.core.errors import ErrorCode
 class CampaignErrorCode(ErrorCode):
     """A stable code, its HTTP status and its messages in Chinese and English."""
 
+    NO_CAMPAIGN_IN_FORCE = (
+        "no_campaign_in_force",
+        409,
+        "所在城市没有正在实施的换发政策。",
+        "No policy pack is in force for this city.",
+    )
+
     SCHOOL_NOTICE_TARGET_INVALID = (
         "school_notice_target_invalid",
         422,
@@ -43,4 +50,22 @@ class CampaignErrorCode(ErrorCode):
         409,
         "该区没有尚未通知的学校。",
         "No school of this district is waiting for a notice.",
+    )
+    CAMPAIGN_OTHER_CITY = (
+        "campaign_other_city",
+        403,
+        "只能为本市发布换发政策。",
+        "You may put packs into force for your own city only.",
+    )
+    CAMPAIGN_NOT_IN_FORCE = (
+        "campaign_not_in_force",
+        409,
+        "该换发工作已不在实施中。",
+        "That campaign is no longer in force.",
+    )
+    PACK_FILE_NOT_UTF8 = (  # the policy loader's code for a pack it cannot read
+        "pack_yaml_invalid",
+        400,
+        "政策包文件须为 UTF-8 编码的 YAML。",
+        "A pack file must be UTF-8 YAML.",
     )

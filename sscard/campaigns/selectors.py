@@ -1,11 +1,17 @@
 """Reads of campaigns: what is in force, its pack, the history, decisions for a person, and
-who may record a school's notice."""
+who may record a school's notice.
+
+The pack in force is asked here and nowhere else: ``pack_in_force_for_person`` /
+``_for_employer`` / ``_for_card`` / ``_for_city`` return a :class:`PackInForce` that carries what
+callers need of it (fee, bank names, templates, pickup paths), so a service asks once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -15,10 +21,12 @@ from sscard.campaigns.models import Campaign
 from sscard.core.actors import Actor, Role
 from sscard.core.calendar import work_calendar
 from sscard.core.errors import ApplicationError, PermissionDenied
+from sscard.kernel.regions import city_of, city_prefix
+from sscard.notifications.services import message_render
 from sscard.policy import Decision, DecisionRequest, Pack, decide, load_pack
 from sscard.policy.schema import Template
 from sscard.registry.eligibility import EligibleFigures, eligible_figures, person_facts
-from sscard.registry.models import Person
+from sscard.registry.models import Employer, Person
 
 READERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM)
 
@@ -70,15 +78,134 @@ def campaign_eligibility(*, actor: Actor, pack: Pack, day: date) -> EligibleFigu
     return figures
 
 
-def city_of(person: Person) -> str:
+def city_of_person(person: Person) -> str:
     """The city whose campaign applies: where the person is insured, else their hukou city."""
-    region = person.insured_region or person.hukou_region
-    return region[:2] + "0000" if region else ""
+    return city_of(person.insured_region or person.hukou_region)
+
+
+# Which of a pack's fee items apply to an application: making the card (a first card, a
+# migration or a replacement), and the post when the card is posted.
+_CARD_FEES = frozenset({"production", "replacement"})
+
+
+def pickup_is_postal(pack: Pack, pickup: str) -> bool:
+    method = pack.pickup_methods.get(pickup)
+    return bool(method and method.postal)
+
+
+def pickup_needs_backup_centre(pack: Pack, pickup: str) -> bool:
+    method = pack.pickup_methods.get(pickup)
+    return bool(method and method.backup_centre)
+
+
+def fee_for(pack: Pack, *, pickup: str) -> int:
+    """What the holder pays for the card, in fen, under the pack's fees (BJ-12, SH-15)."""
+    items = _CARD_FEES | ({"postage"} if pickup_is_postal(pack, pickup) else set())
+    return sum(item.amount_fen for item in pack.fees.items if item.id in items)
+
+
+def postage_for(pack: Pack) -> int:
+    """The pack's postage, in fen (BJ-12: free)."""
+    return sum(item.amount_fen for item in pack.fees.items if item.id == "postage")
+
+
+def bank_name(pack: Pack, code: str) -> str:
+    """The bank's name as the pack lists it (a person reads 中国工商银行, never ``ICBC``)."""
+    for bank in pack.banks:
+        if bank.code == code:
+            return bank.name_zh
+    return code
+
+
+def template_text(pack: Pack, key: str, **values: object) -> str | None:
+    """The pack's Chinese template ``key`` filled in and checked (BJ-13); None if it has none."""
+    template = pack.templates.get(key)
+    if template is None:
+        return None
+    return message_render(template.text_zh, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class PackInForce:
+    """The campaign in force for a city and its pack: the one answer to "which rules apply".
+
+    Callers ask it what they need instead of asking the pack piecemeal.
+    """
+
+    campaign: Campaign
+    pack: Pack
+    city: str
+
+    @property
+    def pack_hash(self) -> str:
+        return self.campaign.pack_hash
+
+    def fee(self, *, pickup: str) -> int:
+        return fee_for(self.pack, pickup=pickup)
+
+    def postage(self) -> int:
+        return postage_for(self.pack)
+
+    def bank_name(self, code: str) -> str:
+        return bank_name(self.pack, code)
+
+    def template_text(self, key: str, **values: object) -> str | None:
+        return template_text(self.pack, key, **values)
+
+    def pickup_is_postal(self, pickup: str) -> bool:
+        return pickup_is_postal(self.pack, pickup)
+
+    def pickup_needs_backup_centre(self, pickup: str) -> bool:
+        return pickup_needs_backup_centre(self.pack, pickup)
+
+
+def pack_in_force_or_none(city: str) -> PackInForce | None:
+    """The pack in force for ``city`` (a 6-digit city code), or None when there is none."""
+    campaign = campaign_in_force(city_code=city) if city else None
+    if campaign is None:
+        return None
+    return PackInForce(campaign, campaign_pack(campaign), city)
+
+
+def pack_in_force_for_city(city: str) -> PackInForce:
+    """The pack in force for ``city``; ``no_campaign_in_force`` (409) when there is none."""
+    found = pack_in_force_or_none(city)
+    if found is None:
+        raise CampaignErrorCode.NO_CAMPAIGN_IN_FORCE.error(city=city)
+    return found
+
+
+def pack_in_force_for_region(region: str) -> PackInForce:
+    """The pack in force for the city a district (or any division code) lies in."""
+    return pack_in_force_for_city(city_of(region))
+
+
+def pack_in_force_for_person(person: Person) -> PackInForce:
+    return pack_in_force_for_city(city_of_person(person))
+
+
+def pack_in_force_for_employer(employer: Employer) -> PackInForce:
+    return pack_in_force_for_region(employer.insured_district or "")
+
+
+class _HasPerson(Protocol):
+    @property
+    def person(self) -> Person: ...
+
+
+def pack_in_force_for_card(card: _HasPerson) -> PackInForce:
+    """The pack in force now for the card's holder's city (loss and replacement terms)."""
+    return pack_in_force_for_person(card.person)
+
+
+def region_in_city_of(actor: Actor, region: str) -> bool:
+    """Whether ``region`` lies in the city of a city-bound actor (any region if unbound)."""
+    return not actor.city_code or region.startswith(city_prefix(actor.city_code))
 
 
 def decision_for_person(*, person: Person, request: DecisionRequest) -> Decision | None:
     """Ask the pack in force for the person's city; None when no campaign is in force there."""
-    campaign = campaign_in_force(city_code=city_of(person))
+    campaign = campaign_in_force(city_code=city_of_person(person))
     if campaign is None:
         return None
     return decide(campaign_pack(campaign), request, person_facts(person), calendar=work_calendar())
@@ -108,7 +235,7 @@ class SchoolNoticeRules:
 
     def source(self, district: str) -> SchoolNoticeSource | None:
         """The campaign whose pack has a school notice, for the district's city; else None."""
-        city = district[:2] + "0000" if district else ""
+        city = city_of(district)
         if city not in self._sources:
             campaign = campaign_in_force(city_code=city) if city else None
             pack = campaign_pack(campaign) if campaign is not None else None
@@ -126,7 +253,7 @@ class SchoolNoticeRules:
             case Role.SYSTEM:
                 return True
             case Role.CITY_OFFICER:
-                return not actor.city_code or district[:2] == actor.city_code[:2]
+                return region_in_city_of(actor, district)
             case Role.DISTRICT_OFFICER:
                 return district == actor.district_code
             case _:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sscard.campaigns.choices import CampaignStatus
@@ -17,11 +18,12 @@ from sscard.campaigns.selectors import (
     SCHOOL_NOTIFIERS,
     SchoolNoticeRules,
 )
+from sscard.core import clock
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import id_ranges
-from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
-from sscard.notifications.services import Recipient, message_queue_many, message_render
+from sscard.core.errors import NotFound, PermissionDenied
+from sscard.notifications.services import Recipient, holder_tell
 from sscard.policy import Pack
 from sscard.registry.choices import DivisionLevel
 from sscard.registry.models import Division, Person, School
@@ -34,13 +36,7 @@ def _check_city(actor: Actor, city_code: str) -> None:
     if actor.role not in MAY_PUT_IN_FORCE:
         raise PermissionDenied("put a policy pack into force", "发布换发政策")
     if actor.city_code and actor.city_code != city_code:
-        raise ApplicationError(
-            "campaign_other_city",
-            "只能为本市发布换发政策。",
-            "You may put packs into force for your own city only.",
-            {"city": city_code},
-            status=403,
-        )
+        raise CampaignErrorCode.CAMPAIGN_OTHER_CITY.error(city=city_code)
 
 
 def campaign_put_in_force(*, actor: Actor, pack: Pack) -> Campaign:
@@ -97,13 +93,7 @@ def campaign_withdraw(*, actor: Actor, campaign_id: int) -> Campaign:
             raise NotFound("campaign", what_zh="换发工作")
         _check_city(actor, campaign.city_code)
         if campaign.status != CampaignStatus.IN_FORCE:
-            raise ApplicationError(
-                "campaign_not_in_force",
-                "该换发工作已不在实施中。",
-                "That campaign is no longer in force.",
-                {"status": campaign.status},
-                status=409,
-            )
+            raise CampaignErrorCode.CAMPAIGN_NOT_IN_FORCE.error(status=campaign.status)
         campaign.status = CampaignStatus.WITHDRAWN
         campaign.in_force_until = timezone.now()
         campaign.ended_by = actor.label
@@ -145,66 +135,35 @@ def school_notify(
     From ``notified_on`` the parents may apply for their children (the pack's
     ``school_notified`` fact), within the pupils' window of the pack.
     """
-    if (school_code is None) == (district_code is None):
-        raise CampaignErrorCode.SCHOOL_NOTICE_TARGET_INVALID.error()
-    if notified_on > (today or timezone.localdate()):
-        raise CampaignErrorCode.SCHOOL_NOTICE_DATE_IN_FUTURE.error(
-            notified_on=notified_on.isoformat()
-        )
+    _check_notice(
+        notified_on=notified_on,
+        school_code=school_code,
+        district_code=district_code,
+        today=today or clock.today(),
+    )
     rules = SchoolNoticeRules(actor)
     if actor.role not in SCHOOL_NOTIFIERS:
         raise PermissionDenied("record school notices", "登记学校通知")
     with transaction.atomic():
-        if school_code is not None:
-            school = school_get(actor=actor, code=school_code.strip())
-            district = school.district
-            pending = School.objects.filter(pk=school.pk)
-            locked = list(pending.order_by("pk").select_for_update().values_list("notified_on"))
-            already = bool(locked and locked[0][0] is not None)
-        else:
-            district = (district_code or "").strip()
-            known = Division.objects.filter(
-                code=district, level=DivisionLevel.DISTRICT, abolished=False
-            ).exists()
-            if not known:
-                raise NotFound("district", what_zh="该区")
-            pending = School.objects.filter(district=district)
-            already = False
+        district, pending, already = _notice_target_in_transaction(
+            actor=actor, school_code=school_code, district_code=district_code
+        )
         refusal = rules.refusal(district=district, already_notified=already)
         if refusal is not None:
             raise refusal
         source = rules.source(district)
         assert source is not None  # the refusal above says so otherwise
-        schools = list(
-            pending.filter(notified_on__isnull=True)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", "code", "name")
-        )
-        if not schools:
-            raise CampaignErrorCode.DISTRICT_NO_SCHOOL_TO_NOTIFY.error(district=district)
-        ids = [pk for pk, _code, _name in schools]
-        School.objects.filter(pk__in=ids).update(notified_on=notified_on)
-        audit_append(
+        schools = _schools_waiting_in_transaction(pending, district=district)
+        _notice_write_in_transaction(
             actor=actor,
-            fact=AuditFact(
-                action="school_notify",
-                object_type="registry.school",
-                object_id=school_code if school_code is not None else f"district:{district}",
-                changes={
-                    "notified_on": notified_on.isoformat(),
-                    "district": district,
-                    "schools": len(ids),
-                    "ids": id_ranges(ids),
-                },
-                pack_hash=source.campaign.pack_hash,
-            ),
-        )
-        queued = _queue_parent_texts_in_transaction(
-            actor=actor,
-            schools=[(pk, name) for pk, _code, name in schools],
-            template=source.template.text_zh,
+            school_ids=[pk for pk, _code, _name in schools],
+            notified_on=notified_on,
+            district=district,
+            object_id=school_code if school_code is not None else f"district:{district}",
             pack_hash=source.campaign.pack_hash,
+        )
+        queued = _parents_tell_in_transaction(
+            actor=actor, pack=source.pack, schools=[(pk, name) for pk, _code, name in schools]
         )
     return SchoolNotice(
         notified_on=notified_on,
@@ -214,14 +173,86 @@ def school_notify(
     )
 
 
-def _queue_parent_texts_in_transaction(
-    *, actor: Actor, schools: list[tuple[int, str]], template: str, pack_hash: str
+def _check_notice(
+    *, notified_on: date, school_code: str | None, district_code: str | None, today: date
+) -> None:
+    """Refuse a notice that names neither or both targets, or is dated after ``today``."""
+    if (school_code is None) == (district_code is None):
+        raise CampaignErrorCode.SCHOOL_NOTICE_TARGET_INVALID.error()
+    if notified_on > today:
+        raise CampaignErrorCode.SCHOOL_NOTICE_DATE_IN_FUTURE.error(
+            notified_on=notified_on.isoformat()
+        )
+
+
+def _notice_target_in_transaction(
+    *, actor: Actor, school_code: str | None, district_code: str | None
+) -> tuple[str, QuerySet[School], bool]:
+    """The district of the notice, the schools it may reach, and whether the one school named
+    is notified already (its row locked to answer that)."""
+    if school_code is not None:
+        school = school_get(actor=actor, code=school_code.strip())
+        pending = School.objects.filter(pk=school.pk)
+        locked = list(pending.order_by("pk").select_for_update().values_list("notified_on"))
+        return school.district, pending, bool(locked and locked[0][0] is not None)
+    district = (district_code or "").strip()
+    known = Division.objects.filter(
+        code=district, level=DivisionLevel.DISTRICT, abolished=False
+    ).exists()
+    if not known:
+        raise NotFound("district", what_zh="该区")
+    return district, School.objects.filter(district=district), False
+
+
+def _schools_waiting_in_transaction(
+    pending: QuerySet[School], *, district: str
+) -> list[tuple[int, str, str]]:
+    """Lock the schools of ``pending`` not notified yet, in primary-key order: (pk, code, name)."""
+    schools = list(
+        pending.filter(notified_on__isnull=True)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", "code", "name")
+    )
+    if not schools:
+        raise CampaignErrorCode.DISTRICT_NO_SCHOOL_TO_NOTIFY.error(district=district)
+    return schools
+
+
+def _notice_write_in_transaction(
+    *,
+    actor: Actor,
+    school_ids: list[int],
+    notified_on: date,
+    district: str,
+    object_id: str,
+    pack_hash: str,
+) -> None:
+    School.objects.filter(pk__in=school_ids).update(notified_on=notified_on)
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="school_notify",
+            object_type="registry.school",
+            object_id=object_id,
+            changes={
+                "notified_on": notified_on.isoformat(),
+                "district": district,
+                "schools": len(school_ids),
+                "ids": id_ranges(school_ids),
+            },
+            pack_hash=pack_hash,
+        ),
+    )
+
+
+def _parents_tell_in_transaction(
+    *, actor: Actor, pack: Pack, schools: list[tuple[int, str]]
 ) -> int:
-    """Queue the notice to the guardians of each school's pupils: one text per parent and
-    school, read in one query per 5,000 schools and written set-based per school."""
-    texts = {pk: message_render(template, school=name) for pk, name in schools}
+    """Tell the guardians of each school's pupils the pack's school notice: one text per parent
+    and school, read in one query per 5,000 schools and queued set-based per school."""
     parents: dict[int, list[Recipient]] = defaultdict(list)
-    ids = list(texts)
+    ids = [pk for pk, _name in schools]
     for start in range(0, len(ids), 5000):
         rows = (
             Person.objects.filter(
@@ -244,13 +275,14 @@ def _queue_parent_texts_in_transaction(
                 parents[school_id].append(
                     Recipient(bytes(index), bytes(sealed), masked, guardian_id)
                 )
-    queued = 0
-    for school_id, recipients in parents.items():
-        queued += message_queue_many(
+    # Every school's text is checked (BJ-13), whether or not its pupils have a parent to tell.
+    return sum(
+        holder_tell(
             actor=actor,
-            recipients=recipients,
-            text=texts[school_id],
+            pack=pack,
             template_key=SCHOOL_NOTICE_TEMPLATE,
-            pack_hash=pack_hash,
+            recipients=parents.get(pk, []),
+            school=name,
         )
-    return queued
+        for pk, name in schools
+    )

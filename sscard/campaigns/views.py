@@ -10,10 +10,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.forms import DayForm, PutInForceForm, SchoolFilterForm, SchoolNoticeForm
 from sscard.campaigns.selectors import (
     SchoolNoticeRules,
@@ -25,7 +25,9 @@ from sscard.campaigns.selectors import (
 from sscard.campaigns.services import campaign_put_in_force, campaign_withdraw, school_notify
 from sscard.campaigns.timeline import timeline
 from sscard.core.actors import Role
+from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
+from sscard.core.request_errors import RequestErrorCode
 from sscard.core.views import actor_required, english_page, error_page, request_actor
 from sscard.policy import PackError, builtin_pack, load_pack
 from sscard.registry.choices import SchoolKind
@@ -51,9 +53,7 @@ def campaign_overview(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     english = english_page()
     day_form = DayForm(request.GET or None)
-    day = (day_form.cleaned_data.get("on") if day_form.is_valid() else None) or (
-        timezone.localdate()
-    )
+    day = (day_form.cleaned_data.get("on") if day_form.is_valid() else None) or today()
     history = list(campaign_history(actor=actor)[:50])
     cities = sorted({c.city_code for c in history if c.status == "in_force"})
     panels = []
@@ -116,11 +116,7 @@ def campaign_put_in_force_view(request: HttpRequest) -> HttpResponse:
     except UnicodeDecodeError:
         return error_page(
             request,
-            ApplicationError(
-                "pack_yaml_invalid",
-                "政策包文件须为 UTF-8 编码的 YAML。",
-                "A pack file must be UTF-8 YAML.",
-            ),
+            CampaignErrorCode.PACK_FILE_NOT_UTF8.error(),
         )
     except ApplicationError as exc:
         return error_page(request, exc)
@@ -179,7 +175,7 @@ def school_list_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "batch_districts": batch_districts,
-            "today": timezone.localdate(),
+            "today": today(),
             "query": query.urlencode(),
         },
     )
@@ -192,13 +188,7 @@ def school_notify_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return error_page(
             request,
-            ApplicationError(
-                "invalid_input",
-                "请填写有效的通知日期。",
-                "Give a valid notice date.",
-                {"fields": list(form.errors)},
-                status=422,
-            ),
+            RequestErrorCode.INVALID_INPUT.error(fields=list(form.errors)),
         )
     data = form.cleaned_data
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from sscard.core.actors import Actor
+from sscard.kernel.regions import city_prefix as _city_prefix
 
 
 def city_prefix(actor: Actor) -> str | None:
@@ -21,7 +22,7 @@ def city_prefix(actor: Actor) -> str | None:
     code = actor.city_code
     if not code:
         return None
-    return code[:2] if code[2:] == "0000" else code[:4]
+    return _city_prefix(code)
 
 
 def region_in_city(prefix: str, field: str) -> Q:
@@ -31,7 +32,7 @@ def region_in_city(prefix: str, field: str) -> Q:
 
 def person_in_city(prefix: str, via: str = "") -> Q:
     """Persons of the city: insured there, or insured nowhere and registered (户籍) there —
-    the rule ``campaigns.selectors.city_of`` applies to find a person's campaign.
+    the rule ``campaigns.selectors.city_of_person`` applies to find a person's campaign.
 
     ``via`` reaches the person from another model (``"person__"``).
     """

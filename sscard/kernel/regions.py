@@ -17,6 +17,8 @@ from stdnum import numdb
 
 __all__ = [
     "PROVINCE_CODES",
+    "city_of",
+    "city_prefix",
     "is_known",
     "known_codes",
     "province_name",
@@ -48,6 +50,39 @@ _PLACEHOLDER_NAMES = frozenset(
         "省直辖行政单位",
     }
 )
+
+
+def city_of(region: str) -> str:
+    """The city (地级行政区) a 6-digit division code lies in, as its own 6-digit code.
+
+    A municipality's districts belong to the municipality (``110105`` → ``110000``); a
+    prefecture-level city's districts and counties to the city (``440106`` → ``440100``,
+    ``320508`` → ``320500``); a county-level city governed directly by its province
+    (``429004`` 仙桃市, second level ``90``) is a city of its own. ``""`` for no region.
+    """
+    if len(region) != 6 or not region.isdigit():
+        return ""
+    if region[:2] in _MUNICIPALITIES:
+        return region[:2] + "0000"
+    if region[2:4] == "00":
+        return region  # a province itself: no city to narrow to
+    if region[2:4] == "90":
+        return region
+    return region[:4] + "00"
+
+
+def city_prefix(city: str) -> str:
+    """The division-code prefix every region of ``city`` starts with (``11``, ``4401``).
+
+    The inverse of :func:`city_of` for queries: ``region.startswith(city_prefix(city))``.
+    """
+    if not city:
+        return ""
+    if city[2:] == "0000":
+        return city[:2]
+    if city[2:4] == "90":
+        return city
+    return city[:4]
 
 
 @dataclass(frozen=True, slots=True)

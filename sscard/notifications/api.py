@@ -5,22 +5,17 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.pagination import paginate
 
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS
 from sscard.core.views import request_actor
-from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.models import OutboxMessage
-from sscard.notifications.schemas import OutboxMessageOut
+from sscard.notifications.schemas import OutboxFilter, OutboxMessageOut
 from sscard.notifications.selectors import outbox_list
 
 router = Router(tags=["notifications"])
-
-
-class OutboxFilter(Schema):
-    status: OutboxStatus | None = None
 
 
 @router.get("/outbox", response={200: list[OutboxMessageOut], **ERRORS})

@@ -1,4 +1,4 @@
-"""API output of the outbox."""
+"""API input and output of the outbox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from datetime import datetime
 
 from ninja import Schema
 
+from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.models import OutboxMessage
+
+
+class OutboxFilter(Schema):
+    status: OutboxStatus | None = None
 
 
 class OutboxMessageOut(Schema):

@@ -1,10 +1,12 @@
 """Queue outgoing SMS in the caller's transaction, and send those that are due.
 
-A service that changes something and tells the person about it calls :func:`message_queue`
-inside its own transaction: the message is written (and audited) with the change, or not at
-all, and the sender is kicked once the transaction commits. Text that breaks the anti-fraud
-rules (BJ-13: no links, no request for an account number, password or verification code) is
-refused *before* it is queued, and the refusal rolls the caller's change back.
+A service that changes something and tells the holder about it calls :func:`holder_tell` — the
+one way a flow tells people: the pack's template, filled in, to sealed recipients — inside its
+own transaction (:func:`message_queue` is the single-phone form for a typed-in number): the
+message is written (and audited) with the change, or not at all, and the sender is kicked once
+the transaction commits. Text that breaks the anti-fraud rules (BJ-13: no links, no request
+for an account number, password or verification code) is refused *before* it is queued, and
+the refusal rolls the caller's change back.
 
 :func:`outbox_send_due` claims due messages in one short transaction, commits, and only then
 calls the provider, one message at a time, recording each result at once. Claimed rows carry
@@ -38,8 +40,10 @@ from sscard.core.errors import ApplicationError
 from sscard.kernel import messages
 from sscard.kernel.gm import GmError
 from sscard.notifications.choices import OutboxStatus
+from sscard.notifications.errors import NotificationErrorCode
 from sscard.notifications.models import OutboxMessage
 from sscard.notifications.providers import SendResult, SmsProvider, sms_provider
+from sscard.policy import Pack
 
 logger = logging.getLogger("sscard.notifications")
 
@@ -65,21 +69,11 @@ _FORMATTER = string.Formatter()
 
 class _Values(dict[str, object]):
     def __missing__(self, key: str) -> object:
-        raise ApplicationError(
-            "template_value_missing",
-            f"短信模板缺少取值：{key}。",
-            f"The message template needs a value for {key}.",
-            {"key": key},
-        )
+        raise NotificationErrorCode.TEMPLATE_VALUE_MISSING.error_with({"key": key}, key=key)
 
 
 def _template_invalid(template: str) -> ApplicationError:
-    return ApplicationError(
-        "template_invalid",
-        "短信模板格式有误：只能使用 {名称} 形式的占位符。",
-        "The message template is malformed: only {name} placeholders are allowed.",
-        {"template": template[:200]},
-    )
+    return NotificationErrorCode.TEMPLATE_INVALID.error(template=template[:200])
 
 
 def message_render(template: str, **values: object) -> str:
@@ -150,11 +144,7 @@ def message_queue(
         logger.info("no SMS (template %s): no phone on record", template_key)
         return None
     if not MOBILE_RE.fullmatch(number):
-        raise ApplicationError(
-            "phone_invalid",
-            "手机号码无效：应为11位中国大陆手机号码。",
-            "The phone number is not valid: a mainland mobile number has 11 digits.",
-        )
+        raise NotificationErrorCode.PHONE_INVALID.error()
     now = timezone.now()
     message = OutboxMessage.objects.create(
         phone_index=phone_index(number),
@@ -204,11 +194,7 @@ def recipient_for_phone(phone: str, *, person_id: int | None = None) -> Recipien
     """Seal a plaintext phone; ``phone_invalid`` unless it is a mainland mobile number."""
     number = phone.strip()
     if not MOBILE_RE.fullmatch(number):
-        raise ApplicationError(
-            "phone_invalid",
-            "手机号码无效：应为11位中国大陆手机号码。",
-            "The phone number is not valid: a mainland mobile number has 11 digits.",
-        )
+        raise NotificationErrorCode.PHONE_INVALID.error()
     return Recipient(
         phone_index=phone_index(number),
         phone_enc=field_cipher().encrypt(number, field=PHONE),
@@ -269,6 +255,38 @@ def message_queue_many(
     )
     _kick_sender_on_commit()
     return len(ids)
+
+
+def holder_tell(
+    *,
+    actor: Actor,
+    pack: Pack,
+    template_key: str,
+    recipients: Sequence[Recipient],
+    **values: object,
+) -> int:
+    """Tell holders (or parents, or staff) with the pack's template ``template_key``.
+
+    The one way a flow tells the people it concerns: the text comes from the pack in force
+    (nothing is hard-coded), is filled in with ``values`` and checked (BJ-13), and is queued in
+    the caller's transaction to every recipient at once. A pack without that template sends
+    nothing: 0. Answers how many messages were queued.
+    """
+    template = pack.templates.get(template_key)
+    if template is None:
+        return 0
+    # Checked even with no one to tell, as message_queue_many does: a text that breaks BJ-13
+    # is refused whoever it would have gone to.
+    text = message_render(template.text_zh, **values)
+    if not recipients:
+        return 0
+    return message_queue_many(
+        actor=actor,
+        recipients=recipients,
+        text=text,
+        template_key=template_key,
+        pack_hash=pack.content_hash,
+    )
 
 
 # The commit-hook list of the transaction that already kicks the sender, per connection. Django

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from sscard.core.actors import Actor
@@ -17,14 +17,13 @@ from sscard.notifications.models import OutboxMessage
 from sscard.notifications.providers import SendResult
 from sscard.notifications.services import message_queue, outbox_send_due
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(
+        reason="needs PostgreSQL: concurrent senders take rows with FOR UPDATE SKIP LOCKED"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 MESSAGES = 120
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: concurrent senders take rows with FOR UPDATE SKIP LOCKED")
 
 
 class Counting:

@@ -1,4 +1,4 @@
-"""Putting a pack into force: history, supersession, idempotence, who may."""
+"""campaign_put_in_force: history, supersession, idempotence, who may."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from sscard.campaigns.choices import CampaignStatus
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.selectors import campaign_in_force, campaign_pack
-from sscard.campaigns.services import campaign_put_in_force, campaign_withdraw
+from sscard.campaigns.services import campaign_put_in_force
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
@@ -68,12 +68,3 @@ def test_only_the_city_bureau_puts_packs_in_force_for_its_own_city() -> None:
         campaign_put_in_force(actor=OFFICER, pack=builtin_pack("shanghai-2019"))
     assert caught.value.code == "campaign_other_city"
     assert not Campaign.objects.exists()
-
-
-def test_withdrawing_ends_the_campaign_once() -> None:
-    campaign = campaign_put_in_force(actor=OFFICER, pack=builtin_pack("beijing-2024"))
-    campaign_withdraw(actor=OFFICER, campaign_id=campaign.pk)
-    assert campaign_in_force(city_code="110000") is None
-    with pytest.raises(ApplicationError) as caught:
-        campaign_withdraw(actor=OFFICER, campaign_id=campaign.pk)
-    assert caught.value.code == "campaign_not_in_force"

@@ -13,9 +13,14 @@ from sscard.policy.engine import (
     Channel,
     Decision,
     DecisionRequest,
+    counter_channels,
     decide,
+    due_counts_postage,
     due_date,
     eligible_groups,
+    instant_pickup,
+    made_in_the_visit,
+    replacement_channel,
 )
 from sscard.policy.errors import PackError
 from sscard.policy.loader import builtin_pack, builtin_pack_ids, load_pack
@@ -39,6 +44,7 @@ from sscard.policy.schema import (
     Phase,
     PickupMethod,
     Rule,
+    SameVisit,
     Template,
 )
 
@@ -64,12 +70,18 @@ __all__ = [
     "PickupMethod",
     "Predicate",
     "Rule",
+    "SameVisit",
     "Template",
     "builtin_pack",
     "builtin_pack_ids",
+    "counter_channels",
     "decide",
+    "due_counts_postage",
     "due_date",
     "eligible_groups",
     "evaluate",
+    "instant_pickup",
     "load_pack",
+    "made_in_the_visit",
+    "replacement_channel",
 ]

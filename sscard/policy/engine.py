@@ -29,7 +29,15 @@ from sscard.policy.predicates import (
     evaluate,
     is_constant_true,
 )
-from sscard.policy.schema import ACTIONS, CHANNELS, Action, Channel, Pack, Phase, Rule
+from sscard.policy.schema import (
+    ACTIONS,
+    CHANNELS,
+    Action,
+    Channel,
+    Pack,
+    Phase,
+    Rule,
+)
 
 __all__ = [
     "ACTION_NAMES",
@@ -38,9 +46,14 @@ __all__ = [
     "Channel",
     "Decision",
     "DecisionRequest",
+    "counter_channels",
     "decide",
+    "due_counts_postage",
     "due_date",
     "eligible_groups",
+    "instant_pickup",
+    "made_in_the_visit",
+    "replacement_channel",
 ]
 
 ACTION_NAMES: Final[dict[str, tuple[str, str]]] = {
@@ -136,15 +149,78 @@ def due_date(
             f"The pack {pack.id} has no due rule “{rule}”.",
             {"rule": rule},
         )
-    if spec.same_visit:
+    if spec.same_visit:  # BJ-11, SH-12: made in the visit
         return submitted
-    if spec.no_limit:
+    if spec.no_limit:  # SH-10: made in batches, no time limit
         return None
     cal = calendar or WorkCalendar.default()
-    if spec.calendar_days is not None:
+    if spec.calendar_days is not None:  # BJ-11: collective applications within 30 days
         return cal.add_calendar_days(submitted, spec.calendar_days)
-    assert spec.working_days is not None
+    assert spec.working_days is not None  # BJ-11: a non-instant branch within 4 working days
     return cal.add_working_days(submitted, spec.working_days)
+
+
+def due_counts_postage(pack: Pack, *, rule_id: str, pickup: str) -> bool:
+    """Whether a card decided under rule ``rule_id`` and collected by ``pickup`` meets its due
+    date only when it reaches the holder, rather than when it is made.
+
+    BJ-11's times exclude postage: a due rule with ``excludes: [postage]`` is met by making the
+    card. A period without it (calendar or working days) counts the time in the post, for a card
+    that is posted (a postal pickup method); any other card is met by making it. False for a
+    rule or pickup method the pack lacks.
+    """
+    method = pack.pickup_methods.get(pickup)
+    if method is None or not method.postal:
+        return False
+    rule = next((r for p in pack.phases for r in p.rules if r.id == rule_id), None)
+    spec = pack.due_rules.get(rule.due) if rule is not None and rule.due is not None else None
+    if spec is None or spec.no_limit or spec.same_visit:  # no period for the post to count in
+        return False
+    return "postage" not in spec.excludes  # BJ-11
+
+
+# --------------------------------------------------------------------------------------------
+# The counter: channels made in the visit, the instant pickup, the replacement channel
+# --------------------------------------------------------------------------------------------
+
+
+def made_in_the_visit(pack: Pack, channel: str) -> bool:
+    """Whether a card applied for on ``channel`` is made and handed over in the same visit
+    (BJ-11: an instant-issuance branch makes it on the spot; SH-12: 即到即补、即补即领)."""
+    return channel in pack.same_visit.channels  # BJ-11, SH-12
+
+
+def counter_channels(
+    pack: Pack, offered: Sequence[str], *, instant_issuance: bool
+) -> tuple[str, ...]:
+    """The channels a counter takes applications on: those its kind of outlet ``offered``,
+    less the ones the pack makes in the visit where the outlet cannot make a card on the spot
+    (BJ-11, SH-12)."""
+    if instant_issuance:
+        return tuple(offered)
+    return tuple(c for c in offered if not made_in_the_visit(pack, c))  # BJ-11, SH-12
+
+
+def instant_pickup(pack: Pack) -> str | None:
+    """The pickup method of a card made in the visit: the pack's first one handed over on the
+    spot (BJ-11, SH-12), or None when the pack has none."""
+    return next((m.id for m in pack.pickup_methods.values() if m.handover == "on_the_spot"), None)
+
+
+def replacement_channel(
+    pack: Pack, offered: Sequence[str], *, same_visit: bool = False
+) -> str | None:
+    """The channel a replacement taken at a counter that offers ``offered`` goes by.
+
+    An instant replacement (``same_visit``) goes by a channel the pack makes in the visit
+    (BJ-11, SH-12), a regular one by a channel it does not. Among those, the first the pack's
+    replacement channels name (SH-18), else the counter's first (the decision then answers for
+    it: SH-06 redirects a bank outlet's replacement to a community centre). None when the
+    counter offers no such channel.
+    """
+    kind = [c for c in offered if made_in_the_visit(pack, c) == same_visit]
+    named = [c for c in pack.loss.replacement_channels if c in kind]  # SH-18
+    return (named or kind or [None])[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +289,7 @@ def _decide(
     day = _local_day(request.day, pack.timezone)
     ctx = _Context(pack, request, day, facts)
     phases = pack.phases_on(day)
-    if not phases:
+    if not phases:  # BJ-02, SH-01: outside the pilot's or the campaign's window
         return _answer(
             pack,
             allowed=False,
@@ -222,6 +298,8 @@ def _decide(
             en=f"There is no campaign in force on {day.isoformat()} ({pack.title_en}).",
         )
     needs_facts = False
+    # BJ-14: the later phases are rules of their own; first matching rule of the first phase
+    # in force decides (a deny before an allow is how a prohibition is written, BJ-05).
     for phase in phases:
         for rule in phase.rules:
             if request.action not in rule.actions or request.channel not in rule.channels:
@@ -263,6 +341,7 @@ def _groups_match(
         if any(is_constant_true(pack.groups[g].predicate) for g in rule.groups):
             return True
         return None
+    # BJ-03 (the employer's insured district, the person's category), SH-05 (hukou or insured)
     subject = "employer" if isinstance(facts, EmployerFacts) else "person"
     return any(
         pack.groups[g].subject == subject and evaluate(pack.groups[g].predicate, facts, day)
@@ -273,7 +352,7 @@ def _groups_match(
 def _apply(ctx: _Context, phase: Phase, rule: Rule, calendar: WorkCalendar | None) -> Decision:
     pack, request = ctx.pack, ctx.request
     where: dict[str, Any] = {"phase_id": phase.id, "rule_id": rule.id, "clause": rule.clause}
-    if rule.effect != "allow":
+    if rule.effect != "allow":  # BJ-05 deny; SH-06 redirect (to a community centre)
         assert rule.message_zh is not None
         assert rule.message_en is not None
         return _answer(
@@ -292,7 +371,7 @@ def _apply(ctx: _Context, phase: Phase, rule: Rule, calendar: WorkCalendar | Non
         "banks": banks,
         "bank_default": bank_default,
     }
-    if request.bank is not None and request.bank not in banks:
+    if request.bank is not None and request.bank not in banks:  # BJ-09, SH-03: partners only
         return _answer(
             pack,
             allowed=False,
@@ -303,7 +382,7 @@ def _apply(ctx: _Context, phase: Phase, rule: Rule, calendar: WorkCalendar | Non
             **where,
             **offer,
         )
-    if request.pickup is not None and request.pickup not in rule.pickup:
+    if request.pickup is not None and request.pickup not in rule.pickup:  # BJ-08: the three
         offered = _pickup_titles(pack, rule.pickup)
         return _answer(
             pack,
@@ -318,7 +397,7 @@ def _apply(ctx: _Context, phase: Phase, rule: Rule, calendar: WorkCalendar | Non
     reason = rule.reason_code
     due: date | None = None
     due_zh = due_en = ""
-    if rule.due is not None:
+    if rule.due is not None:  # BJ-11
         try:
             due = due_date(pack, rule.due, ctx.day, calendar=calendar)
         except CalendarCoverageError as exc:
@@ -346,11 +425,13 @@ def _banks(
 ) -> tuple[tuple[str, ...], str | None]:
     """The banks on offer and the default one, by the rule's bank choice."""
     base = rule.banks if rule.banks is not None else pack.bank_codes
+    # applicant_picks, parent_picks (SH-09), employer_picks (BJ-04), issuing_bank: the bank
+    # named in the request, among ``base``
     choice = rule.bank.choice if rule.bank is not None else "applicant_picks"
-    if choice == "pension_bank_if_partner":
+    if choice == "pension_bank_if_partner":  # SH-07
         pension = facts.pension_bank if isinstance(facts, PersonFacts) else ""
         return base, pension if pension in base else None
-    if choice == "payroll_bank_if_partner":
+    if choice == "payroll_bank_if_partner":  # SH-08
         payroll: Sequence[str] = facts.payroll_banks if facts is not None else ()
         partners = tuple(b for b in base if b in payroll)
         if not partners:
@@ -381,11 +462,11 @@ def _allowed_text(pack: Pack, rule: Rule, request: DecisionRequest) -> tuple[str
 
 def _due_text(pack: Pack, rule_id: str, due: date | None) -> tuple[str, str]:
     spec = pack.due_rules[rule_id]
-    if spec.same_visit:
+    if spec.same_visit:  # BJ-11, SH-12
         return "当场制卡、当场领取。", "The card is made and handed over in the same visit."
     if due is None:
         return "", ""
-    postage = "postage" in spec.excludes
+    postage = "postage" in spec.excludes  # BJ-11: times exclude postage
     return (
         f"制卡期限：{due.isoformat()}前完成{'（不含邮寄在途时间）' if postage else ''}。",
         f"The card is to be made by {due.isoformat()}"

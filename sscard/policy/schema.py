@@ -44,6 +44,7 @@ from sscard.policy.predicates import (
 __all__ = [
     "ACTIONS",
     "CHANNELS",
+    "DEFAULT_SAME_VISIT",
     "Action",
     "ActivationPath",
     "Bank",
@@ -65,6 +66,7 @@ __all__ = [
     "PhotoSource",
     "PickupMethod",
     "Rule",
+    "SameVisit",
     "Template",
     "Transition",
     "Validity",
@@ -241,7 +243,7 @@ def _ids_from_keys(value: Any) -> Any:
 
 
 class Bank(Sourced):
-    """A partner bank (合作银行/服务银行), by the code ``network`` uses."""
+    """A partner bank (合作银行/服务银行, BJ-09, SH-03), by the code ``network`` uses."""
 
     code: str
     name_zh: str
@@ -316,14 +318,31 @@ class PickupMethod(Sourced):
         return self
 
 
+class SameVisit(Sourced):
+    """The channels whose card is made and handed over in the visit that takes the application:
+    an instant-issuance branch makes it on the spot (BJ-11), 即到即补、即补即领 (SH-12)."""
+
+    channels: tuple[Channel, ...] = ()
+
+
+#: Where a pack says nothing: the instant-issuance outlets' channel, as both notices have it.
+DEFAULT_SAME_VISIT: Final = SameVisit(
+    channels=("instant_outlet",),
+    chosen="A pack without a same_visit section makes cards in the visit on the instant-issuance "
+    "outlets' channel only, as both notices do (BJ-11, SH-12).",
+)
+
+
 class DueRule(Sourced):
     """A time limit for making a card: calendar days, working days, same visit, or none."""
 
     id: str
     calendar_days: int | None = Field(default=None, ge=1, le=366)
     working_days: int | None = Field(default=None, ge=1, le=250)
-    same_visit: bool = False
-    no_limit: bool = False
+    same_visit: bool = False  # BJ-11, SH-12: made in the visit
+    no_limit: bool = False  # SH-10: made in batches, no time limit
+    # BJ-11: "times exclude postage" — the due date is met by making the card; without it, a
+    # posted card meets it only when it reaches the holder (engine.due_counts_postage).
     excludes: tuple[Literal["postage"], ...] = ()
 
     @_model_validator(mode="after")
@@ -360,7 +379,7 @@ class Fees(Sourced):
 
     @_model_validator(mode="after")
     def _free_means_zero(self) -> Any:
-        if self.notice_says_free:
+        if self.notice_says_free:  # BJ-12, SH-15: a pack that sets a fee is refused at load
             for i, item in enumerate(self.items):
                 if item.amount_fen != 0:
                     raise refuse(
@@ -534,7 +553,8 @@ def _predicate(raw: Any) -> Predicate:
 
 
 class Group(Sourced):
-    """A group of persons (or employers) the notice names, as a predicate over registry facts."""
+    """A group of persons (or employers) the notice names, as a predicate over registry facts:
+    the pilot targets (BJ-03), who is eligible (SH-05), the later waves (BJ-14)."""
 
     id: str
     title_zh: str
@@ -690,7 +710,8 @@ class Rule(Sourced):
 
 
 class Phase(Sourced):
-    """A window of the campaign (``ends`` included; open-ended without it) and its rules."""
+    """A window of the campaign (``ends`` included; open-ended without it) and its rules: the
+    pilot's dates (BJ-02), the campaign's (SH-01), each group's (SH-07, SH-08, SH-09)."""
 
     id: str
     title_zh: str
@@ -745,6 +766,7 @@ class Pack(_Model):
     due_rules: Mapping[str, DueRule]
     fees: Fees
     loss: Loss
+    same_visit: SameVisit = DEFAULT_SAME_VISIT
     electronic_card: ElectronicCard | None = None
     photo_sources: tuple[PhotoSource, ...] = ()
     contacts: tuple[Contact, ...] = ()
@@ -812,6 +834,7 @@ class Pack(_Model):
         _check_ids(self)
         _check_references(self)
         _check_city(self)
+        _check_same_visit(self)
         _check_phase_conflicts(self)
         return self
 
@@ -1094,6 +1117,27 @@ def _check_city(pack: Pack) -> None:
                         f"({pack.city}).",
                         f"{where}.values[{i}]",
                         value=str(value),
+                    )
+
+
+def _check_same_visit(pack: Pack) -> None:
+    """A rule whose card is due in the same visit is offered on same-visit channels only (BJ-11,
+    SH-12): the engine and the counters read the pack's list, so the two cannot disagree."""
+    for pi, phase in enumerate(pack.phases):
+        for ri, rule in enumerate(phase.rules):
+            spec = pack.due_rules.get(rule.due) if rule.due is not None else None
+            if spec is None or not spec.same_visit:
+                continue
+            for ci, channel in enumerate(rule.channels):
+                if channel not in pack.same_visit.channels:
+                    raise refuse(
+                        "pack_schema_invalid",
+                        f"规则“{rule.id}”当场制卡（{rule.due}），但渠道“{channel}”不在 "
+                        "same_visit.channels 之中。",
+                        f"The rule “{rule.id}” makes the card in the visit ({rule.due}), but the "
+                        f"channel “{channel}” is not one of same_visit.channels.",
+                        f"phases[{pi}].rules[{ri}].channels[{ci}]",
+                        value=channel,
                     )
 
 

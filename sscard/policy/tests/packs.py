@@ -55,3 +55,38 @@ def shanghai_person(**changes: Any) -> PersonFacts:
     }
     base.update(changes)
     return PersonFacts(**base)
+
+
+# Beijing's pack changed in one rule each (issue 11, point 3: rules only in packs).
+
+INSTANT_RULES = ("pilot-replace-instant", "rollout-replace-instant")
+
+
+def rule_data(data: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    """The rule ``rule_id`` of ``data``, to be edited in place."""
+    pi, ri = rule_index(data, rule_id)
+    rule: dict[str, Any] = data["phases"][pi]["rules"][ri]
+    return rule
+
+
+def postage_counted(data: dict[str, Any], due_rule: str = "collective") -> None:
+    """A due rule (BJ-11) without ``excludes: [postage]``: the post counts toward it."""
+    del data["due_rules"][due_rule]["excludes"]
+
+
+def no_instant_issuance(data: dict[str, Any]) -> None:
+    """No channel makes the card in the visit: the instant-issuance outlets make a replacement
+    within four working days, collected at the branch or posted."""
+    data["same_visit"] = {
+        "channels": [],
+        "chosen": "This city's instant-issuance outlets make the card within four working days.",
+    }
+    for rule_id in INSTANT_RULES:
+        rule_data(data, rule_id).update(due="regular_outlet", pickup=["branch", "post"])
+
+
+def instant_pickup_renamed(data: dict[str, Any]) -> None:
+    """The pickup method handed over on the spot is called ``counter_made``."""
+    data["pickup_methods"]["counter_made"] = data["pickup_methods"].pop("on_the_spot")
+    for rule_id in INSTANT_RULES:
+        rule_data(data, rule_id)["pickup"] = ["counter_made"]

@@ -12,16 +12,6 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from sscard.applications.collective import (
-    collective_arrange,
-    collective_notify,
-    collective_open,
-    collective_submit,
-    roster_add_staff,
-    roster_confirm,
-    roster_remind,
-    roster_upload_file,
-)
 from sscard.applications.models import Application, CollectiveApplication, Photo, RosterEntry
 from sscard.applications.schemas import (
     ApplicationIn,
@@ -51,9 +41,22 @@ from sscard.applications.selectors import (
     roster_invitations,
     roster_progress,
 )
-from sscard.applications.services import application_cancel, application_submit, photo_store
-from sscard.core.errors import ApplicationError
+from sscard.applications.services import (
+    application_cancel,
+    application_submit,
+    collective_arrange,
+    collective_notify,
+    collective_open,
+    collective_submit,
+    photo_store,
+    roster_add_staff,
+    roster_confirm,
+    roster_remind,
+    roster_upload_file,
+)
+from sscard.core.errors import NotFound
 from sscard.core.pagination import PageNumberPagination
+from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
 from sscard.registry.choices import DisclosurePurpose
@@ -220,9 +223,7 @@ def collectives_roster_upload(
     try:
         parsed = date.fromisoformat(day)
     except ValueError as exc:
-        raise ApplicationError(
-            "invalid_input", "日期格式有误。", "The day is not a date.", status=422
-        ) from exc
+        raise RequestErrorCode.INVALID_INPUT.error(fields=["day"]) from exc
     result = roster_upload_file(
         actor=request_actor(request), collective_id=collective_id, day=parsed, upload=file
     )
@@ -239,7 +240,7 @@ def collectives_roster_report(request: HttpRequest, collective_id: int, name: st
     collective_get(actor=request_actor(request), collective_id=collective_id)
     path = Path(settings.SSCARD_REPORTS_DIR) / Path(name).name
     if not path.name.startswith(f"roster-{collective_id}-") or not path.is_file():
-        raise ApplicationError("not_found", "未找到该报告。", "No such report.", status=404)
+        raise NotFound("report", what_zh="该报告")
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

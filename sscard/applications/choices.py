@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sscard.network.choices import OutletKind
+
 
 class PhotoOrigin(models.TextChoices):
     """Where a card photo came from (SH-11: the three sources a notice allows)."""
@@ -55,3 +57,14 @@ class RosterStatus(models.TextChoices):
     LISTED = "listed", _("Listed")
     INVITED = "invited", _("Invited, not confirmed")
     CONFIRMED = "confirmed", _("Confirmed")
+
+
+# Which engine channels each kind of outlet takes applications on. The pack decides whether a
+# channel is open to a person; this is only where the clerk stands.
+OUTLET_CHANNELS: dict[str, tuple[str, ...]] = {
+    OutletKind.BANK_BRANCH: ("bank_outlet", "instant_outlet"),
+    OutletKind.COMMUNITY_CENTRE: ("community_centre", "instant_outlet"),
+    OutletKind.ENTERPRISE_POINT: ("enterprise_point",),
+    OutletKind.COMMUNITY_STALL: ("community_stall",),
+    OutletKind.HOME_VISIT_TEAM: ("home_visit",),
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -33,10 +34,8 @@ def photo_choices(pack: Pack, english: bool) -> list[Any]:
     return [(s.id, s.title_en if english else s.title_zh) for s in pack.photo_sources]
 
 
-def centre_choices(district_prefix: str) -> list[Any]:
-    centres = Outlet.objects.filter(
-        kind=OutletKind.COMMUNITY_CENTRE, district__startswith=district_prefix
-    ).order_by("name")[:500]
+def centre_choices(centres: Iterable[Outlet]) -> list[Any]:
+    """The backup centres offered (``selectors.backup_centres_near``), after "None"."""
     return [("", _("None")), *((c.pk, c.name) for c in centres)]
 
 
@@ -80,11 +79,11 @@ class ConfirmForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, pack: Pack, english: bool, district_prefix: str, **kwargs: Any
+        self, *args: Any, pack: Pack, english: bool, centres: Iterable[Outlet], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["photo_source"].choices = photo_choices(pack, english)  # type: ignore[attr-defined]
-        self.fields["backup_centre"].choices = centre_choices(district_prefix)  # type: ignore[attr-defined]
+        self.fields["backup_centre"].choices = centre_choices(centres)  # type: ignore[attr-defined]
 
 
 class ApplyForm(forms.Form):
@@ -109,7 +108,7 @@ class ApplyForm(forms.Form):
         pack: Pack,
         english: bool,
         channels: tuple[str, ...],
-        district_prefix: str,
+        centres: Iterable[Outlet],
         persons: list[Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -119,7 +118,7 @@ class ApplyForm(forms.Form):
         self.fields["bank"].choices = bank_choices(pack, english)  # type: ignore[attr-defined]
         self.fields["pickup"].choices = pickup_choices(pack, english, blank=True)  # type: ignore[attr-defined]
         self.fields["photo_source"].choices = photo_choices(pack, english)  # type: ignore[attr-defined]
-        self.fields["backup_centre"].choices = centre_choices(district_prefix)  # type: ignore[attr-defined]
+        self.fields["backup_centre"].choices = centre_choices(centres)  # type: ignore[attr-defined]
         if persons is None:
             del self.fields["person"]
         else:

@@ -34,6 +34,7 @@ from django.utils.module_loading import import_string
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from sscard.applications.choices import PhotoOrigin
+from sscard.applications.errors import ApplicationsErrorCode, photo_dimensions
 from sscard.core.errors import ApplicationError
 from sscard.kernel.gm import sm3
 from sscard.registry.models import Person
@@ -60,26 +61,12 @@ class PreparedPhoto:
     height: int
 
 
-def _refusal(code: str, zh: str, en: str, status: int = 422, **details: object) -> ApplicationError:
-    return ApplicationError(code, zh, en, dict(details), status=status)
-
-
 def _not_image() -> ApplicationError:
-    return _refusal(
-        "photo_not_image", "文件不是可识别的图片。", "The file is not an image that can be read."
-    )
+    return ApplicationsErrorCode.PHOTO_NOT_IMAGE.error()
 
 
 def _dimensions(width: int, height: int) -> ApplicationError:
-    return _refusal(
-        "photo_dimensions",
-        f"照片尺寸应在{MIN_WIDTH}×{MIN_HEIGHT}至{MAX_WIDTH}×{MAX_HEIGHT}像素之间"
-        f"（本照片为{width}×{height}）。",
-        f"The photo must be between {MIN_WIDTH}×{MIN_HEIGHT} and {MAX_WIDTH}×{MAX_HEIGHT} "
-        f"pixels (this one is {width}×{height}).",
-        width=width,
-        height=height,
-    )
+    return photo_dimensions(width, height, limits=(MIN_WIDTH, MIN_HEIGHT, MAX_WIDTH, MAX_HEIGHT))
 
 
 def prepare_photo(data: bytes) -> PreparedPhoto:
@@ -89,13 +76,7 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
     ``photo_format_unsupported``, ``photo_too_small``, ``photo_dimensions``.
     """
     if len(data) > MAX_BYTES:
-        raise _refusal(
-            "photo_too_large",
-            "照片文件不能超过2MB。",
-            "The photo file must not be larger than 2 MB.",
-            status=413,
-            bytes=len(data),
-        )
+        raise ApplicationsErrorCode.PHOTO_TOO_LARGE.error(bytes=len(data))
     try:
         probe = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
@@ -104,19 +85,9 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
         raise _not_image() from None
     with probe:
         if probe.format not in ACCEPTED_FORMATS:
-            raise _refusal(
-                "photo_format_unsupported",
-                "照片只能是JPEG或PNG格式。",
-                "The photo must be a JPEG or a PNG.",
-                format=probe.format,
-            )
+            raise ApplicationsErrorCode.PHOTO_FORMAT_UNSUPPORTED.error(format=probe.format)
         if len(data) < MIN_BYTES:
-            raise _refusal(
-                "photo_too_small",
-                "照片文件过小（不足10KB），请使用清晰的照片。",
-                "The photo file is too small (under 10 KB); use a clearer photo.",
-                bytes=len(data),
-            )
+            raise ApplicationsErrorCode.PHOTO_TOO_SMALL.error(bytes=len(data))
         # The header's size, checked before anything is decoded (a small file can claim a
         # huge image).
         if max(probe.size) > max(MAX_WIDTH, MAX_HEIGHT):

@@ -29,6 +29,7 @@ from sscard.applications.choices import (
     CollectiveStep,
     RosterStatus,
 )
+from sscard.applications.errors import ApplicationsErrorCode
 from sscard.applications.models import Application, CollectiveApplication, Photo, RosterEntry
 from sscard.applications.photos import (
     MAX_HEIGHT,
@@ -39,8 +40,12 @@ from sscard.applications.photos import (
     photo_file_intact,
 )
 from sscard.core.actors import Actor, Role
-from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city, region_in_city
+from sscard.kernel import regions
+from sscard.network.choices import OutletKind
+from sscard.network.models import Outlet
+from sscard.notifications.services import Recipient
 from sscard.policy.engine import CHANNEL_NAMES
 from sscard.registry.models import Person
 from sscard.registry.selectors import person_find_by_id_number
@@ -330,12 +335,7 @@ def application_person(
     holder applies for themself, or for a child whose guardian they are (SH-09)."""
     if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
         if not id_number:
-            raise ApplicationError(
-                "id_number_required",
-                "请输入申请人的身份证号码。",
-                "Enter the applicant's ID number.",
-                status=422,
-            )
+            raise ApplicationsErrorCode.ID_NUMBER_REQUIRED.error()
         return person_find_by_id_number(actor=actor, id_number=id_number)
     if actor.role is Role.CARDHOLDER and actor.person_id is not None:
         scope = Q(pk=actor.person_id) | Q(guardian_id=actor.person_id)
@@ -356,3 +356,100 @@ def person_wards(*, actor: Actor) -> QuerySet[Person]:
     if actor.role is not Role.CARDHOLDER:
         return Person.objects.none()
     return Person.objects.filter(Q(guardian_id=actor.person_id)).select_related("school")
+
+
+# Where the holder's page offers backup community centres (SH-13): at most this many.
+BACKUP_CENTRES_SHOWN = 500
+
+
+def backup_centres_near(*, region: str) -> QuerySet[Outlet]:
+    """The community centres a posted card can fall back to (SH-13), by name: those of the city
+    ``region`` lies in (a municipality's districts, a prefecture-level city's), every centre
+    when no region is known."""
+    prefix = regions.city_prefix(regions.city_of(region))
+    return Outlet.objects.filter(
+        kind=OutletKind.COMMUNITY_CENTRE, district__startswith=prefix
+    ).order_by("name")[:BACKUP_CENTRES_SHOWN]
+
+
+# --------------------------------------------------------------------------------------------
+# Whom to tell: phones as the registry (or the roster) stores them, sealed
+# --------------------------------------------------------------------------------------------
+
+RECIPIENTS_CHUNK = 5000
+
+
+def person_recipient(person: Person) -> Recipient | None:
+    """The person's phone as the registry stores it, sealed; None without one."""
+    if not person.phone_enc or not person.phone_index:
+        return None
+    return Recipient(
+        phone_index=bytes(person.phone_index),
+        phone_enc=bytes(person.phone_enc),
+        phone_masked=person.phone_masked,
+        person_id=person.pk,
+    )
+
+
+def application_recipients(application_ids: Sequence[int]) -> list[Recipient]:
+    """Whom to tell about each application's card: the phone the staff member confirmed for
+    the collective application (BJ-04) where there is one, else the registry's; in bulk."""
+    recipients: list[Recipient] = []
+    for start in range(0, len(application_ids), RECIPIENTS_CHUNK):
+        rows = (
+            Application.objects.filter(pk__in=application_ids[start : start + RECIPIENTS_CHUNK])
+            .select_related("person", "roster_entry")
+            .only(
+                "person_id", "person__phone_index", "person__phone_enc", "person__phone_masked",
+                "roster_entry__phone_index", "roster_entry__phone_enc",
+                "roster_entry__phone_masked",
+            )
+        )  # fmt: skip
+        for application in rows:
+            entry = application.roster_entry
+            if entry is not None and entry.phone_enc and entry.phone_index:
+                recipients.append(
+                    Recipient(
+                        phone_index=bytes(entry.phone_index),
+                        phone_enc=bytes(entry.phone_enc),
+                        phone_masked=entry.phone_masked,
+                        person_id=application.person_id,
+                    )
+                )
+                continue
+            recipient = person_recipient(application.person)
+            if recipient is not None:
+                recipients.append(recipient)
+    return recipients
+
+
+def roster_recipients(entries: QuerySet[RosterEntry]) -> list[Recipient]:
+    """Each listed person's phone, sealed: the one they confirmed, else the registry's."""
+    out: list[Recipient] = []
+    rows = entries.values_list(
+        "person_id",
+        "phone_index",
+        "phone_enc",
+        "phone_masked",
+        "person__phone_index",
+        "person__phone_enc",
+        "person__phone_masked",
+    ).iterator(chunk_size=RECIPIENTS_CHUNK)
+    for person, own_idx, own_enc, own_mask, reg_idx, reg_enc, reg_mask in rows:
+        if own_enc and own_idx:
+            out.append(Recipient(bytes(own_idx), bytes(own_enc), own_mask, person))
+        elif reg_enc and reg_idx:
+            out.append(Recipient(bytes(reg_idx), bytes(reg_enc), reg_mask, person))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The official calendar (BJ-11)
+# --------------------------------------------------------------------------------------------
+
+CALENDAR_LOADERS = frozenset({Role.CITY_OFFICER, Role.SYSTEM})
+
+
+def calendar_may_load(actor: Actor) -> bool:
+    """Whether ``actor`` may load a year schedule (the page shows the form only then)."""
+    return actor.role in CALENDAR_LOADERS

@@ -12,27 +12,16 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sscard.applications.choices import STEP_ORDER
-from sscard.applications.collective import (
-    collective_arrange,
-    collective_notify,
-    collective_open,
-    collective_submit,
-    roster_add_staff,
-    roster_confirm,
-    roster_remind,
-    roster_upload_file,
-)
+from sscard.applications.choices import OUTLET_CHANNELS, STEP_ORDER
 from sscard.applications.forms import ApplyForm, ArrangeForm, ConfirmForm, RosterUploadForm
-from sscard.applications.rules import in_force_for_city, in_force_for_employer, in_force_for_person
 from sscard.applications.selectors import (
     application_list,
     application_person,
     application_timeline,
+    backup_centres_near,
     collective_current,
     collective_get,
     person_wards,
@@ -41,23 +30,37 @@ from sscard.applications.selectors import (
     roster_invitations,
     roster_progress,
 )
-from sscard.applications.services import OUTLET_CHANNELS, application_submit, photo_store
+from sscard.applications.services import (
+    application_submit,
+    collective_arrange,
+    collective_notify,
+    collective_open,
+    collective_submit,
+    photo_store,
+    roster_add_staff,
+    roster_confirm,
+    roster_remind,
+    roster_upload_file,
+)
+from sscard.campaigns.selectors import (
+    pack_in_force_for_city,
+    pack_in_force_for_employer,
+    pack_in_force_for_person,
+)
 from sscard.core.actors import Actor, Role
+from sscard.core.clock import today as _today
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import htmx_partial, template_for
 from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
+from sscard.kernel.regions import city_of
 from sscard.network.models import Outlet
-from sscard.policy.engine import ACTION_NAMES, CHANNEL_NAMES
+from sscard.policy.engine import ACTION_NAMES, CHANNEL_NAMES, counter_channels
 from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.models import Employer
 from sscard.registry.services import COUNTER_APPLICATION_FIELDS, disclosure_record
 
 COLLECTIVE_ROLES = (Role.EMPLOYER_HR, Role.BANK_CLERK)
 CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
-
-
-def _today() -> Any:
-    return timezone.localdate()
 
 
 def _step_list() -> list[dict[str, Any]]:
@@ -105,7 +108,7 @@ def collective_page(request: HttpRequest) -> HttpResponse:
     }
     if collective is not None:
         try:
-            pack = in_force_for_employer(collective.employer).pack
+            pack = pack_in_force_for_employer(collective.employer).pack
         except ApplicationError as error:
             return error_page(request, error)
         context["arrange_form"] = ArrangeForm(
@@ -165,7 +168,7 @@ def collective_arrange_view(request: HttpRequest, collective_id: int) -> HttpRes
     actor = request_actor(request)
     try:
         collective = collective_get(actor=actor, collective_id=collective_id)
-        pack = in_force_for_employer(collective.employer).pack
+        pack = pack_in_force_for_employer(collective.employer).pack
     except ApplicationError as error:
         return error_page(request, error)
     form = ArrangeForm(request.POST, pack=pack, english=english_page())
@@ -314,7 +317,7 @@ def apply_online(request: HttpRequest) -> HttpResponse:
     english = english_page()
     try:
         me = application_person(actor=actor)
-        pack = in_force_for_person(me).pack
+        pack = pack_in_force_for_person(me).pack
     except ApplicationError as error:
         refused = {"error": error, "error_message": error_text(error)}
         return render(request, "applications/apply_online.html", refused)
@@ -325,7 +328,7 @@ def apply_online(request: HttpRequest) -> HttpResponse:
         pack=pack,
         english=english,
         channels=("online", "parent_online"),
-        district_prefix=(me.insured_region or me.hukou_region)[:2],
+        centres=backup_centres_near(region=me.insured_region or me.hukou_region),
         persons=persons,
         initial={"channel": "online", "action": "migrate"},
     )
@@ -348,7 +351,7 @@ def confirm_page(request: HttpRequest, entry_id: int) -> HttpResponse:
     actor = request_actor(request)
     try:
         entry = roster_invitation_get(actor=actor, entry_id=entry_id)
-        pack = in_force_for_person(entry.person).pack
+        pack = pack_in_force_for_person(entry.person).pack
     except ApplicationError as error:
         return error_page(request, error)
     person = entry.person
@@ -356,7 +359,7 @@ def confirm_page(request: HttpRequest, entry_id: int) -> HttpResponse:
         request.POST or None,
         pack=pack,
         english=english_page(),
-        district_prefix=(person.insured_region or person.hukou_region)[:2],
+        centres=backup_centres_near(region=person.insured_region or person.hukou_region),
         initial={
             "mailing_address": entry.mailing_address or person.address,
             "photo_source": entry.photo_source
@@ -424,21 +427,22 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
     if outlet is None:
         raise Http404
     try:
-        pack = in_force_for_city(actor.city_code or outlet.district[:2] + "0000").pack
+        pack = pack_in_force_for_city(actor.city_code or city_of(outlet.district)).pack
     except ApplicationError as error:
         # No campaign in force: the page says so instead of a form that cannot succeed.
         refused = {"outlet": outlet, "error": error, "error_message": error_text(error)}
         return render(request, "applications/counter.html", refused)
-    channels = OUTLET_CHANNELS.get(outlet.kind, ())
-    if not outlet.instant_issuance:
-        channels = tuple(c for c in channels if c != "instant_outlet")
+    channels = counter_channels(
+        pack, OUTLET_CHANNELS.get(outlet.kind, ()), instant_issuance=outlet.instant_issuance
+    )
+    centres = backup_centres_near(region=outlet.district)
     form = ApplyForm(
         request.POST or None,
         request.FILES or None,
         pack=pack,
         english=english_page(),
         channels=channels,
-        district_prefix=outlet.district[:2],
+        centres=centres,
     )
     context: dict[str, Any] = {"form": form, "outlet": outlet}
     status = 200
@@ -464,7 +468,7 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
                 pack=pack,
                 english=english_page(),
                 channels=channels,
-                district_prefix=outlet.district[:2],
+                centres=centres,
             )
     template = template_for(
         request, "applications/counter.html", "applications/htmx/counter_result.html"

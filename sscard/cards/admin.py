@@ -1,15 +1,169 @@
-"""Admin of the cards: the records of verifications (核验记录), read-only.
+"""Admin of the cards, read-only: the cards and their facets, loss reports, the card scheme's
+certificate authorities and card certificates, challenges, and the records of verifications
+(核验记录).
 
-The bureau may look up which relying party's terminal checked a card, when, and what it heard;
-the records are written by verification only.
+Every row here is written by a service (ordering, the card's life, personalisation,
+verification), so the admin only reads. Holders show as their masked name and ID number; a CA's
+private key is never shown, not even wrapped.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from sscard.cards.models import CardVerification
+from sscard.cards.models import (
+    Card,
+    CardCertificate,
+    CardChallenge,
+    CardCounter,
+    CardVerification,
+    CertificateAuthority,
+    LossReport,
+)
 from sscard.core.admin import ReadOnlyAdmin
+
+
+@admin.register(Card)
+class CardAdmin(ReadOnlyAdmin):
+    list_display = (
+        "card_number",
+        "person",
+        "generation",
+        "stage",
+        "ss_function",
+        "financial_function",
+        "block",
+        "valid_until",
+    )
+    list_filter = ("generation", "stage", "ss_function", "financial_function", "block")
+    list_select_related = ("person",)
+    search_fields = ("card_number", "card_id_code")
+    fields = (
+        "card_number",
+        "card_id_code",
+        "person",
+        "application",
+        "generation",
+        "interfaces",
+        "functions",
+        "bank_code",
+        "stage",
+        "ss_function",
+        "financial_function",
+        "block",
+        "blocked_until",
+        "issued_on",
+        "valid_until",
+        "enabled_at",
+        "financial_changed_at",
+        "produced_at",
+        "handed_over_at",
+        "handed_over_outlet",
+        "remake_of",
+        "replaced_by",
+        "pack_hash",
+    )
+    readonly_fields = fields
+
+
+@admin.register(CardCounter)
+class CardCounterAdmin(ReadOnlyAdmin):
+    list_display = ("name", "value")
+    fields = ("name", "value")
+    readonly_fields = fields
+
+
+@admin.register(LossReport)
+class LossReportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "card",
+        "channel",
+        "kind",
+        "reported_on",
+        "blocked_until",
+        "ended_at",
+        "end_reason",
+        "reported_by_role",
+    )
+    list_filter = ("channel", "kind", "end_reason")
+    list_select_related = ("card",)
+    search_fields = ("card__card_number",)
+    date_hierarchy = "created_at"
+    fields = (
+        "card",
+        "channel",
+        "kind",
+        "reported_on",
+        "blocked_until",
+        "outlet",
+        "reported_by",
+        "reported_by_role",
+        "created_at",
+        "ended_at",
+        "end_reason",
+        "replacement",
+    )
+    readonly_fields = fields
+
+
+@admin.register(CertificateAuthority)
+class CertificateAuthorityAdmin(ReadOnlyAdmin):
+    list_display = ("common_name", "kind", "not_before", "not_after", "active")
+    list_filter = ("kind", "active")
+    fields = (
+        "common_name",
+        "kind",
+        "parent",
+        "not_before",
+        "not_after",
+        "active",
+        "created_at",
+        "certificate_hex",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("certificate (DER)"))
+    def certificate_hex(self, obj: CertificateAuthority) -> str:
+        return bytes(obj.certificate).hex()
+
+
+@admin.register(CardCertificate)
+class CardCertificateAdmin(ReadOnlyAdmin):
+    list_display = ("serial", "card", "authority", "issued_at")
+    list_select_related = ("card", "authority")
+    search_fields = ("serial", "card__card_number")
+    fields = ("card", "authority", "serial", "issued_at", "der_hex")
+    readonly_fields = fields
+
+    @admin.display(description=_("certificate (DER)"))
+    def der_hex(self, obj: CardCertificate) -> str:
+        return bytes(obj.der).hex()
+
+
+@admin.register(CardChallenge)
+class CardChallengeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "card", "relying_party", "answered_at", "authenticated")
+    list_filter = ("authenticated",)
+    list_select_related = ("card", "relying_party")
+    search_fields = ("card__card_number",)
+    date_hierarchy = "created_at"
+    # The code answers the challenge: its first characters only, as in the audit trail.
+    fields = (
+        "code_start",
+        "card",
+        "relying_party",
+        "asked_by_user_id",
+        "created_at",
+        "expires_at",
+        "answered_at",
+        "authenticated",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("code"))
+    def code_start(self, obj: CardChallenge) -> str:
+        return f"{obj.code[:8]}…"
 
 
 @admin.register(CardVerification)

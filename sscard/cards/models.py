@@ -22,7 +22,8 @@ from sscard.registry.models import Person
 
 # A card that holds its person's place for its generation: in force or on its way. Void cards
 # (SS function invalid or cancelled, defective) and a card whose replacement has been ordered
-# hold none. ``card_order_conflicts`` in ``cards.services`` states the whole rule.
+# hold none. ``card_order_conflicts_in_transaction`` in ``cards.services.order`` states the
+# whole rule.
 CURRENT_CARD = (
     models.Q(replaced_by__isnull=True)
     & ~models.Q(stage=CardStage.DEFECTIVE)

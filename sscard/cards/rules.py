@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sscard.applications.services import OUTLET_CHANNELS
+from django.db.models import Q
+
+from sscard.applications.choices import OUTLET_CHANNELS
 from sscard.campaigns.models import Campaign
-from sscard.campaigns.selectors import campaign_pack
+from sscard.campaigns.selectors import campaign_pack, city_of_person, pack_in_force_or_none
 from sscard.cards.choices import (
     CardStage,
     CardStatus,
@@ -24,14 +26,15 @@ from sscard.cards.choices import (
     LossKind,
     SocialSecurityFunction,
 )
+from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import Card, LossReport
 from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.network.choices import OutletKind
 from sscard.network.models import Bank, Outlet
-from sscard.policy import Pack
-from sscard.policy.schema import Loss, PickupMethod
+from sscard.policy import Pack, replacement_channel
+from sscard.policy.schema import DEFAULT_SAME_VISIT, Loss, PickupMethod
 
 # Every activation path, for a card that was not issued through an application of a pack
 # (a card of the earlier generation taken over from the old system).
@@ -131,6 +134,8 @@ LOSS_CHANNEL_ROLES: dict[str, frozenset[Role]] = {
     LossChannel.PHONE: frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM}),
 }
 LOSS_WITHDRAW_ROLES = CLERK_ROLES | {Role.CARDHOLDER, Role.CITY_OFFICER, Role.SYSTEM}
+# The engine's action for each reason a card is replaced (补换).
+REPLACE_ACTIONS = {"lost": "replace_lost", "damaged": "replace_damaged"}
 # Statuses a card can be reported lost or replaced in: in force, blocked, or not yet enabled.
 REPORTABLE = frozenset(
     {
@@ -142,17 +147,8 @@ REPORTABLE = frozenset(
 )
 
 
-def _refusal(code: str, zh: str, en: str, status: int = 409, **details: object) -> ApplicationError:
-    return ApplicationError(code, zh, en, dict(details), status=status)
-
-
 def _not_handed_over(card: Card) -> ApplicationError:
-    return _refusal(
-        "card_not_handed_over",
-        "该卡尚未交到持卡人手中，不能启用。",
-        "The card has not been handed to its holder yet and cannot be enabled.",
-        stage=card.stage,
-    )
+    return CardsErrorCode.CARD_NOT_HANDED_OVER.error(stage=card.stage)
 
 
 def path_refusal(
@@ -166,42 +162,23 @@ def path_refusal(
     if standing & set(allowed):
         return None
     zh, en = paths_text(allowed)
-    if what == "ss":
-        return _refusal(
-            "enable_path_not_allowed",
-            f"该卡的社会保障功能须通过以下方式启用：{zh}。",
-            f"This card's social-security function is enabled {en}.",
-            status=422,
-            allowed=list(allowed),
-        )
-    return _refusal(
-        "financial_activation_path",
-        f"该卡的金融功能须通过以下方式激活：{zh}。",
-        f"This card's financial function is activated {en}.",
-        status=422,
-        allowed=list(allowed),
+    code = (
+        CardsErrorCode.ENABLE_PATH_NOT_ALLOWED
+        if what == "ss"
+        else CardsErrorCode.FINANCIAL_ACTIVATION_PATH
     )
+    return code.error_with({"paths_zh": zh, "paths_en": en}, allowed=list(allowed))
 
 
 def enableable_refusal(card: Card, today: date) -> ApplicationError | None:
     """The card's own state must allow enabling: handed over, not enabled yet, not blocked."""
     if card.ss_function != SocialSecurityFunction.NOT_ENABLED:
-        return _refusal(
-            "card_not_enableable",
-            "该卡的社保功能不能启用。",
-            "The social-security function of this card cannot be enabled.",
-            ss_function=card.ss_function,
-        )
+        return CardsErrorCode.CARD_NOT_ENABLEABLE.error(ss_function=card.ss_function)
     if card.stage not in ENABLEABLE_STAGES:
         return _not_handed_over(card)
     status = card_status(card, today=today)
     if status != CardStatus.NOT_ENABLED:
-        return _refusal(
-            "card_not_enableable",
-            "该卡的社保功能不能启用。",
-            "The social-security function of this card cannot be enabled.",
-            status_now=str(status),
-        )
+        return CardsErrorCode.CARD_NOT_ENABLEABLE.error(status_now=str(status))
     return None
 
 
@@ -221,14 +198,7 @@ def issuing_bank_refusal(
 ) -> ApplicationError | None:
     """The financial function is the issuing bank's: never online, never at another bank."""
     if actor.role is Role.CARDHOLDER:
-        return _refusal(
-            "financial_activation_online_refused",
-            "金融功能不能在线上激活，请持卡到发卡银行任一服务网点办理。",
-            "The financial function cannot be activated online; take the card to any outlet "
-            "of the issuing bank.",
-            status=422,
-            bank=card.bank_code,
-        )
+        return CardsErrorCode.FINANCIAL_ACTIVATION_ONLINE_REFUSED.error(bank=card.bank_code)
     if actor.role is Role.SYSTEM:
         return None
     bank = outlet.bank.code if outlet is not None and outlet.bank is not None else None
@@ -238,13 +208,8 @@ def issuing_bank_refusal(
         name_zh, name_en = (
             (issuer.name_zh, issuer.name_en) if issuer else (card.bank_code, card.bank_code)
         )
-        return _refusal(
-            "financial_activation_wrong_bank",
-            f"金融功能只能在发卡银行（{name_zh}）的服务网点办理。",
-            f"The financial function is handled only at an outlet of the issuing bank ({name_en}).",
-            status=422,
-            bank=card.bank_code,
-            here=bank,
+        return CardsErrorCode.FINANCIAL_ACTIVATION_WRONG_BANK.error_with(
+            {"bank_zh": name_zh, "bank_en": name_en}, bank=card.bank_code, here=bank
         )
     return None
 
@@ -270,12 +235,8 @@ def financial_activation_refusal(
         CardStatus.VALID,
         CardStatus.NOT_ENABLED,
     ):
-        return _refusal(
-            "financial_not_activatable",
-            "该卡的金融功能不能激活。",
-            "The financial function of this card cannot be activated.",
-            financial_function=card.financial_function,
-            status_now=str(status),
+        return CardsErrorCode.FINANCIAL_NOT_ACTIVATABLE.error(
+            financial_function=card.financial_function, status_now=str(status)
         )
     return None
 
@@ -290,13 +251,25 @@ def financial_close_refusal(
     if refused is not None:
         return refused
     if card.financial_function != FinancialFunction.ACTIVATED:
-        return _refusal(
-            "financial_not_active",
-            "该卡的金融功能未激活，无需注销。",
-            "The card's financial function is not active; there is nothing to close.",
-            financial_function=card.financial_function,
-        )
+        return CardsErrorCode.FINANCIAL_NOT_ACTIVE.error(financial_function=card.financial_function)
     return None
+
+
+def loss_channel_refusal(*, actor: Actor, channel: str) -> ApplicationError | None:
+    """A channel loss reports are taken on, and an actor who takes them there (SH-18): what
+    ``card_report_loss`` checks before it asks the pack."""
+    if channel not in LOSS_CHANNEL_ROLES:
+        return CardsErrorCode.LOSS_CHANNEL_NOT_OFFERED.error(channel=channel)
+    if actor.role not in LOSS_CHANNEL_ROLES[channel]:
+        return PermissionDenied("take a loss report on this channel", "受理该方式的挂失")
+    return None
+
+
+def loss_kind(terms: Loss, *, formal: bool) -> LossKind:
+    """A formal report, or a temporary one where the pack's terms have a temporary block."""
+    if formal or terms.temporary_block_days is None:
+        return LossKind.FORMAL
+    return LossKind.TEMPORARY
 
 
 def loss_report_refusal(
@@ -312,56 +285,27 @@ def loss_report_refusal(
     """Why ``card_report_loss`` would refuse (SH-18): the channel and who takes it there, the
     pack's channels, a card in use and in its holder's hands, and no report standing (a
     formal report confirms a temporary one). ``standing`` is the card's standing report."""
-    if channel not in LOSS_CHANNEL_ROLES:
-        return _refusal(
-            "loss_channel_not_offered",
-            "不受理该方式的挂失。",
-            "Loss reports are not taken that way.",
-            status=422,
-            channel=channel,
-        )
-    if actor.role not in LOSS_CHANNEL_ROLES[channel]:
-        return PermissionDenied("take a loss report on this channel", "受理该方式的挂失")
+    refused = loss_channel_refusal(actor=actor, channel=channel)
+    if refused is not None:
+        return refused
     if channel not in terms.report_channels:
-        return _refusal(
-            "loss_channel_not_offered",
-            "不受理该方式的挂失。",
-            "Loss reports are not taken that way.",
-            status=422,
-            channel=channel,
-            offered=list(terms.report_channels),
+        return CardsErrorCode.LOSS_CHANNEL_NOT_OFFERED.error(
+            channel=channel, offered=list(terms.report_channels)
         )
     if formal and channel not in terms.formal_report_channels:
-        return _refusal(
-            "loss_formal_not_here",
-            "正式挂失须到柜台办理。",
-            "A formal loss report is taken only at a counter.",
-            status=422,
-            offered=list(terms.formal_report_channels),
-        )
+        return CardsErrorCode.LOSS_FORMAL_NOT_HERE.error(offered=list(terms.formal_report_channels))
     status = card_status(card, today=today)
     if status not in REPORTABLE:
-        return _refusal(
-            "card_not_reportable",
-            "该卡已失效，无需挂失。",
-            "This card is no longer in use; there is nothing to report.",
-            status_now=str(status),
-        )
+        return CardsErrorCode.CARD_NOT_REPORTABLE.error(status_now=str(status))
     if card.stage not in ENABLEABLE_STAGES:
         # chosen: a card never handed over cannot be lost by its holder; the pages never
         # offered it, and now the service agrees.
         return _not_in_holders_hands(card)
-    kind = LossKind.FORMAL if formal or terms.temporary_block_days is None else LossKind.TEMPORARY
+    kind = loss_kind(terms, formal=formal)
     if standing is not None and not (
         standing.kind == LossKind.TEMPORARY and kind == LossKind.FORMAL
     ):
-        return _refusal(
-            "loss_already_reported",
-            "该卡已挂失。",
-            "This card has already been reported lost.",
-            report_id=standing.pk,
-            kind=standing.kind,
-        )
+        return CardsErrorCode.LOSS_ALREADY_REPORTED.error(report_id=standing.pk, kind=standing.kind)
     return None
 
 
@@ -371,17 +315,10 @@ def loss_withdraw_refusal(*, actor: Actor, standing: LossReport | None) -> Appli
     if actor.role not in LOSS_WITHDRAW_ROLES:
         return PermissionDenied("withdraw a loss report", "撤销挂失")
     if standing is None:
-        return _refusal(
-            "loss_not_reported",
-            "该卡没有有效的挂失。",
-            "This card has no standing loss report.",
-        )
+        return CardsErrorCode.LOSS_NOT_REPORTED.error()
     if standing.replacement_id is not None:
-        return _refusal(
-            "loss_withdraw_after_replacement",
-            "已申请补换新卡，挂失不能撤销。",
-            "A replacement has been applied for; the loss report can no longer be withdrawn.",
-            replacement_id=standing.replacement_id,
+        return CardsErrorCode.LOSS_WITHDRAW_AFTER_REPLACEMENT.error(
+            replacement_id=standing.replacement_id
         )
     return None
 
@@ -393,12 +330,7 @@ def replacement_refusal(*, actor: Actor, card: Card, today: date) -> Application
         return PermissionDenied("take a replacement application", "受理补换申请")
     status = card_status(card, today=today)
     if status not in REPORTABLE:
-        return _refusal(
-            "card_not_replaceable",
-            "该卡已失效，不能补换。",
-            "This card is no longer in use and cannot be replaced.",
-            status_now=str(status),
-        )
+        return CardsErrorCode.CARD_NOT_REPLACEABLE.error(status_now=str(status))
     if card.stage not in ENABLEABLE_STAGES:
         return _not_in_holders_hands(card)
     return None
@@ -406,12 +338,7 @@ def replacement_refusal(*, actor: Actor, card: Card, today: date) -> Application
 
 def _not_in_holders_hands(card: Card) -> ApplicationError:
     """A card not yet handed over can be neither reported lost nor replaced."""
-    return _refusal(
-        "card_not_in_holders_hands",
-        "该卡尚未交到持卡人手中，不能挂失或补换。",
-        "The card has not been handed to its holder yet; it cannot be reported lost or replaced.",
-        stage=card.stage,
-    )
+    return CardsErrorCode.CARD_NOT_IN_HOLDERS_HANDS.error(stage=card.stage)
 
 
 def _stands(report: LossReport | None, today: date) -> LossReport | None:
@@ -441,11 +368,41 @@ def standing_loss_reports(cards: Iterable[Card], *, today: date) -> dict[int, Lo
     return {pk: r for pk, r in latest.items() if _stands(r, today) is not None}
 
 
-def counter_replacement_channel(outlet: Outlet) -> str:
-    """The channel a regular replacement taken at ``outlet``'s counter goes by (page and API)."""
-    return next(
-        c for c in OUTLET_CHANNELS.get(outlet.kind, ("bank_outlet",)) if c != "instant_outlet"
-    )
+def made_in_the_visit_q() -> Q:
+    """The applications whose card is made in the visit that took them (BJ-11, SH-12): on a
+    channel their own pack makes in the visit, each pack as a campaign put it in force (one
+    query). Production does not batch them; a clerk orders their card."""
+    found = Q(pk__in=[])
+    seen: set[str] = set()
+    for campaign in Campaign.objects.order_by("pk"):
+        if campaign.pack_hash in seen:
+            continue
+        seen.add(campaign.pack_hash)
+        channels = campaign_pack(campaign).same_visit.channels
+        if channels:
+            found |= Q(pack_hash=campaign.pack_hash, channel__in=channels)
+    return found
+
+
+def counter_replacement_channel(outlet: Outlet, card: Card, *, same_visit: bool = False) -> str:
+    """The channel a replacement of ``card`` taken at ``outlet``'s counter goes by (page, API
+    and the instant replacement): the engine chooses it from the pack in force for the holder
+    (``policy.replacement_channel``: SH-18, BJ-11, SH-12).
+
+    Where it has none to give — no pack in force, or no such channel at this counter — the
+    counter's first channel, or for an instant replacement the pack's first same-visit one:
+    the decision (``no_campaign_in_force``) or the channel check then refuses it.
+    """
+    offered = OUTLET_CHANNELS.get(outlet.kind, ("bank_outlet",))
+    in_force = pack_in_force_or_none(city_of_person(card.person))
+    if in_force is not None:
+        chosen = replacement_channel(in_force.pack, offered, same_visit=same_visit)
+        if chosen is not None:
+            return chosen
+    if not same_visit:
+        return offered[0]
+    instant = in_force.pack.same_visit.channels if in_force else DEFAULT_SAME_VISIT.channels
+    return instant[0] if instant else ""
 
 
 def counter_id_number(raw: str | None) -> str:
@@ -453,10 +410,5 @@ def counter_id_number(raw: str | None) -> str:
     ``id_number_required`` when there is none (its form is checked where it is looked up)."""
     value = (raw or "").strip().upper()
     if not value:
-        raise ApplicationError(
-            "id_number_required",
-            "请先输入持卡人身份证件号码。",
-            "Enter the holder's ID number first.",
-            status=422,
-        )
+        raise CardsErrorCode.ID_NUMBER_REQUIRED.error()
     return value

@@ -1,8 +1,9 @@
-"""API schemas of the cards."""
+"""API schemas of the cards: verification, a card and its life, card authentication."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -21,3 +22,114 @@ class VerifyOut(Schema):
     interfaces: list[str]
     masked_name: str
     checked_at: datetime
+
+
+class CardOut(Schema):
+    """A card as its holder, a counter or the bureau sees it (no personal identifier)."""
+
+    id: int
+    card_number: str
+    generation: int
+    stage: str
+    status: str
+    ss_function: str
+    financial_function: str
+    block: str
+    blocked_until: date | None
+    bank_code: str
+    interfaces: list[str]
+    functions: list[str]
+    issued_on: date
+    valid_until: date
+    enabled_at: datetime | None
+    masked_name: str
+    overdue: bool
+
+
+class ElectronicCardOut(Schema):
+    status: str
+    follows_card_id: int | None
+    mirrors_physical: bool
+
+
+class MyCardsOut(Schema):
+    cards: list[CardOut]
+    electronic_card: ElectronicCardOut | None
+
+
+class CounterIn(Schema):
+    """At a counter: the ID number read off the holder's ID card (see the module's note)."""
+
+    id_number: str | None = Field(default=None, max_length=32)
+
+
+class LossIn(CounterIn):
+    channel: Literal["phone", "online", "counter"]
+    formal: bool = False
+
+
+class LossOut(Schema):
+    id: int
+    card_id: int
+    channel: str
+    kind: str
+    reported_on: date
+    blocked_until: date | None
+    ended_at: datetime | None
+    end_reason: str
+    replacement_id: int | None
+
+
+class ReplacementIn(CounterIn):
+    reason: Literal["lost", "damaged"]
+    # Without a channel, the one the counter page uses at the clerk's outlet.
+    channel: str | None = Field(default=None, max_length=32)
+    pickup: str | None = Field(default=None, max_length=32)
+    bank: str | None = Field(default=None, max_length=16)
+    mailing_address: str = Field(default="", max_length=200)
+    backup_centre_id: int | None = None
+
+
+class ReplacementOut(Schema):
+    application_id: int
+    card_generation: int | None
+    due_date: date | None
+    due_date_pending: bool
+    rule_id: str
+    clause: str
+
+
+class ChallengeIn(Schema):
+    card_number: str = Field(max_length=32)
+
+
+class ChallengeOut(Schema):
+    """A nonce for the card to sign, in hex, and until when it may be answered."""
+
+    code: str | None = Field(
+        description="The challenge: answer it at /cards/challenges/{code}/answer "
+        "(null for an unknown card)."
+    )
+    nonce: str | None = Field(
+        description="32 random bytes in hex (64 characters). The card signs the 30-byte "
+        "context 'sscard-card-authentication/v1' + one zero byte, then these 32 bytes "
+        "(decoded from hex): 62 bytes in all."
+    )
+    expires_at: datetime | None = Field(description="Answer before this (two minutes).")
+    verification: VerifyOut
+
+
+class AnswerIn(Schema):
+    """The card's SM2 signature over the challenge (DER, base64)."""
+
+    signature: str = Field(
+        max_length=200,
+        description="The card's SM2 signature (SM3; ZA with the user ID 1234567812345678) "
+        "over context + nonce, DER SEQUENCE {INTEGER r, INTEGER s}, in standard base64.",
+    )
+
+
+class AnswerOut(Schema):
+    authenticated: bool
+    reason: str
+    verification: VerifyOut

@@ -6,6 +6,7 @@ from datetime import date
 
 from sscard.cards.choices import CardBlock, CardStage, CardStatus, SocialSecurityFunction
 from sscard.cards.models import Card
+from sscard.policy import due_counts_postage
 
 
 def status_of(
@@ -49,12 +50,32 @@ def card_status(card: Card, *, today: date) -> CardStatus:
     )
 
 
-# Stages before the factory has made the card: a due date is met by making it (BJ-11 excludes
-# the time in the post).
+# Stages before the factory has made the card: a due date is met by making it where the due
+# rule excludes the time in the post (BJ-11).
 NOT_MADE = (CardStage.ORDERED, CardStage.PERSONALISED)
+# Made, not yet delivered: a posted card whose due rule counts the time in the post (the pack
+# says so, ``policy.due_counts_postage``) is still due until it arrives.
+NOT_DELIVERED = (CardStage.PRODUCED, CardStage.DISPATCHED)
 
 
 def card_is_overdue(card: Card, *, today: date) -> bool:
-    """Whether the card is overdue (BJ-11): not made yet, and its application's day has passed."""
-    due = card.application.due_date if card.application is not None else None
-    return due is not None and due < today and card.stage in NOT_MADE
+    """Whether the card is overdue (BJ-11): its application's day has passed and it is not made
+    yet, or, where the pack's due rule counts the time in the post, a posted card not delivered
+    yet."""
+    application = card.application
+    due = application.due_date if application is not None else None
+    if application is None or due is None or due >= today:
+        return False
+    if card.stage in NOT_MADE:
+        return True
+    return card.stage in NOT_DELIVERED and _due_counts_postage(
+        application.pack_hash, application.rule_id, application.pickup
+    )
+
+
+def _due_counts_postage(pack_hash: str, rule_id: str, pickup: str) -> bool:
+    # cards.rules reads card_status from this module: its pack lookup is imported here.
+    from sscard.cards.rules import pack_by_hash
+
+    pack = pack_by_hash(pack_hash)
+    return pack is not None and due_counts_postage(pack, rule_id=rule_id, pickup=pickup)

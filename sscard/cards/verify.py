@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sscard.cards.choices import CardStatus
+from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import Card, CardVerification
 from sscard.cards.status import status_of
 from sscard.core.actors import Actor, Role
@@ -146,12 +147,7 @@ def verify_query(
     if actor.role not in VERIFIERS:
         raise PermissionDenied("verify cards", "核验社会保障卡")
     if (card_number is None) == (reader_string is None):
-        raise ApplicationError(
-            "verify_input",
-            "请提供卡号或读卡信息其中之一。",
-            "Send either a card number or a reader string, not both.",
-            status=422,
-        )
+        raise CardsErrorCode.VERIFY_INPUT.error()
     try:
         if reader_string is not None:
             record = parse_reader_string(reader_string)

@@ -15,12 +15,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from sscard.applications.rules import in_force_for_person
+from sscard.campaigns.selectors import pack_in_force_for_person
 from sscard.cards.choices import CardStage, CardStatus, LossChannel
 from sscard.cards.models import Card, LossReport
 from sscard.cards.rules import (
@@ -41,6 +40,7 @@ from sscard.cards.selectors import (
 from sscard.cards.services import card_enable, card_loss_withdraw, card_report_loss
 from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
+from sscard.core.clock import today as _today
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import htmx_partial
 from sscard.core.views import actor_required, english_page, error_text, request_actor
@@ -63,13 +63,9 @@ class HolderCard:
     error_message: str = ""
 
 
-def _today() -> date:
-    return timezone.localdate()
-
-
 def _can_report_online(actor: Actor, card: Card, standing: LossReport | None, today: date) -> bool:
     try:
-        terms = in_force_for_person(card.person).pack.loss
+        terms = pack_in_force_for_person(card.person).pack.loss
     except ApplicationError:  # no pack in force for the holder's city: no online report
         return False
     refused = loss_report_refusal(

@@ -4,20 +4,30 @@ visiting bank team, and instant replacement — the twins of the counter page's 
 
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Status
 
-from sscard.cards.api_life import CardOut, card_out
+from sscard.cards.api import card_out
 from sscard.cards.rules import counter_id_number
+from sscard.cards.schemas import CardOut
 from sscard.cards.selectors import card_for_counter
+from sscard.core.clock import today as _today
 from sscard.core.errors import NotFound
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
 from sscard.delivery.counter import COUNTER_ACTIONS, counter_cards, holder_serve
+from sscard.delivery.schemas import (
+    DispatchOut,
+    HolderIn,
+    InstantIn,
+    PostEventIn,
+    PostEventOut,
+    ReceivedOut,
+    ServedOut,
+    StockOut,
+)
 from sscard.delivery.selectors import clerk_outlet, outlet_stock
 from sscard.delivery.services import (
     batch_dispatch,
@@ -30,24 +40,6 @@ from sscard.delivery.services import (
 
 router = Router(tags=["delivery"])
 WRITE_ERRORS = {409: ErrorOut, **ERRORS}
-
-
-class PostEventIn(Schema):
-    """What the post reports about one item (its API calls this for every event)."""
-
-    tracking_number: str = Field(max_length=32)
-    event: Literal["delivered", "failed"]
-    occurred_at: datetime
-    event_id: str = Field(default="", max_length=64)
-    reason: str = Field(default="", max_length=200)
-
-
-class PostEventOut(Schema):
-    changed: bool
-    note: str
-    tracking_number: str
-    shipment_status: str
-    rerouted_to: str | None
 
 
 @router.post("/post/events", response={200: PostEventOut, **WRITE_ERRORS})
@@ -73,17 +65,6 @@ def post_events(request: HttpRequest, body: PostEventIn) -> dict[str, Any]:
     }
 
 
-class StockOut(Schema):
-    shipment_id: int
-    card_id: int
-    card_number: str
-    masked_name: str
-    method: str
-    status: str
-    dispatched_at: datetime
-    received_at: datetime | None
-
-
 @router.get("/outlets/stock", response={200: list[StockOut], **ERRORS})
 def stock_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The cards on their way to the clerk's outlet or in its stock."""
@@ -102,34 +83,10 @@ def stock_list(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-class ReceivedOut(Schema):
-    received: int
-
-
 @router.post("/outlets/stock/receive", response={200: ReceivedOut, **WRITE_ERRORS})
 def stock_receive(request: HttpRequest) -> dict[str, int]:
     """Take every card on its way to the outlet into stock; holders are told by SMS."""
     return {"received": outlet_receive(actor=request_actor(request))}
-
-
-class HolderIn(Schema):
-    """The ID number read off the holder's ID card at the counter."""
-
-    id_number: str = Field(max_length=32)
-
-
-class CounterCardOut(CardOut):
-    """A card of the person served, and the counter actions the services would accept now
-    (the buttons the counter page shows)."""
-
-    actions: list[str] = Field(description="any of: " + ", ".join(COUNTER_ACTIONS))
-    shipment_method: str | None
-    shipment_status: str | None
-
-
-class ServedOut(Schema):
-    masked_name: str
-    cards: list[CounterCardOut]
 
 
 @router.post("/outlets/counter/serve", response={200: ServedOut, 429: ErrorOut, **ERRORS})
@@ -180,10 +137,6 @@ def cards_visit_hand_over(request: HttpRequest, card_id: int, body: HolderIn) ->
     return card_out(handed, _today())
 
 
-class InstantIn(HolderIn):
-    reason: Literal["lost", "damaged"]
-
-
 @router.post("/cards/{int:card_id}/instant-replacement", response={201: CardOut, **WRITE_ERRORS})
 def cards_instant_replacement(
     request: HttpRequest, card_id: int, body: InstantIn
@@ -200,12 +153,6 @@ def cards_instant_replacement(
     return Status(201, card_out(new, _today()))
 
 
-class DispatchOut(Schema):
-    outlet: int
-    post: int
-    visit: int
-
-
 @router.post(
     "/production/batches/{int:batch_id}/dispatch", response={200: DispatchOut, **WRITE_ERRORS}
 )
@@ -213,7 +160,3 @@ def batches_dispatch(request: HttpRequest, batch_id: int) -> dict[str, int]:
     """Send the batch's made cards on their way: outlet, post or the visiting bank team."""
     summary = batch_dispatch(actor=request_actor(request), batch_id=batch_id)
     return {"outlet": summary.outlet, "post": summary.post, "visit": summary.visit}
-
-
-def _today() -> Any:
-    return timezone.localdate()

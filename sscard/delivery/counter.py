@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sscard.applications.rules import in_force_for_person
+from sscard.campaigns.selectors import pack_in_force_for_person
 from sscard.cards.choices import CardStatus, LossChannel
 from sscard.cards.models import Card, LossReport
 from sscard.cards.rules import (
@@ -32,6 +32,7 @@ from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
 from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import open_shipments_here
 from sscard.network.models import Outlet
+from sscard.policy import Pack, instant_pickup
 from sscard.policy.schema import Loss
 from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.services import CARD_COUNTER_FIELDS, disclosure_record
@@ -86,11 +87,19 @@ def holder_serve(*, actor: Actor, id_number: str) -> CounterView:
     return view
 
 
-def _loss_terms(view: CounterView) -> Loss | None:
+def _pack_of(view: CounterView) -> Pack | None:
     try:
-        return in_force_for_person(view.person).pack.loss
+        return pack_in_force_for_person(view.person).pack
     except ApplicationError:  # no pack in force for the person's city: no loss actions
         return None
+
+
+def _instant_offered(outlet: Outlet, pack: Pack | None) -> bool:
+    """An instant-issuance point, under a pack that makes cards in the visit with a pickup
+    method handed over on the spot (BJ-11, SH-12); without a pack the service refuses."""
+    if not outlet.instant_issuance:
+        return False
+    return pack is None or (bool(pack.same_visit.channels) and instant_pickup(pack) is not None)
 
 
 def counter_cards(
@@ -99,7 +108,9 @@ def counter_cards(
     """The person's cards with the actions this clerk may take on each, newest first."""
     shipments = open_shipments_here(actor=actor, card_ids=[c.pk for c in view.cards])
     standing = standing_loss_reports(view.cards, today=today)
-    terms = _loss_terms(view)
+    pack = _pack_of(view)
+    terms = pack.loss if pack is not None else None
+    instant = _instant_offered(outlet, pack)
     rows = []
     for card in view.cards:
         card.person = view.person  # the one person served: no query per card for it
@@ -110,7 +121,9 @@ def counter_cards(
                 status=card_status(card, today=today),
                 shipment=shipment,
                 actions=frozenset(
-                    _actions(actor, card, shipment, outlet, terms, standing.get(card.pk), today)
+                    _actions(
+                        actor, card, shipment, outlet, terms, standing.get(card.pk), today, instant
+                    )
                 ),
             )
         )
@@ -125,6 +138,7 @@ def _actions(
     terms: Loss | None,
     report: LossReport | None,
     today: date,
+    instant: bool,
 ) -> list[str]:
     visiting = shipment is not None and shipment.method == ShipmentMethod.VISIT
     offered = {
@@ -154,5 +168,5 @@ def _actions(
         WITHDRAW_LOSS: loss_withdraw_refusal(actor=actor, standing=report) is None,
         REPLACE: replacement_refusal(actor=actor, card=card, today=today) is None,
     }
-    offered[INSTANT_REPLACEMENT] = offered[REPLACE] and outlet.instant_issuance
+    offered[INSTANT_REPLACEMENT] = offered[REPLACE] and instant
     return [name for name in COUNTER_ACTIONS if offered.get(name)]

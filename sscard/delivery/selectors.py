@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from sscard.core.actors import Actor, Role
 from sscard.delivery.choices import ShipmentStatus
 from sscard.delivery.models import Shipment
+from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
 
 STOCK = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_OUTLET)
@@ -30,6 +31,15 @@ def clerk_outlet(*, actor: Actor) -> Outlet | None:
     if actor.outlet_id is None:
         return None
     return Outlet.objects.select_related("bank").filter(pk=actor.outlet_id).first()
+
+
+def default_outlet_id(*, bank_code: str, district: str) -> int | None:
+    """chosen: a card to collect at a branch whose application named no outlet (an online
+    application) goes to an outlet of its bank in the holder's district, else any of its
+    outlets; the lowest code decides, so the answer is stable."""
+    outlets = Outlet.objects.filter(bank__code=bank_code, kind=OutletKind.BANK_BRANCH)
+    found = outlets.filter(district=district).order_by("code").values_list("pk", flat=True)
+    return found.first() or outlets.order_by("code").values_list("pk", flat=True).first()
 
 
 def stock_counts(*, actor: Actor) -> dict[str, int]:

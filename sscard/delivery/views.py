@@ -10,19 +10,17 @@ Views parse, call a service or selector, and render.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from sscard.applications.rules import in_force_for_city
+from sscard.campaigns.selectors import pack_in_force_for_city
 from sscard.cards.choices import CardStatus, LossChannel
 from sscard.cards.models import Card
 from sscard.cards.rules import counter_id_number, counter_replacement_channel
@@ -36,12 +34,14 @@ from sscard.cards.services import (
     card_report_loss,
 )
 from sscard.core.actors import Actor, Role
+from sscard.core.clock import today as _today
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import htmx_partial
 from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
 from sscard.delivery import counter as actions
 from sscard.delivery.choices import ShipmentStatus
 from sscard.delivery.counter import CounterCard, counter_cards, holder_serve
+from sscard.delivery.errors import DeliveryErrorCode
 from sscard.delivery.forms import ReplacementForm, ServeForm
 from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import clerk_outlet, outlet_stock, stock_counts
@@ -52,6 +52,7 @@ from sscard.delivery.services import (
     replacement_instant,
     visit_hand_over,
 )
+from sscard.kernel.regions import city_of
 from sscard.network.models import Outlet
 from sscard.network.selectors import bank_names
 from sscard.policy import Pack
@@ -89,10 +90,6 @@ class CardRow:
     error_message: str = ""
 
 
-def _today() -> date:
-    return timezone.localdate()
-
-
 def _outlet(actor: Actor) -> Outlet:
     outlet = clerk_outlet(actor=actor)
     if outlet is None:
@@ -102,7 +99,7 @@ def _outlet(actor: Actor) -> Outlet:
 
 def _pack(actor: Actor, outlet: Outlet) -> Pack | None:
     try:
-        return in_force_for_city(actor.city_code or outlet.district[:2] + "0000").pack
+        return pack_in_force_for_city(actor.city_code or city_of(outlet.district)).pack
     except ApplicationError:
         return None
 
@@ -234,12 +231,7 @@ def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_
         instant=outlet.instant_issuance,
     )
     if not form.is_valid():
-        raise ApplicationError(
-            "replacement_form_invalid",
-            "请选择补换原因和办理方式。",
-            "Choose the reason and the way of the replacement.",
-            status=422,
-        )
+        raise DeliveryErrorCode.REPLACEMENT_FORM_INVALID.error()
     data = form.cleaned_data
     if data["mode"] == "instant":
         new = replacement_instant(
@@ -252,7 +244,7 @@ def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_
         actor=actor,
         card=card,
         reason=data["reason"],
-        channel=counter_replacement_channel(outlet),
+        channel=counter_replacement_channel(outlet, card),
         day=_today(),
         pickup=data["pickup"] or None,
     )

@@ -3,41 +3,32 @@ file and the factory's result."""
 
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
-from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
-from django.utils import timezone
-from ninja import File, Router, Schema, Status
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
-from sscard.core.errors import ApplicationError
+from sscard.core.clock import today
+from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
-from sscard.production.factory import batch_export, factory_result_import
+from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch
+from sscard.production.schemas import BatchOut, ResultOut
 from sscard.production.selectors import batch_get, batch_list, batch_progress
-from sscard.production.services import batch_start, batches_form
+from sscard.production.services import (
+    batch_export,
+    batch_start,
+    batches_form,
+    factory_result_import,
+)
 
 router = Router(tags=["production"])
 WRITE_ERRORS = {409: ErrorOut, **ERRORS}
 # chosen: a result file lists one short line per card; 100,000 cards fit in a few MB.
 MAX_RESULT_BYTES = 64 * 1024 * 1024
-
-
-class BatchOut(Schema):
-    id: int
-    kind: str
-    channel: str
-    collected_on: date
-    status: str
-    card_count: int
-    personalised: int
-    produced: int
-    defective: int
-    percent_personalised: int
-    created_at: datetime
 
 
 def batch_out(batch: Batch) -> dict[str, Any]:
@@ -67,7 +58,7 @@ def batches(request: HttpRequest) -> list[dict[str, Any]]:
 def batches_create(request: HttpRequest) -> Status[list[dict[str, Any]]]:
     """Form batches of the submitted applications by channel and collection date (SH-10)."""
     actor = request_actor(request)
-    formed = batches_form(actor=actor, today=timezone.localdate())
+    formed = batches_form(actor=actor, today=today())
     return Status(201, [batch_out(b) for b in formed])
 
 
@@ -100,22 +91,9 @@ def batches_manifest(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     batch = batch_get(actor=request_actor(request), batch_id=batch_id)
     export = batch.exports.order_by("-pk").first()
     if export is None:
-        raise ApplicationError(
-            "batch_not_exported",
-            "该批次尚未发往制卡厂。",
-            "This batch has not been sent to the card factory.",
-            status=409,
-        )
+        raise ProductionErrorCode.BATCH_NOT_EXPORTED.error()
     manifest: dict[str, Any] = export.manifest
     return manifest
-
-
-class ResultOut(Schema):
-    id: int
-    made: int
-    defective: int
-    unchanged: int
-    remake_batch_id: int | None
 
 
 @router.post(
@@ -125,14 +103,12 @@ def batches_result(request: HttpRequest, batch_id: int, file: File[UploadedFile]
     """Import the factory's result file (CSV: card_number, card_id_code, outcome,
     defect_reason). All or nothing; the same file again changes nothing."""
     if (file.size or 0) > MAX_RESULT_BYTES:
-        raise ApplicationError(
-            "payload_too_large", "文件过大。", "The file is too large.", status=413
-        )
+        raise RequestErrorCode.PAYLOAD_TOO_LARGE.error()
     result = factory_result_import(
         actor=request_actor(request),
         batch_id=batch_id,
         data=file.read(),
-        today=timezone.localdate(),
+        today=today(),
     )
     return {
         "id": result.pk,

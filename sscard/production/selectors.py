@@ -9,12 +9,14 @@ from django.db.models import Count, Q, QuerySet
 from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
 from sscard.cards.choices import CardStage
-from sscard.cards.services import SAME_VISIT_CHANNELS
+from sscard.cards.rules import made_in_the_visit_q
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.production.models import Batch, BatchCard, FactoryExport, FactoryResult
 
-READERS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
+# Who runs production (forms, starts, exports, imports, dispatches): the services check it.
+OPERATORS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
+READERS = OPERATORS
 
 
 def _check(actor: Actor) -> None:
@@ -124,6 +126,6 @@ def applications_waiting() -> int:
     """Submitted applications that the next forming would put into a batch."""
     return (
         Application.objects.filter(status=ApplicationStatus.SUBMITTED)
-        .exclude(channel__in=SAME_VISIT_CHANNELS)
+        .exclude(made_in_the_visit_q())
         .count()
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sscard.production.personalise import batch_finish_personalisation, batch_personalise
+from sscard.production.services.personalise import batch_finish_personalisation, batch_personalise
 
 # chosen: a task hands over to a fresh one after this long, so that one worker slot is not
 # held by one batch for an hour while others wait.
@@ -17,7 +17,7 @@ TIME_BUDGET_SECONDS = 120.0
 
 
 @shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
-    name="sscard.production.personalise", ignore_result=True, acks_late=True
+    name="sscard.production.services.personalise", ignore_result=True, acks_late=True
 )
 def personalise(batch_id: int) -> int:
     """Personalise chunks of the batch; queue a successor if work is left when time is up."""

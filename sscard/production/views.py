@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from sscard.core.actors import Role
+from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import htmx_partial
 from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.policy.engine import CHANNEL_NAMES
 from sscard.production.choices import BatchStatus
-from sscard.production.factory import batch_export, factory_result_import
 from sscard.production.forms import ResultUploadForm
 from sscard.production.models import Batch
 from sscard.production.selectors import (
@@ -37,7 +37,12 @@ from sscard.production.selectors import (
     batch_rows,
     latest_exports,
 )
-from sscard.production.services import batch_start, batches_form
+from sscard.production.services import (
+    batch_export,
+    batch_start,
+    batches_form,
+    factory_result_import,
+)
 
 OPERATOR = Role.PRODUCTION_OPERATOR
 PAGE_SIZE = 50
@@ -93,7 +98,7 @@ def batch_list_page(request: HttpRequest) -> HttpResponse:
 @actor_required(OPERATOR)
 def batches_form_view(request: HttpRequest) -> HttpResponse:
     try:
-        formed = batches_form(actor=request_actor(request), today=timezone.localdate())
+        formed = batches_form(actor=request_actor(request), today=today())
     except ApplicationError as error:
         _refused(request, error)
     else:
@@ -204,7 +209,7 @@ def batch_result_view(request: HttpRequest, batch_id: int) -> HttpResponse:
             actor=request_actor(request),
             batch_id=batch_id,
             data=form.cleaned_data["file"].read(),
-            today=timezone.localdate(),
+            today=today(),
         )
     except ApplicationError as error:
         _refused(request, error)

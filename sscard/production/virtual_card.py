@@ -7,13 +7,13 @@ never gives its key out; nothing but the demo and the tests uses this.
 
 from __future__ import annotations
 
-from sscard.cards.challenge import challenge_message
 from sscard.cards.models import Card
+from sscard.cards.services.challenge import challenge_message
 from sscard.core.crypto import secret_unwrap
 from sscard.core.errors import NotFound
 from sscard.kernel.gm import Sm2PrivateKey
 from sscard.production.models import CardKey
-from sscard.production.personalise import key_label
+from sscard.production.services.personalise import key_label
 
 
 class VirtualCard:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sscard.applications.collective import (
+from sscard.applications.models import CollectiveApplication
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,
     collective_submit,
     roster_add_staff,
 )
-from sscard.applications.models import CollectiveApplication
 from sscard.applications.tests.support import branch, confirm_all, hr, in_force
 from sscard.campaigns.models import Campaign
 from sscard.core.actors import Actor, Role

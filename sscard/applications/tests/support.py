@@ -6,14 +6,14 @@ from datetime import date
 from typing import Any
 
 from sscard.applications.choices import RosterStatus
-from sscard.applications.collective import (
+from sscard.applications.models import CollectiveApplication
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,
     roster_add_staff,
     roster_confirm,
 )
-from sscard.applications.models import CollectiveApplication
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.services import campaign_put_in_force
 from sscard.core.actors import Actor, Role

@@ -164,7 +164,7 @@ def test_the_application_list_takes_a_fixed_number_of_queries(
     staff = [PersonFactory.create(employer=employer) for _ in range(6)]
     collective = notified_collective(employer, day=BJ_PILOT_DAY)
     confirm_all(collective, staff, BJ_PILOT_DAY)
-    from sscard.applications.collective import collective_submit
+    from sscard.applications.services import collective_submit
 
     collective_submit(actor=hr(employer), collective_id=collective.pk, day=BJ_PILOT_DAY)
     client = client_for(employer_hr)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sscard.applications.collective import roster_confirm
+from sscard.applications.services import roster_confirm
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sscard.cards.authority import ISSUING_MIN_REMAINING, authority_ensure, chain_of
 from sscard.cards.models import CertificateAuthority
+from sscard.cards.services.authority import ISSUING_MIN_REMAINING, authority_ensure, chain_of
 from sscard.core.actors import Actor
 from sscard.core.models import AuditEvent
 from sscard.kernel.gm import GmError
@@ -35,9 +35,10 @@ def test_private_keys_are_stored_wrapped_never_in_the_clear():
     issuer = authority_ensure(actor=SYSTEM)
     stored = bytes(issuer.authority.key_wrapped)
     assert issuer.key.scalar() not in stored
-    assert len(stored) == 12 + 32 + 16  # SM4-GCM: nonce, the 32-byte scalar, tag
+    # the key version's head (sskw, version), then SM4-GCM: nonce, the 32-byte scalar, tag
+    assert len(stored) == 4 + 1 + 12 + 32 + 16
     # the wrap is bound to its CA: copied onto the root's row it does not open
-    from sscard.cards.authority import _open_key
+    from sscard.cards.services.authority import _open_key
 
     root = CertificateAuthority.objects.get(kind="root")
     root.key_wrapped = stored

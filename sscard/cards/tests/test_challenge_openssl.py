@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from sscard.applications.tests.support import BJ_PILOT_DAY
-from sscard.cards.challenge import CONTEXT, USER_ID
 from sscard.cards.models import Card, CardChallenge
+from sscard.cards.services.challenge import CONTEXT, USER_ID
 from sscard.cards.tests.scenarios import beijing_pilot_unit
 from sscard.core.crypto import secret_unwrap
 from sscard.kernel.gm import Sm2PrivateKey
 from sscard.production.models import CardKey
-from sscard.production.personalise import key_label
+from sscard.production.services.personalise import key_label
 from sscard.testing.api_client import ApiClient
 from sscard.testing.card_life import card_of, produce
 from sscard.testing.factories import AccountFactory

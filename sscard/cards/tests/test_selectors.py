@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from sscard.applications.collective import collective_submit
+from sscard.applications.services import collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,

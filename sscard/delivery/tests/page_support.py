@@ -9,15 +9,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from sscard.applications.collective import (
+from sscard.applications.models import Application
+from sscard.applications.services import (
+    application_submit,
     collective_arrange,
     collective_notify,
     collective_open,
     collective_submit,
     roster_add_staff,
 )
-from sscard.applications.models import Application
-from sscard.applications.services import application_submit
 from sscard.applications.tests.support import BJ_PILOT_DAY, beijing_unit, branch, confirm_all, hr
 from sscard.cards.models import Card
 from sscard.cards.services import card_enable

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from sscard.applications.services import application_submit
@@ -19,21 +19,17 @@ from sscard.cards.services import cards_advance
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
-from sscard.delivery import services
 from sscard.delivery.models import PostEvent, Shipment
-from sscard.delivery.services import PostEventResult, post_event_record
+from sscard.delivery.services import PostEventResult, post, post_event_record
 from sscard.notifications import services as notifications
 from sscard.testing.card_life import dispatch, produce
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on one callback"),
+    pytest.mark.django_db(transaction=True),
+]
 POST = Actor(role=Role.POST, label="China Post")
 WHEN = timezone.make_aware(datetime(2019, 9, 20, 10, 30))
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections racing on one callback")
 
 
 def posted_card(monkeypatch: Any) -> str:
@@ -66,7 +62,7 @@ def test_two_identical_callbacks_at_once_record_one_change(monkeypatch):
         time.sleep(0.2)  # the other callback arrives meanwhile
         return slow(**kwargs)
 
-    monkeypatch.setattr(services, "cards_advance", cards_advance_slowly)
+    monkeypatch.setattr(post, "cards_advance", cards_advance_slowly)
     start = threading.Barrier(2)
     results: list[PostEventResult] = []
     errors: list[BaseException] = []

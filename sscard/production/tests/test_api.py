@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sscard.applications.collective import collective_submit
+from sscard.applications.services import collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,
@@ -21,9 +21,9 @@ from sscard.applications.tests.support import (
 )
 from sscard.cards.models import Card
 from sscard.core.models import AuditEvent
-from sscard.production.factory import factory_key
 from sscard.production.models import Batch, FactoryExport, FactoryResult
 from sscard.production.services import batches_form
+from sscard.production.services.factory import factory_key
 from sscard.testing.card_factory import factory_read, factory_result
 from sscard.testing.card_life import OPERATOR, personalise, root
 from sscard.testing.factories import AccountFactory

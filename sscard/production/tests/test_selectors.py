@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sscard.applications.collective import collective_submit
+from sscard.applications.services import collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,
@@ -20,9 +20,9 @@ from sscard.applications.tests.support import (
 from sscard.cards.models import Card
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
-from sscard.production.personalise import batch_personalise_step
 from sscard.production.selectors import batch_defects, batch_get, batch_list, batch_progress
 from sscard.production.services import batch_start, batches_form
+from sscard.production.services.personalise import batch_personalise_step
 from sscard.testing.card_life import OPERATOR, factory_round_trip
 
 pytestmark = pytest.mark.django_db

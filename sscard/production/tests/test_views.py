@@ -13,10 +13,10 @@ from sscard.cards.models import Card
 from sscard.delivery.models import Shipment
 from sscard.delivery.tests.page_support import applicant, applied_at, today
 from sscard.production.choices import BatchStatus
-from sscard.production.factory import factory_key
 from sscard.production.models import Batch, FactoryExport
-from sscard.production.personalise import batch_personalise
 from sscard.production.services import batch_start, batches_form
+from sscard.production.services.factory import factory_key
+from sscard.production.services.personalise import batch_personalise
 from sscard.testing.card_factory import factory_read, factory_result
 from sscard.testing.card_life import OPERATOR, personalise, produce, root
 from sscard.testing.factories import AccountFactory

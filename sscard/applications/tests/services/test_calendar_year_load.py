@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from sscard.applications.calendar import calendar_year_load
 from sscard.applications.models import Application
+from sscard.applications.services import calendar_year_load
 from sscard.applications.tests.calendar_support import (
     DECEMBER_DAY,
     DUE_IN_EXAMPLE,

@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from sscard.applications.collective import collective_submit, roster_remind
 from sscard.applications.models import Application
-from sscard.applications.services import application_submit
+from sscard.applications.services import application_submit, collective_submit, roster_remind
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     SH_DAY,

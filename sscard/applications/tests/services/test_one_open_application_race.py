@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 
 from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
@@ -27,13 +27,12 @@ from sscard.applications.tests.support import (
 )
 from sscard.core.errors import ApplicationError
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections racing on row locks and a unique index")
+pytestmark = [
+    pytest.mark.postgres(
+        reason="needs PostgreSQL: two connections racing on row locks and a unique index"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_two_channels_racing_for_one_person_write_exactly_one_application():

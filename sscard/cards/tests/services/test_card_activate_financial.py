@@ -1,5 +1,5 @@
-"""card_activate_financial and card_close_financial: the issuing bank only, never online; the
-pack decides whether activation also enables the SS function; closing is separate."""
+"""card_activate_financial: the issuing bank only, never online; the pack decides whether
+activation also enables the SS function."""
 
 from __future__ import annotations
 
@@ -8,24 +8,14 @@ import pytest
 from sscard.applications.tests.support import BJ_PILOT_DAY, branch, centre, holder
 from sscard.cards.services import (
     card_activate_financial,
-    card_close_financial,
-    card_enable,
 )
 from sscard.cards.tests.scenarios import beijing_pilot_unit
-from sscard.cards.tests.support import card, person
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
-from sscard.testing.card_life import clerk_of, collect_at, dispatch, produce
+from sscard.testing.card_life import clerk_of, dispatch, produce
 
 pytestmark = pytest.mark.django_db
 DAY = BJ_PILOT_DAY
-
-
-@pytest.fixture
-def collected():
-    unit = beijing_pilot_unit(pickup="branch")
-    dispatch(produce(day=DAY))
-    return unit, collect_at(unit.outlet, unit.applications[0])
 
 
 def test_the_branch_that_handed_the_card_over_activates_it(collected):
@@ -82,24 +72,3 @@ def test_activating_twice_is_refused(collected):
     with pytest.raises(ApplicationError) as caught:
         card_activate_financial(actor=clerk_of(unit.outlet), card=card_, today=DAY)
     assert caught.value.code == "financial_not_activatable"
-
-
-def test_closing_the_account_is_separate_from_the_ss_function(collected):
-    unit, card_ = collected
-    clerk = clerk_of(unit.outlet)
-    card_enable(actor=clerk, card=card_, today=DAY)
-    card_activate_financial(actor=clerk, card=card_, today=DAY)
-    closed = card_close_financial(actor=clerk_of(branch("ICBC")), card=card_)
-    assert (closed.financial_function, closed.ss_function) == ("closed", "enabled")
-    with pytest.raises(ApplicationError) as caught:
-        card_close_financial(actor=clerk, card=card_)
-    assert caught.value.code == "financial_not_active"
-
-
-def test_another_bank_cannot_close_the_account():
-    old = card(person(), generation=2, ss_function="invalid", financial_function="activated")
-    with pytest.raises(ApplicationError) as caught:
-        card_close_financial(actor=clerk_of(branch("BOC")), card=old)
-    assert caught.value.code == "financial_activation_wrong_bank"
-    old.refresh_from_db()
-    assert old.financial_function == "activated"

@@ -5,20 +5,17 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from sscard.cards.models import Card
 from sscard.cards.services import card_enable
 from sscard.cards.tests.support import TODAY, card, clerk, person
 from sscard.core.errors import ApplicationError
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections racing on row locks")
+pytestmark = [
+    pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on row locks"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_two_enablings_at_once_leave_exactly_one_card_in_force():

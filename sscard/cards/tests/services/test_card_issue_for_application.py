@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from sscard.cards.services import card_issue_for_application, valid_until
+from sscard.cards.services import card_issue_for_application
+from sscard.cards.services.order import valid_until
 from sscard.cards.tests.support import SYSTEM, TODAY, application, clerk, in_force, person
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent

@@ -1,6 +1,5 @@
-"""card_report_loss and card_loss_withdraw (SH-18): blocked at once; temporary by phone or
-online, lapsing after the pack's term; formal at the counter; withdrawn only before a
-replacement is applied for."""
+"""card_report_loss (SH-18): blocked at once; temporary by phone or online, lapsing after the
+pack's term; formal at the counter."""
 
 from __future__ import annotations
 
@@ -8,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from sscard.applications.tests.support import centre, holder, in_force, shanghai_person
+from sscard.applications.tests.support import centre, holder, shanghai_person
 from sscard.cards.models import LossReport
-from sscard.cards.services import card_loss_withdraw, card_report_loss
+from sscard.cards.services import card_report_loss
 from sscard.cards.status import card_status
 from sscard.cards.tests.support import card
 from sscard.core.actors import Actor, Role
@@ -21,13 +20,6 @@ from sscard.testing.card_life import clerk_of
 pytestmark = pytest.mark.django_db
 DAY = date(2019, 9, 2)
 HOTLINE = Actor(role=Role.CITY_OFFICER, label="hotline")
-
-
-@pytest.fixture
-def held():
-    in_force("shanghai-2019")
-    person = shanghai_person()
-    return person, card(person, generation=2, ss_function="enabled", bank_code="BOSC")
 
 
 def test_a_temporary_report_blocks_at_once_and_lapses_after_ten_days(held):
@@ -115,18 +107,6 @@ def test_another_holder_cannot_report_my_card(held):
     assert caught.value.code == "not_found"
 
 
-def test_withdrawing_lifts_the_block_and_a_second_withdrawal_is_refused(held):
-    person, lost = held
-    card_report_loss(actor=holder(person), card=lost, channel="online", today=DAY)
-    report = card_loss_withdraw(actor=holder(person), card=lost, today=DAY)
-    assert report.end_reason == "withdrawn"
-    lost.refresh_from_db()
-    assert (lost.block, card_status(lost, today=DAY)) == ("none", "valid")
-    with pytest.raises(ApplicationError) as caught:
-        card_loss_withdraw(actor=holder(person), card=lost, today=DAY)
-    assert caught.value.code == "loss_not_reported"
-
-
 def test_the_holder_is_told_by_text_without_a_link(held):
     from sscard.notifications.models import OutboxMessage
 
@@ -135,3 +115,19 @@ def test_the_holder_is_told_by_text_without_a_link(held):
     message = OutboxMessage.objects.get(template_key="loss_reported")
     assert message.person_id == person.pk
     assert "http" not in message.text
+
+
+def test_the_report_is_audited_with_the_block_it_set(held):
+    # given a card in force, when the hotline takes a temporary report
+    _person, lost = held
+    report = card_report_loss(actor=HOTLINE, card=lost, channel="phone", today=DAY)
+    # then one audit event names the report, its channel and kind, and the block before/after
+    event = AuditEvent.objects.get(action="card_report_loss")
+    assert event.object_id == str(lost.pk)
+    assert event.changes == {
+        "report_id": report.pk,
+        "channel": "phone",
+        "kind": "temporary",
+        "block": ["none", "temporary"],
+        "blocked_until": (DAY + timedelta(days=10)).isoformat(),
+    }

@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from sscard.applications.models import Application
 from sscard.applications.services import application_submit
@@ -25,13 +25,12 @@ from sscard.cards.services import CardOrder, cards_create, cards_order
 from sscard.cards.tests.support import SYSTEM, application, in_force, person
 from sscard.core.errors import ApplicationError
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections racing on row locks and a unique index")
+pytestmark = [
+    pytest.mark.postgres(
+        reason="needs PostgreSQL: two connections racing on row locks and a unique index"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_production_and_a_counter_at_once_leave_one_card_and_no_second_application() -> None:

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from sscard.applications.collective import collective_submit
 from sscard.applications.models import RosterEntry
-from sscard.applications.services import application_submit
+from sscard.applications.services import application_submit, collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     SH_DAY,

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from sscard.applications.collective import collective_submit
-from sscard.applications.services import application_submit
+from sscard.applications.services import application_submit, collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     SH_DAY,

@@ -10,15 +10,14 @@ import pytest
 
 from sscard.applications.models import Application
 from sscard.applications.tests.support import BJ_PILOT_DAY, beijing_unit, branch, clerk, in_force
-from sscard.cards.authority import chain_of
 from sscard.cards.models import Card, CardCertificate, LossReport
+from sscard.cards.services.authority import chain_of
 from sscard.cards.tests.support import card as card_held
 from sscard.cards.verify import card_verify
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
-from sscard.delivery import services
-from sscard.delivery.services import replacement_instant
+from sscard.delivery.services import handover, replacement_instant
 from sscard.kernel.pki import verify_chain
 from sscard.notifications.models import OutboxMessage
 from sscard.production.models import CardKey
@@ -136,7 +135,7 @@ def test_a_failure_at_the_last_step_undoes_the_whole_visit(monkeypatch: pytest.M
     def bank_system_down(**_kwargs: object) -> Card:
         raise ApplicationError("bank_unavailable", "银行系统不可用。", "The bank is down.")
 
-    monkeypatch.setattr(services, "card_activate_financial", bank_system_down)
+    monkeypatch.setattr(handover, "card_activate_financial", bank_system_down)
     before = written()
     with pytest.raises(ApplicationError) as failed:
         replacement_instant(

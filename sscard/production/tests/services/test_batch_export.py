@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sscard.applications.collective import collective_submit
+from sscard.applications.services import collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,
@@ -18,16 +18,16 @@ from sscard.applications.tests.support import (
     in_force,
     notified_collective,
 )
-from sscard.cards.authority import chain_of
 from sscard.cards.models import Card, CardCertificate
+from sscard.cards.services.authority import chain_of
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
 from sscard.kernel.gm import Sm2PrivateKey, sm3, sm4_gcm_decrypt_file
 from sscard.kernel.pki import parse_certificate
-from sscard.production.factory import _aad, batch_export, factory_key, manifest_body
 from sscard.production.models import Batch, FactoryExport
-from sscard.production.services import batch_start, batches_form
+from sscard.production.services import batch_export, batch_start, batches_form
+from sscard.production.services.factory import _aad, factory_key, manifest_body
 from sscard.registry.models import Person
 from sscard.testing.card_factory import FactoryRefusal, factory_read
 from sscard.testing.card_life import OPERATOR, factory_round_trip, id_number_of, personalise, root

@@ -1,6 +1,7 @@
-"""batch_start and batch_personalise: every card of a batch gets an SM2 key pair and one
-certificate of the issuing CA, chunk by chunk, and the batch is personalised once none is left
-(BJ-01: a card's SM2 certificate is issued at personalisation)."""
+"""batch_personalise (of a batch started with ``batch_start``, see test_batch_start.py): every
+card of a batch gets an SM2 key pair and one certificate of the issuing CA, chunk by chunk, and
+the batch is personalised once none is left (BJ-01: a card's SM2 certificate is issued at
+personalisation)."""
 
 from __future__ import annotations
 
@@ -8,41 +9,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sscard.applications.collective import collective_submit
-from sscard.applications.tests.support import (
-    BJ_PILOT_DAY,
-    beijing_unit,
-    confirm_all,
-    hr,
-    in_force,
-    notified_collective,
-)
-from sscard.cards.authority import chain_of
 from sscard.cards.models import Card, CardCertificate
-from sscard.core.actors import Actor, Role
+from sscard.cards.services.authority import chain_of
 from sscard.core.crypto import secret_unwrap
-from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
 from sscard.kernel.errors import KernelError
 from sscard.kernel.gm import Sm2PrivateKey
 from sscard.kernel.pki import verify_chain
 from sscard.production.models import Batch, CardKey
-from sscard.production.personalise import batch_personalise, batch_personalise_step, key_label
-from sscard.production.services import batch_start, batches_form
+from sscard.production.services import batch_start
+from sscard.production.services.personalise import (
+    batch_personalise,
+    batch_personalise_step,
+    key_label,
+)
+from sscard.production.tests.support import formed_batch
 from sscard.testing.card_life import OPERATOR
 
 pytestmark = pytest.mark.django_db
-
-
-def formed_batch(size: int) -> Batch:
-    """A batch of ``size`` pilot staff's cards, formed and not started."""
-    in_force("beijing-2024")
-    employer, staff = beijing_unit(size)
-    collective = notified_collective(employer)
-    confirm_all(collective, staff, BJ_PILOT_DAY)
-    collective_submit(actor=hr(employer), collective_id=collective.pk, day=BJ_PILOT_DAY)
-    (batch,) = batches_form(actor=OPERATOR, today=BJ_PILOT_DAY)
-    return batch
 
 
 def stages(batch: Batch) -> list[str]:
@@ -118,62 +102,3 @@ def test_personalisation_goes_chunk_by_chunk_and_the_batch_flips_after_the_last(
     chunks = AuditEvent.objects.filter(action="cards_personalise", object_id=str(batch.pk))
     assert sorted(e.changes["cards"] for e in chunks) == [1, 2]
     assert AuditEvent.objects.filter(action="batch_personalised").count() == 1
-
-
-def test_start_is_audited_and_a_stopped_batch_resumes_where_it_was() -> None:
-    batch = formed_batch(3)
-    started = batch_start(actor=OPERATOR, batch_id=batch.pk)
-    assert started.status == "personalising"
-    batch_personalise_step(batch_id=batch.pk, size=1)
-    # a worker was killed: the operator starts the batch again
-    batch_start(actor=OPERATOR, batch_id=batch.pk)
-    assert batch_personalise(batch_id=batch.pk) == 2
-    actions = list(
-        AuditEvent.objects.filter(object_type="production.batch", object_id=str(batch.pk))
-        .filter(action__in=["batch_start", "batch_resume"])
-        .order_by("pk")
-        .values_list("action", flat=True)
-    )
-    assert actions == ["batch_start", "batch_resume"]
-    assert CardCertificate.objects.count() == 3
-
-
-def test_a_personalised_batch_cannot_be_started_again() -> None:
-    batch = formed_batch(1)
-    batch_start(actor=OPERATOR, batch_id=batch.pk)
-    batch_personalise(batch_id=batch.pk)
-    before = (AuditEvent.objects.count(), CardCertificate.objects.count())
-    with pytest.raises(ApplicationError) as refused:
-        batch_start(actor=OPERATOR, batch_id=batch.pk)
-    assert (refused.value.code, refused.value.status) == ("batch_not_startable", 409)
-    assert refused.value.details == {"status": "personalised"}
-    assert (AuditEvent.objects.count(), CardCertificate.objects.count()) == before
-
-
-def test_starting_an_unknown_batch_is_not_found() -> None:
-    with pytest.raises(ApplicationError) as refused:
-        batch_start(actor=OPERATOR, batch_id=404)
-    assert refused.value.code == "not_found"
-
-
-@pytest.mark.parametrize("role", [Role.BANK_CLERK, Role.CARDHOLDER, Role.EMPLOYER_HR])
-def test_only_production_starts_a_batch(role: Role) -> None:
-    batch = formed_batch(1)
-    with pytest.raises(ApplicationError) as refused:
-        batch_start(actor=Actor(role=role, label="someone"), batch_id=batch.pk)
-    assert refused.value.code == "permission_denied"
-    batch.refresh_from_db()
-    assert batch.status == "formed"
-
-
-def test_a_started_batch_is_personalised_by_the_workers_once_the_start_commits(
-    django_capture_on_commit_callbacks,
-):
-    # the tests run the queue in-process (CELERY_TASK_ALWAYS_EAGER): what a worker would do
-    batch = formed_batch(2)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        batch_start(actor=OPERATOR, batch_id=batch.pk)
-    assert len(callbacks) == 1
-    batch.refresh_from_db()
-    assert batch.status == "personalised"
-    assert CardCertificate.objects.count() == 2

@@ -7,9 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from sscard.applications.collective import collective_submit
 from sscard.applications.models import Application
-from sscard.applications.services import application_submit
+from sscard.applications.services import application_submit, collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sscard.applications.collective import collective_submit
 from sscard.applications.models import Application
+from sscard.applications.services import collective_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,
@@ -28,14 +28,9 @@ from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
 from sscard.delivery.services import batch_dispatch
 from sscard.notifications.models import OutboxMessage
-from sscard.production.factory import (
-    RESULT_HEADER,
-    batch_export,
-    factory_key,
-    factory_result_import,
-)
 from sscard.production.models import Batch, BatchCard, FactoryResult
-from sscard.production.services import batches_form
+from sscard.production.services import batch_export, batches_form, factory_result_import
+from sscard.production.services.factory import RESULT_HEADER, factory_key
 from sscard.testing.card_factory import Intake, factory_read, factory_result
 from sscard.testing.card_life import OPERATOR, factory_round_trip, personalise, root
 from sscard.testing.factories import RelyingPartyFactory

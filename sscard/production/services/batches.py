@@ -1,4 +1,4 @@
-"""Writes of production: forming batches (SH-10) and starting or resuming their
+"""Writes of production's batches: forming them (SH-10) and starting or resuming their
 personalisation. The card-factory file and the factory's result are in ``factory.py``."""
 
 from __future__ import annotations
@@ -13,21 +13,32 @@ from django.utils import timezone
 
 from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
-from sscard.cards.services import SAME_VISIT_CHANNELS, cards_order
-from sscard.core.actors import Actor, Role
+from sscard.cards.rules import made_in_the_visit_q
+from sscard.cards.services import cards_order
+from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import BulkWriter, id_ranges
-from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.errors import NotFound, PermissionDenied
 from sscard.production.choices import BatchKind, BatchStatus
+from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch, BatchCard
+from sscard.production.selectors import OPERATORS
 
-OPERATORS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
 OBJECT = "production.batch"
 
 
-def _check_operator(actor: Actor) -> None:
+def check_operator(actor: Actor) -> None:
+    """Only production's operators (and the city, and the system) run production."""
     if actor.role not in OPERATORS:
         raise PermissionDenied("run card production", "管理制卡")
+
+
+def batch_locked_in_transaction(batch_id: int) -> Batch:
+    """The batch, locked for the rest of the caller's transaction (``not_found`` otherwise)."""
+    batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("batch", what_zh="该批次")
+    return batch
 
 
 def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
@@ -35,7 +46,7 @@ def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield values[start : start + size]
 
 
-def batch_add_cards(*, batch: Batch, card_ids: Sequence[int]) -> None:
+def _batch_add_cards(*, batch: Batch, card_ids: Sequence[int]) -> None:
     """Put cards into a batch (set-based; in the caller's transaction)."""
     BulkWriter().insert(
         BatchCard._meta.db_table,
@@ -47,31 +58,38 @@ def batch_add_cards(*, batch: Batch, card_ids: Sequence[int]) -> None:
 def batch_create(
     *, actor: Actor, kind: str, channel: str, collected_on: date, card_ids: Sequence[int]
 ) -> Batch:
-    """Write a batch holding ``card_ids`` and audit it (in the caller's transaction)."""
-    batch = Batch.objects.create(
-        kind=kind,
-        channel=channel,
-        collected_on=collected_on,
-        card_count=len(card_ids),
-        created_at=timezone.now(),
-        created_by=actor.label,
-    )
-    batch_add_cards(batch=batch, card_ids=card_ids)
-    audit_append(
-        actor=actor,
-        fact=AuditFact(
-            action="batch_form",
-            object_type=OBJECT,
-            object_id=str(batch.pk),
-            changes={
-                "kind": kind,
-                "channel": channel,
-                "collected_on": collected_on.isoformat(),
-                "cards": len(card_ids),
-                "card_ids": id_ranges(card_ids),
-            },
-        ),
-    )
+    """Write a batch holding the ordered cards ``card_ids`` and audit it.
+
+    Its own transaction, or a part of the caller's: forming a batch orders its cards first
+    (:func:`batches_form`), a factory result remakes its defective cards first
+    (``factory_result_import``), and either lands whole or not at all.
+    """
+    check_operator(actor)
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            kind=kind,
+            channel=channel,
+            collected_on=collected_on,
+            card_count=len(card_ids),
+            created_at=timezone.now(),
+            created_by=actor.label,
+        )
+        _batch_add_cards(batch=batch, card_ids=card_ids)
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="batch_form",
+                object_type=OBJECT,
+                object_id=str(batch.pk),
+                changes={
+                    "kind": kind,
+                    "channel": channel,
+                    "collected_on": collected_on.isoformat(),
+                    "cards": len(card_ids),
+                    "card_ids": id_ranges(card_ids),
+                },
+            ),
+        )
     return batch
 
 
@@ -83,11 +101,11 @@ def batches_form(*, actor: Actor, today: date, max_cards: int | None = None) -> 
     group larger than ``max_cards`` is split. Applications made in the visit (instant
     issuance) are not batched.
     """
-    _check_operator(actor)
+    check_operator(actor)
     size = max_cards or settings.SSCARD_BATCH_MAX_CARDS
     pending = (
         Application.objects.filter(status=ApplicationStatus.SUBMITTED, applied_on__lte=today)
-        .exclude(channel__in=SAME_VISIT_CHANNELS)
+        .exclude(made_in_the_visit_q())
         .order_by("applied_on", "channel", "pk")
         .values_list("applied_on", "channel", "pk")
     )
@@ -109,29 +127,16 @@ def batches_form(*, actor: Actor, today: date, max_cards: int | None = None) -> 
     return formed
 
 
-def _locked_batch(batch_id: int) -> Batch:
-    batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFound("batch", what_zh="该批次")
-    return batch
-
-
 def batch_start(*, actor: Actor, batch_id: int, queue: bool = True) -> Batch:
     """Start (or resume) the batch's personalisation: its tasks go to the workers when the
     transaction commits (unless ``queue`` is false: the caller personalises it itself, as the
     command line does with its progress bar); a batch stopped half-way by a killed worker
     picks up where it was."""
-    _check_operator(actor)
+    check_operator(actor)
     with transaction.atomic():
-        batch = _locked_batch(batch_id)
+        batch = batch_locked_in_transaction(batch_id)
         if batch.status not in (BatchStatus.FORMED, BatchStatus.PERSONALISING):
-            raise ApplicationError(
-                "batch_not_startable",
-                "该批次已完成个人化。",
-                "This batch has been personalised already.",
-                {"status": batch.status},
-                status=409,
-            )
+            raise ProductionErrorCode.BATCH_NOT_STARTABLE.error(status=batch.status)
         before = batch.status
         batch.status = BatchStatus.PERSONALISING
         batch.save(update_fields=["status"])

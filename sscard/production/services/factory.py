@@ -20,7 +20,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,19 +28,24 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sscard.cards.authority import Issuer, authority_ensure
 from sscard.cards.choices import CardStage, SocialSecurityFunction
 from sscard.cards.models import Card, CardCertificate
 from sscard.cards.services import cards_advance, cards_remake
+from sscard.cards.services.authority import Issuer, authority_ensure
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.crypto import ID_NUMBER, field_cipher, secret_unwrap
-from sscard.core.errors import ApplicationError, NotFound
+from sscard.core.errors import NotFound
 from sscard.kernel.gm import Sm3Stream, Sm4GcmSealer, sm3
 from sscard.production.choices import BatchKind, BatchStatus, FactoryOutcome
+from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch, BatchCard, CardKey, FactoryExport, FactoryResult
-from sscard.production.personalise import key_label
-from sscard.production.services import _check_operator, _locked_batch, batch_create
+from sscard.production.services.batches import (
+    batch_create,
+    batch_locked_in_transaction,
+    check_operator,
+)
+from sscard.production.services.personalise import key_label
 
 FORMAT: Final = "sscard-factory/1"
 RESULT_HEADER: Final = ("card_number", "card_id_code", "outcome", "defect_reason")
@@ -100,13 +105,7 @@ def _card_lines(batch: Batch, issuer: Issuer) -> Any:
         for row, id_number in zip(rows, id_numbers, strict=True):
             pk = row[0]
             if row[9] != CardStage.PERSONALISED or pk not in certs or pk not in keys:
-                raise ApplicationError(
-                    "batch_not_personalised",
-                    "该批次尚有卡片未完成个人化，不能生成制卡文件。",
-                    "Some cards of this batch are not personalised yet; no factory file.",
-                    {"card_id": pk, "stage": row[9]},
-                    status=409,
-                )
+                raise ProductionErrorCode.BATCH_NOT_PERSONALISED.error(card_id=pk, stage=row[9])
             yield {
                 "card_number": row[1],
                 "card_id_code": row[2],
@@ -137,34 +136,38 @@ def batch_export(*, actor: Actor, batch_id: int, out_dir: Path) -> ExportFiles:
     their final names and renamed into place at the end, so a failed export leaves nothing
     that looks like a finished file.
     """
-    _check_operator(actor)
-    batch = Batch.objects.filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFound("batch", what_zh="该批次")
-    # A file may be written again while the factory has not answered (a lost transfer); once
-    # its result is in, there is nothing left to make.
-    if batch.status == BatchStatus.COMPLETED:
-        raise ApplicationError(
-            "batch_already_made",
-            "制卡厂已报告该批次的制作结果，不再生成制卡文件。",
-            "The card factory has reported on this batch; no further file is written.",
-            {"status": batch.status},
-            status=409,
-        )
-    if batch.status not in (BatchStatus.PERSONALISED, BatchStatus.EXPORTED):
-        raise ApplicationError(
-            "batch_not_personalised",
-            "该批次尚有卡片未完成个人化，不能生成制卡文件。",
-            "Some cards of this batch are not personalised yet; no factory file.",
-            {"status": batch.status},
-            status=409,
-        )
+    check_operator(actor)
+    batch = _exportable_batch(batch_id)
     issuer = authority_ensure(actor=actor)
     out_dir.mkdir(parents=True, exist_ok=True)
     number = FactoryExport.objects.filter(batch=batch).count() + 1
     stem = f"batch-{batch.pk}-{number}"
     data_path = out_dir / f"{stem}.sm4"
     manifest_path = out_dir / f"{stem}.manifest.json"
+    manifest = _write_sealed_file(batch, issuer, data_path, manifest_path)
+    export = _export_record(actor, batch, data_path, manifest)
+    return ExportFiles(export=export, data=data_path, manifest=manifest_path)
+
+
+def _exportable_batch(batch_id: int) -> Batch:
+    """The batch, if a factory file may be written for it now."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("batch", what_zh="该批次")
+    # A file may be written again while the factory has not answered (a lost transfer); once
+    # its result is in, there is nothing left to make.
+    if batch.status == BatchStatus.COMPLETED:
+        raise ProductionErrorCode.BATCH_ALREADY_MADE.error(status=batch.status)
+    if batch.status not in (BatchStatus.PERSONALISED, BatchStatus.EXPORTED):
+        raise ProductionErrorCode.BATCH_NOT_PERSONALISED.error(status=batch.status)
+    return batch
+
+
+def _write_sealed_file(
+    batch: Batch, issuer: Issuer, data_path: Path, manifest_path: Path
+) -> dict[str, Any]:
+    """Seal the batch's lines into ``data_path`` and sign the manifest beside it; answer the
+    manifest. Nothing is left at either name unless both are whole."""
     partial = data_path.with_suffix(".sm4.part")
     plain = Sm3Stream()
     sealed = Sm3Stream()
@@ -206,14 +209,21 @@ def batch_export(*, actor: Actor, batch_id: int, out_dir: Path) -> ExportFiles:
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     finally:
         partial.unlink(missing_ok=True)
+    return manifest
+
+
+def _export_record(
+    actor: Actor, batch: Batch, data_path: Path, manifest: dict[str, Any]
+) -> FactoryExport:
+    """Record the file written, move the batch to ``exported`` (once) and audit it."""
     with transaction.atomic():
-        locked = _locked_batch(batch.pk)
+        locked = batch_locked_in_transaction(batch.pk)
         export = FactoryExport.objects.create(
             batch=locked,
-            card_count=cards,
+            card_count=manifest["cards"],
             plain_sm3=manifest["plain_sm3"],
             cipher_sm3=manifest["sealed_sm3"],
-            bytes=size,
+            bytes=manifest["bytes"],
             file_name=data_path.name,
             manifest=manifest,
             created_at=timezone.now(),
@@ -230,27 +240,17 @@ def batch_export(*, actor: Actor, batch_id: int, out_dir: Path) -> ExportFiles:
                 object_id=str(locked.pk),
                 changes={
                     "export_id": export.pk,
-                    "cards": cards,
+                    "cards": manifest["cards"],
                     "sealed_sm3": export.cipher_sm3,
                 },
             ),
         )
-    return ExportFiles(export=export, data=data_path, manifest=manifest_path)
+    return export
 
 
 # --------------------------------------------------------------------------------------------
 # The factory's result file
 # --------------------------------------------------------------------------------------------
-
-
-def _bad_row(row: int, code: str, zh: str, en: str, **details: object) -> ApplicationError:
-    return ApplicationError(
-        code,
-        f"结果文件第{row}行：{zh}整个文件未导入。",
-        f"Result file, row {row}: {en} Nothing was imported.",
-        {"row": row, **details},
-        status=422,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,21 +266,14 @@ def _parse_result(data: bytes) -> list[ResultRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _bad_row(
-            1, "factory_result_encoding", "文件不是UTF-8编码。", "The file is not UTF-8."
-        ) from None
+        raise ProductionErrorCode.FACTORY_RESULT_ENCODING.at_row(1) from None
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader, None)
     except csv.Error:  # e.g. a cell beyond the reader's size limit
         header = None
     if header is None or tuple(h.strip() for h in header) != RESULT_HEADER:
-        raise _bad_row(
-            1,
-            "factory_result_header",
-            f"表头应为 {','.join(RESULT_HEADER)}。",
-            f"The header must be {','.join(RESULT_HEADER)}.",
-        )
+        raise ProductionErrorCode.FACTORY_RESULT_HEADER.at_row(1)
     rows: list[ResultRow] = []
     n = 1
     try:
@@ -288,29 +281,26 @@ def _parse_result(data: bytes) -> list[ResultRow]:
             if not cells:
                 continue
             if len(cells) != len(RESULT_HEADER):
-                raise _bad_row(
-                    n,
-                    "factory_result_cells",
-                    "列数不对。",
-                    "The row has the wrong number of cells.",
-                )
+                raise ProductionErrorCode.FACTORY_RESULT_CELLS.at_row(n)
             number, code, outcome, reason = (c.strip() for c in cells)
             if outcome not in FactoryOutcome.values:
-                raise _bad_row(
-                    n,
-                    "factory_result_outcome",
-                    "结果须为 made 或 defective。",
-                    "The outcome must be made or defective.",
-                    outcome=outcome,
-                )
+                raise ProductionErrorCode.FACTORY_RESULT_OUTCOME.at_row(n, outcome=outcome)
             rows.append(ResultRow(number, code, outcome, reason[:200], n))
     except csv.Error:  # the row after the last one read cannot be read (a cell too large)
-        raise _bad_row(
-            n + 1, "factory_result_cells", "该行无法读取。", "The row cannot be read."
-        ) from None
+        raise ProductionErrorCode.FACTORY_RESULT_CELLS.at_row(n + 1) from None
     if not rows:
-        raise _bad_row(2, "factory_result_empty", "文件没有数据行。", "The file has no rows.")
+        raise ProductionErrorCode.FACTORY_RESULT_EMPTY.at_row(2)
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcomes:
+    """What a result file says that is new: cards made, cards defective (with the reason),
+    and how many rows repeat what was recorded before."""
+
+    made: list[int]
+    defective: dict[int, str]
+    unchanged: int
 
 
 def factory_result_import(
@@ -318,145 +308,141 @@ def factory_result_import(
 ) -> FactoryResult:
     """Import the factory's result for a batch: made cards become ``produced``; defective ones
     are cancelled and remade in a remake batch. The same file again changes nothing."""
-    _check_operator(actor)
+    check_operator(actor)
     digest = sm3(data).hex()
     rows = _parse_result(data)
     with transaction.atomic():
-        batch = _locked_batch(batch_id)
+        batch = batch_locked_in_transaction(batch_id)
         already = FactoryResult.objects.filter(file_sm3=digest).first()
         if already is not None:
             if already.batch_id != batch.pk:
-                raise _bad_row(
-                    1,
-                    "factory_result_other_batch",
-                    "该结果文件已作为其他批次的结果导入。",
-                    "This result file was imported for another batch.",
-                    batch=already.batch_id,
+                raise ProductionErrorCode.FACTORY_RESULT_OTHER_BATCH.at_row(
+                    1, batch=already.batch_id
                 )
             return already
         if batch.status not in (BatchStatus.EXPORTED, BatchStatus.COMPLETED):
-            raise ApplicationError(
-                "batch_not_exported",
-                "该批次尚未发往制卡厂。",
-                "This batch has not been sent to the card factory.",
-                {"status": batch.status},
-                status=409,
-            )
-        stored = {
-            number: (pk, code, stage, outcome)
-            for pk, number, code, stage, outcome in Card.objects.filter(
-                batch_entry__batch=batch
-            ).values_list("pk", "card_number", "card_id_code", "stage", "batch_entry__outcome")
-        }
-        made: list[int] = []
-        defective: dict[int, str] = {}
-        unchanged = 0
-        seen: set[str] = set()
-        for row in rows:
-            n = row.row
-            found = stored.get(row.card_number)
-            if found is None or found[1] != row.card_id_code:
-                raise _bad_row(
-                    n,
-                    "factory_result_card_unknown",
-                    "该卡不在本批次中。",
-                    "That card is not in this batch.",
-                    card_number=row.card_number,
-                )
-            if row.card_number in seen:
-                raise _bad_row(
-                    n,
-                    "factory_result_duplicate",
-                    "同一张卡出现了两次。",
-                    "The same card appears twice.",
-                    card_number=row.card_number,
-                )
-            seen.add(row.card_number)
-            pk, _code, stage, outcome = found
-            if outcome:
-                if outcome != row.outcome:
-                    raise _bad_row(
-                        n,
-                        "factory_result_conflict",
-                        "与此前导入的结果不一致。",
-                        "It contradicts a result imported before.",
-                        card_number=row.card_number,
-                        recorded=outcome,
-                    )
-                unchanged += 1
-            elif stage != CardStage.PERSONALISED:
-                raise _bad_row(
-                    n,
-                    "factory_result_card_state",
-                    "该卡不在待制作状态。",
-                    "That card is not waiting to be made.",
-                    card_number=row.card_number,
-                    stage=stage,
-                )
-            elif row.outcome == FactoryOutcome.MADE:
-                made.append(pk)
-            else:
-                defective[pk] = row.reason
+            raise ProductionErrorCode.BATCH_NOT_EXPORTED.error(status=batch.status)
+        outcomes = _check_rows(batch, rows)
         now = timezone.now()
-        cards_advance(
-            card_ids=made,
-            from_stages=[CardStage.PERSONALISED],
-            to_stage=CardStage.PRODUCED,
-            produced_at=now,
-        )
-        BatchCard.objects.filter(card_id__in=made).update(outcome=FactoryOutcome.MADE)
-        defective_ids = sorted(defective)
-        # A defective card never reaches anyone: its number answers "cancelled" to a reader.
-        cards_advance(
-            card_ids=defective_ids,
-            from_stages=[CardStage.PERSONALISED],
-            to_stage=CardStage.DEFECTIVE,
-            ss_function=SocialSecurityFunction.CANCELLED,
-        )
-        by_reason: dict[str, list[int]] = {}
-        for pk, reason in defective.items():
-            by_reason.setdefault(reason, []).append(pk)
-        for reason, ids in by_reason.items():
-            BatchCard.objects.filter(card_id__in=ids).update(
-                outcome=FactoryOutcome.DEFECTIVE, defect_reason=reason
-            )
-        remake_batch = None
-        if defective_ids:
-            remakes = cards_remake(actor=actor, card_ids=defective_ids, today=today)
-            remake_batch = batch_create(
-                actor=actor,
-                kind=BatchKind.REMAKE,
-                channel=batch.channel,
-                collected_on=batch.collected_on,
-                card_ids=remakes,
-            )
+        _record_made(outcomes.made, now)
+        remake_batch = _record_defective(actor, batch, outcomes.defective, today)
         if not BatchCard.objects.filter(batch=batch, outcome="").exists():
             batch.status = BatchStatus.COMPLETED
             batch.save(update_fields=["status"])
-        result = FactoryResult.objects.create(
-            batch=batch,
-            file_sm3=digest,
-            made=len(made),
-            defective=len(defective_ids),
-            unchanged=unchanged,
-            remake_batch=remake_batch,
-            created_at=now,
-            created_by=actor.label,
+        return _result_record(actor, batch, digest, outcomes, remake_batch, now)
+
+
+def _check_rows(batch: Batch, rows: list[ResultRow]) -> _Outcomes:
+    """Match every row with a card of the batch; the first that does not fit refuses all."""
+    stored = {
+        number: (pk, code, stage, outcome)
+        for pk, number, code, stage, outcome in Card.objects.filter(
+            batch_entry__batch=batch
+        ).values_list("pk", "card_number", "card_id_code", "stage", "batch_entry__outcome")
+    }
+    made: list[int] = []
+    defective: dict[int, str] = {}
+    unchanged = 0
+    seen: set[str] = set()
+    for row in rows:
+        n, number = row.row, row.card_number
+        found = stored.get(number)
+        if found is None or found[1] != row.card_id_code:
+            raise ProductionErrorCode.FACTORY_RESULT_CARD_UNKNOWN.at_row(n, card_number=number)
+        if number in seen:
+            raise ProductionErrorCode.FACTORY_RESULT_DUPLICATE.at_row(n, card_number=number)
+        seen.add(number)
+        pk, _code, stage, outcome = found
+        if outcome:
+            if outcome != row.outcome:
+                raise ProductionErrorCode.FACTORY_RESULT_CONFLICT.at_row(
+                    n, card_number=number, recorded=outcome
+                )
+            unchanged += 1
+        elif stage != CardStage.PERSONALISED:
+            raise ProductionErrorCode.FACTORY_RESULT_CARD_STATE.at_row(
+                n, card_number=number, stage=stage
+            )
+        elif row.outcome == FactoryOutcome.MADE:
+            made.append(pk)
+        else:
+            defective[pk] = row.reason
+    return _Outcomes(made=made, defective=defective, unchanged=unchanged)
+
+
+def _record_made(made: list[int], now: datetime) -> None:
+    cards_advance(
+        card_ids=made,
+        from_stages=[CardStage.PERSONALISED],
+        to_stage=CardStage.PRODUCED,
+        produced_at=now,
+    )
+    BatchCard.objects.filter(card_id__in=made).update(outcome=FactoryOutcome.MADE)
+
+
+def _record_defective(
+    actor: Actor, batch: Batch, defective: dict[int, str], today: date
+) -> Batch | None:
+    """Cancel the defective cards, note why, and remake them in a remake batch (answered)."""
+    defective_ids = sorted(defective)
+    # A defective card never reaches anyone: its number answers "cancelled" to a reader.
+    cards_advance(
+        card_ids=defective_ids,
+        from_stages=[CardStage.PERSONALISED],
+        to_stage=CardStage.DEFECTIVE,
+        ss_function=SocialSecurityFunction.CANCELLED,
+    )
+    by_reason: dict[str, list[int]] = {}
+    for pk, reason in defective.items():
+        by_reason.setdefault(reason, []).append(pk)
+    for reason, ids in by_reason.items():
+        BatchCard.objects.filter(card_id__in=ids).update(
+            outcome=FactoryOutcome.DEFECTIVE, defect_reason=reason
         )
-        audit_append(
-            actor=actor,
-            fact=AuditFact(
-                action="factory_result_import",
-                object_type=OBJECT,
-                object_id=str(batch.pk),
-                changes={
-                    "result_id": result.pk,
-                    "file_sm3": digest,
-                    "made": len(made),
-                    "defective": len(defective_ids),
-                    "unchanged": unchanged,
-                    "remake_batch": remake_batch.pk if remake_batch else None,
-                },
-            ),
-        )
+    if not defective_ids:
+        return None
+    remakes = cards_remake(actor=actor, card_ids=defective_ids, today=today)
+    return batch_create(
+        actor=actor,
+        kind=BatchKind.REMAKE,
+        channel=batch.channel,
+        collected_on=batch.collected_on,
+        card_ids=remakes,
+    )
+
+
+def _result_record(
+    actor: Actor,
+    batch: Batch,
+    digest: str,
+    outcomes: _Outcomes,
+    remake_batch: Batch | None,
+    now: datetime,
+) -> FactoryResult:
+    result = FactoryResult.objects.create(
+        batch=batch,
+        file_sm3=digest,
+        made=len(outcomes.made),
+        defective=len(outcomes.defective),
+        unchanged=outcomes.unchanged,
+        remake_batch=remake_batch,
+        created_at=now,
+        created_by=actor.label,
+    )
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="factory_result_import",
+            object_type=OBJECT,
+            object_id=str(batch.pk),
+            changes={
+                "result_id": result.pk,
+                "file_sm3": digest,
+                "made": len(outcomes.made),
+                "defective": len(outcomes.defective),
+                "unchanged": outcomes.unchanged,
+                "remake_batch": remake_batch.pk if remake_batch else None,
+            },
+        ),
+    )
     return result

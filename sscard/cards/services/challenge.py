@@ -21,13 +21,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from sscard.cards.authority import chain_of
 from sscard.cards.choices import CardStatus
+from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import Card, CardCertificate, CardChallenge
+from sscard.cards.services.authority import chain_of
 from sscard.cards.verify import VERIFIERS, Verification, card_verify
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
-from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.errors import NotFound, PermissionDenied
 from sscard.kernel.cardcodes import parse_card_number
 from sscard.kernel.errors import KernelError
 from sscard.kernel.gm import DEFAULT_USER_ID
@@ -135,19 +136,9 @@ def card_challenge_answer(*, actor: Actor, code: str, signature: bytes) -> Chall
             raise NotFound("challenge", what_zh="该挑战")
         now = timezone.now()
         if challenge.answered_at is not None:
-            raise ApplicationError(
-                "challenge_used",
-                "该挑战已被应答过，请重新发起。",
-                "This challenge has been answered already; ask for a new one.",
-                status=409,
-            )
+            raise CardsErrorCode.CHALLENGE_USED.error()
         if challenge.expires_at < now:
-            raise ApplicationError(
-                "challenge_expired",
-                "该挑战已过期，请重新发起。",
-                "This challenge has expired; ask for a new one.",
-                status=409,
-            )
+            raise CardsErrorCode.CHALLENGE_EXPIRED.error()
         authenticated, reason = _check_signature(challenge, signature, now)
         challenge.answered_at = now
         challenge.authenticated = authenticated

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sscard.cards.authority import Issuer, authority_ensure
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card, CardCertificate
 from sscard.cards.services import cards_advance
+from sscard.cards.services.authority import Issuer, authority_ensure
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import BulkWriter, id_ranges

@@ -14,11 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sscard.cards.choices import AuthorityKind
+from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import CertificateAuthority
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.crypto import secret_unwrap, secret_wrap
-from sscard.core.errors import ApplicationError
 from sscard.kernel.gm import Sm2PrivateKey
 from sscard.kernel.pki import issue_intermediate_ca, issue_root_ca, parse_certificate
 
@@ -183,12 +183,7 @@ def issuer_open(authority: CertificateAuthority) -> Issuer:
     """The issuing CA ``authority`` with its key unwrapped and its root."""
     root = authority.parent
     if authority.kind != AuthorityKind.ISSUING or root is None:
-        raise ApplicationError(
-            "authority_invalid",
-            "该证书机构不是发卡CA。",
-            "That certificate authority is not an issuing CA.",
-            status=500,
-        )
+        raise CardsErrorCode.AUTHORITY_INVALID.error()
     return Issuer(
         authority=authority,
         key=_open_key(authority),

@@ -1,4 +1,4 @@
-"""Card authentication by challenge: the virtual card signs, the platform checks with the card
+"""card_challenge_answer (卡片认证): the virtual card signs, the platform checks with the card
 certificate; a challenge is the asking party's own, answered once, within two minutes."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from sscard.applications.tests.support import BJ_PILOT_DAY
-from sscard.cards.challenge import card_challenge_answer, card_challenge_issue
 from sscard.cards.models import CardChallenge
+from sscard.cards.services import card_challenge_answer, card_challenge_issue
 from sscard.cards.tests.scenarios import beijing_pilot_unit, hospital
-from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
+from sscard.core.models import AuditEvent
 from sscard.kernel.gm import Sm2PrivateKey
 from sscard.production.virtual_card import VirtualCard
 from sscard.testing.card_life import card_of, produce
@@ -87,18 +87,14 @@ def test_a_challenge_is_answered_once_and_not_after_it_expires(made_card):
     assert caught.value.code == "challenge_expired"
 
 
-def test_an_unknown_card_gets_no_challenge_only_unknown():
-    issued = card_challenge_issue(
-        actor=hospital(), card_number="C00012346"
-    )  # well formed, never issued
-    assert (issued.code, issued.verification.status) == (None, "unknown")
-    assert not CardChallenge.objects.exists()
-
-
-def test_only_verifiers_may_challenge(made_card):
-    with pytest.raises(ApplicationError) as caught:
-        card_challenge_issue(
-            actor=Actor(role=Role.CARDHOLDER, label="h", person_id=made_card.person_id),
-            card_number=made_card.card_number,
-        )
-    assert caught.value.code == "permission_denied"
+def test_the_answer_is_audited_with_the_challenge_s_start_only(made_card):
+    party = hospital()
+    issued = card_challenge_issue(actor=party, card_number=made_card.card_number)
+    assert issued.code
+    assert issued.nonce
+    card_challenge_answer(
+        actor=party, code=issued.code, signature=VirtualCard(made_card).answer(issued.nonce)
+    )
+    event = AuditEvent.objects.get(action="card_challenge_answer")
+    assert event.object_id == str(made_card.pk)
+    assert event.changes == {"challenge": issued.code[:8], "authenticated": True}

@@ -1,0 +1,345 @@
+"""Writes of individual applications on every channel: submit and cancel.
+
+Collective applications (单位集体申领) are in ``services/collective.py``; card photos in
+``services/photos.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sscard.applications.choices import (
+    OPEN_STATUSES,
+    OUTLET_CHANNELS,
+    ApplicationStatus,
+    PhotoOrigin,
+)
+from sscard.applications.errors import ApplicationsErrorCode, bank_required, card_already_held
+from sscard.applications.models import Application
+from sscard.applications.rules import ensure_allowed, photo_origin
+from sscard.applications.selectors import cards_current, person_recipient
+from sscard.applications.services.common import (
+    backup_centre_or_none,
+    decided_fields,
+    posting_checked,
+    usable_photo_in_transaction,
+)
+from sscard.campaigns.selectors import (
+    PackInForce,
+    city_of_person,
+    pack_in_force_for_person,
+    pack_in_force_or_none,
+)
+from sscard.core.actors import Actor, Role
+from sscard.core.audit import AuditFact, audit_append
+from sscard.core.calendar import work_calendar
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.network.models import Outlet
+from sscard.notifications.services import holder_tell
+from sscard.policy import Decision, DecisionRequest, decide, made_in_the_visit
+from sscard.policy.schema import DEFAULT_SAME_VISIT
+from sscard.registry.eligibility import person_facts
+from sscard.registry.models import Person
+
+CARDHOLDER_CHANNELS = ("online", "parent_online")
+APPLICATION_OBJECT = "applications.application"
+
+
+def _check_channel(actor: Actor, channel: str, person: Person, outlet: Outlet | None) -> None:
+    """The channel must be the actor's own: the clerk's outlet kind, or the holder online."""
+    not_yours = ApplicationsErrorCode.CHANNEL_NOT_AVAILABLE
+    if actor.role is Role.CARDHOLDER:
+        if channel == "online" and actor.person_id == person.pk:
+            return
+        if channel == "parent_online" and person.guardian_id == actor.person_id:
+            return
+        if channel in CARDHOLDER_CHANNELS:
+            raise NotFound("person", what_zh="该人员")
+        raise not_yours.error(channel=channel)
+    if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK) and outlet is not None:
+        if channel not in OUTLET_CHANNELS.get(outlet.kind, ()):
+            raise not_yours.error(channel=channel)
+        if not outlet.instant_issuance and _made_in_the_visit(person, channel):
+            raise ApplicationsErrorCode.OUTLET_NOT_INSTANT.error(outlet=outlet.code)
+        return
+    raise PermissionDenied("take an application", "受理社保卡申领")
+
+
+def _made_in_the_visit(person: Person, channel: str) -> bool:
+    """Whether the pack in force for the person makes the card on ``channel`` in the visit
+    (BJ-11, SH-12); where none is in force (the decision refuses that), the schema's default."""
+    in_force = pack_in_force_or_none(city_of_person(person))
+    if in_force is None:
+        return channel in DEFAULT_SAME_VISIT.channels
+    return made_in_the_visit(in_force.pack, channel)
+
+
+def _open_application_exists(person: Person) -> ApplicationError:
+    return ApplicationsErrorCode.APPLICATION_ALREADY_OPEN.error(person_id=person.pk)
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """What the checks before the write settled: who applies where, and on which terms."""
+
+    person: Person
+    applicant: Person | None
+    outlet: Outlet | None
+    channel: str
+    action: str
+    day: date
+    in_force: PackInForce
+    decision: Decision
+    bank: str | None
+    pickup: str
+    mailing_address: str  # kept for a posted card only
+    centre: Outlet | None
+    photo_source: str
+    origin: PhotoOrigin
+
+
+def application_submit(
+    *,
+    actor: Actor,
+    person: Person,
+    channel: str,
+    action: str,
+    day: date,
+    photo_source: str,
+    bank: str | None = None,
+    pickup: str | None = None,
+    mailing_address: str = "",
+    backup_centre_id: int | None = None,
+    photo_id: int | None = None,
+    replaces_card_id: int | None = None,
+) -> Application:
+    """Take one person's application on a channel, as the policy pack in force decides.
+
+    The engine answers for the person, the action, the channel, the day, the bank and the
+    pickup method; its refusal is raised with its own reason code (``individual_third_gen_closed``,
+    ``use_community_centre``, ``school_not_notified``, ``no_campaign_in_force``,
+    ``bank_not_partner`` …). Then: a postal pickup needs an address and a backup centre
+    (SH-13), the photo source must be one the pack offers and the photo usable (SH-11), and the
+    person may have no other open application (``application_already_open``, held by the
+    database) and no current card of the generation decided other than the one a replacement
+    replaces (``replaces_card_id``; ``card_already_held``, held by the cards' index: see
+    ``cards.services.order.card_order_conflicts_in_transaction``). The person is told by SMS
+    when the pack has an ``application_received`` template.
+    """
+    accepted = _submit_check(
+        actor=actor,
+        person=person,
+        channel=channel,
+        action=action,
+        day=day,
+        photo_source=photo_source,
+        bank=bank,
+        pickup=pickup,
+        mailing_address=mailing_address,
+        backup_centre_id=backup_centre_id,
+    )
+    with transaction.atomic():
+        application = _submit_write_in_transaction(
+            actor, accepted, photo_id=photo_id, replaces_card_id=replaces_card_id
+        )
+        _submit_notify_in_transaction(actor, accepted)
+    return application
+
+
+def _submit_check(
+    *,
+    actor: Actor,
+    person: Person,
+    channel: str,
+    action: str,
+    day: date,
+    photo_source: str,
+    bank: str | None,
+    pickup: str | None,
+    mailing_address: str,
+    backup_centre_id: int | None,
+) -> _Accepted:
+    """Everything that can be refused before anything is locked, in the order it is checked:
+    the channel, the engine's decision, bank and pickup, the post (SH-13), the photo source."""
+    outlet = (
+        Outlet.objects.select_related("bank").filter(pk=actor.outlet_id).first()
+        if actor.outlet_id is not None
+        else None
+    )
+    _check_channel(actor, channel, person, outlet)
+    applicant: Person | None = None
+    if channel == "parent_online" and actor.person_id is not None:
+        applicant = Person.objects.get(pk=actor.person_id)
+    in_force = pack_in_force_for_person(person)
+    facts = person_facts(person)
+    if bank is None and outlet is not None and outlet.bank is not None:
+        bank = outlet.bank.code
+    decision = ensure_allowed(
+        decide(
+            in_force.pack,
+            DecisionRequest(action, channel, day, bank=bank, pickup=pickup),  # type: ignore[arg-type]
+            facts,
+            calendar=work_calendar(),
+        )
+    )
+    bank, pickup = _bank_and_pickup(decision, bank=bank, pickup=pickup)
+    address = mailing_address.strip() or person.address
+    centre = backup_centre_or_none(backup_centre_id)
+    kept_address = posting_checked(in_force, pickup=pickup, address=address, centre=centre)
+    origin = photo_origin(in_force.pack, photo_source, facts, day)
+    return _Accepted(
+        person=person,
+        applicant=applicant,
+        outlet=outlet,
+        channel=channel,
+        action=action,
+        day=day,
+        in_force=in_force,
+        decision=decision,
+        bank=bank,
+        pickup=pickup,
+        mailing_address=kept_address,
+        centre=centre,
+        photo_source=photo_source,
+        origin=origin,
+    )
+
+
+def _bank_and_pickup(
+    decision: Decision, *, bank: str | None, pickup: str | None
+) -> tuple[str | None, str]:
+    """The bank and the pickup method: as given, else the one the decision leaves open."""
+    bank = bank or decision.bank_default
+    if bank is None and decision.banks:
+        if len(decision.banks) > 1:
+            raise bank_required(decision.banks)
+        bank = decision.banks[0]
+    if pickup is None:
+        if len(decision.pickup_methods) != 1:
+            raise ApplicationsErrorCode.PICKUP_REQUIRED.error(
+                pickup_methods=list(decision.pickup_methods)
+            )
+        pickup = decision.pickup_methods[0]
+    return bank, pickup
+
+
+def _submit_write_in_transaction(
+    actor: Actor, accepted: _Accepted, *, photo_id: int | None, replaces_card_id: int | None
+) -> Application:
+    """Lock the person, check what only the lock can tell, write the application, audit it."""
+    person, decision = accepted.person, accepted.decision
+    # Lock the person: two channels applying at once queue here (the database's partial
+    # unique index holds the rule even without it).
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    if Application.objects.filter(person=person, status__in=OPEN_STATUSES).exists():
+        raise _open_application_exists(person)
+    generation = decision.card_generation
+    if generation is not None:
+        held = cards_current().filter(person_id=person.pk, generation=generation)
+        if held.exclude(pk=replaces_card_id).exists():
+            raise card_already_held(person_id=person.pk, generation=generation)
+    photo = usable_photo_in_transaction(
+        actor=actor, person=person, origin=accepted.origin, photo_id=photo_id
+    )
+    application = Application(
+        person=person,
+        applicant=accepted.applicant,
+        channel=accepted.channel,
+        action=accepted.action,
+        applied_on=accepted.day,
+        bank_code=accepted.bank or "",
+        pickup=accepted.pickup,
+        outlet=accepted.outlet,
+        mailing_address=accepted.mailing_address,
+        backup_centre=accepted.centre,
+        photo_source=accepted.photo_source,
+        photo=photo,
+        taken_by=actor.label,
+        taken_by_role=str(actor.role),
+        submitted_at=timezone.now(),
+        fee_fen=accepted.in_force.fee(pickup=accepted.pickup),
+        **decided_fields(decision),
+    )
+    try:
+        with transaction.atomic():
+            application.save(force_insert=True)
+    except IntegrityError as exc:
+        raise _open_application_exists(person) from exc
+    _submit_audit(actor, accepted, application)
+    return application
+
+
+def _submit_audit(actor: Actor, accepted: _Accepted, application: Application) -> None:
+    applicant, outlet, centre = accepted.applicant, accepted.outlet, accepted.centre
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="application_submit",
+            object_type=APPLICATION_OBJECT,
+            object_id=str(application.pk),
+            changes={
+                "person_id": accepted.person.pk,
+                "applicant_id": applicant.pk if applicant else None,
+                "channel": accepted.channel,
+                "action": accepted.action,
+                "bank": accepted.bank,
+                "pickup": accepted.pickup,
+                "outlet_id": outlet.pk if outlet else None,
+                "backup_centre_id": centre.pk if centre else None,
+                "photo_source": accepted.photo_source,
+                "rule": accepted.decision.rule_id,
+                "clause": accepted.decision.clause,
+            },
+            pack_hash=accepted.decision.pack_hash,
+        ),
+    )
+
+
+def _submit_notify_in_transaction(actor: Actor, accepted: _Accepted) -> None:
+    """The pack's ``application_received`` SMS to the person, queued with the application."""
+    recipient = person_recipient(accepted.person)
+    due_date = accepted.decision.due_date
+    holder_tell(
+        actor=actor,
+        pack=accepted.in_force.pack,
+        template_key="application_received",
+        recipients=[recipient] if recipient is not None else [],
+        bank=accepted.in_force.bank_name(accepted.bank or ""),
+        outlet=accepted.outlet.name if accepted.outlet else "",
+        due_date=due_date.isoformat() if due_date else "",
+    )
+
+
+def application_cancel(*, actor: Actor, application_id: int) -> Application:
+    """Withdraw an open application (the holder, or the clerk of the outlet that took it)."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().filter(pk=application_id).first()
+        if application is None or not _may_cancel(actor, application):
+            raise NotFound("application", what_zh="该申请")
+        if application.status not in OPEN_STATUSES:
+            raise ApplicationsErrorCode.APPLICATION_NOT_OPEN.error(status=application.status)
+        application.status = ApplicationStatus.CANCELLED
+        application.save(update_fields=["status"])
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="application_cancel",
+                object_type=APPLICATION_OBJECT,
+                object_id=str(application.pk),
+                changes={"status": [ApplicationStatus.SUBMITTED, ApplicationStatus.CANCELLED]},
+                pack_hash=application.pack_hash,
+            ),
+        )
+    return application
+
+
+def _may_cancel(actor: Actor, application: Application) -> bool:
+    if actor.role is Role.CARDHOLDER:
+        return actor.person_id in (application.person_id, application.applicant_id)
+    if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
+        return actor.outlet_id is not None and actor.outlet_id == application.outlet_id
+    return actor.role is Role.SYSTEM

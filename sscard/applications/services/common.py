@@ -1,0 +1,80 @@
+"""Steps the individual and the collective flows share. Not services: nothing here is exported,
+and what writes runs inside its caller's transaction (the name says so)."""
+
+from __future__ import annotations
+
+from sscard.applications.choices import SHARED_ORIGINS, PhotoOrigin
+from sscard.applications.errors import ApplicationsErrorCode
+from sscard.applications.models import Photo
+from sscard.applications.selectors import photo_usable
+from sscard.applications.services.photos import photo_from_source
+from sscard.campaigns.selectors import PackInForce
+from sscard.core.actors import Actor
+from sscard.core.errors import NotFound
+from sscard.network.choices import OutletKind
+from sscard.network.models import Outlet
+from sscard.policy import Decision
+from sscard.registry.models import Person
+
+
+def decided_fields(decision: Decision) -> dict[str, object]:
+    """The columns that record the decision that allowed an application."""
+    return {
+        "pack_id": decision.pack_id,
+        "pack_hash": decision.pack_hash,
+        "phase_id": decision.phase_id or "",
+        "rule_id": decision.rule_id or "",
+        "clause": decision.clause or "",
+        "reason_code": decision.reason_code,
+        "card_generation": decision.card_generation,
+        "due_date": decision.due_date,
+    }
+
+
+def backup_centre_or_none(outlet_id: int | None) -> Outlet | None:
+    """The backup community centre named (SH-13); ``backup_centre_invalid`` for another kind."""
+    if outlet_id is None:
+        return None
+    centre = Outlet.objects.filter(pk=outlet_id, kind=OutletKind.COMMUNITY_CENTRE).first()
+    if centre is None:
+        raise ApplicationsErrorCode.BACKUP_CENTRE_INVALID.error(outlet_id=outlet_id)
+    return centre
+
+
+def posting_checked(
+    in_force: PackInForce, *, pickup: str, address: str, centre: Outlet | None
+) -> str:
+    """A posted card needs an address and, where the pack says so, a backup centre (SH-13).
+
+    Answers the address to keep: the one given for a posted card, none for another pickup.
+    """
+    postal = in_force.pickup_is_postal(pickup)
+    if postal and not address:
+        raise ApplicationsErrorCode.MAILING_ADDRESS_REQUIRED.error()
+    if in_force.pickup_needs_backup_centre(pickup) and centre is None:
+        raise ApplicationsErrorCode.BACKUP_CENTRE_REQUIRED.error()
+    return address if postal else ""
+
+
+def usable_photo_in_transaction(
+    *,
+    actor: Actor,
+    person: Person,
+    origin: PhotoOrigin,
+    photo_id: int | None,
+) -> Photo:
+    """The photo the application will carry: fetched from a shared source (which stores it, in
+    the caller's transaction), or one stored; ``photo_required`` / ``photo_not_usable``."""
+    if photo_id is not None:
+        photo = Photo.objects.filter(pk=photo_id, person=person).first()
+        if photo is None:
+            raise NotFound("photo", what_zh="该照片")
+    elif origin in SHARED_ORIGINS:
+        photo = photo_from_source(actor=actor, person=person, source=origin)
+    else:
+        photo = Photo.objects.filter(person=person, source=origin).order_by("-pk").first()
+    if photo is None:
+        raise ApplicationsErrorCode.PHOTO_REQUIRED.error()
+    if not photo_usable(photo):
+        raise ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
+    return photo

@@ -1,0 +1,188 @@
+"""The refusals of the cards' own services and predicates, each listed once with both messages.
+
+A few messages name where to go instead (the pack's activation paths, the issuing bank): the
+catalogue lists their template, with one placeholder per language (a bank's Chinese and English
+names differ), and they are raised with ``error_with``. The refusals of the policy engine
+(``applications.rules.refused``) are the packs' and are not listed here.
+"""
+
+from __future__ import annotations
+
+from sscard.core.errors import ErrorCode
+
+
+class CardsErrorCode(ErrorCode):
+    """A stable code, its HTTP status and its messages in Chinese and English."""
+
+    # Ordering cards (an application no longer open is the applications' refusal)
+    CARD_PACK_UNKNOWN = (
+        "card_pack_unknown",
+        422,
+        "找不到该申请所依据的政策包。",
+        "The policy pack the application was decided under is not known.",
+    )
+    CARD_GENERATION_UNKNOWN = (
+        "card_generation_unknown",
+        422,
+        "政策包中没有该申请的卡代次。",
+        "The pack does not issue the card generation of this application.",
+    )
+    CARD_VALIDITY_UNKNOWN = (
+        "card_validity_unknown",
+        422,
+        "政策包未规定该代卡的有效期。",
+        "The pack gives no validity for this card generation.",
+    )
+
+    # Enabling the social-security function (BJ-08, BJ-10, SH-16)
+    CARD_NOT_HANDED_OVER = (
+        "card_not_handed_over",
+        409,
+        "该卡尚未交到持卡人手中，不能启用。",
+        "The card has not been handed to its holder yet and cannot be enabled.",
+    )
+    CARD_NOT_ENABLEABLE = (
+        "card_not_enableable",
+        409,
+        "该卡的社保功能不能启用。",
+        "The social-security function of this card cannot be enabled.",
+    )
+    ENABLE_PATH_NOT_ALLOWED = (
+        "enable_path_not_allowed",
+        422,
+        "该卡的社会保障功能须通过以下方式启用：{paths_zh}。",
+        "This card's social-security function is enabled {paths_en}.",
+    )
+
+    # The financial function (BJ-08)
+    FINANCIAL_ACTIVATION_PATH = (
+        "financial_activation_path",
+        422,
+        "该卡的金融功能须通过以下方式激活：{paths_zh}。",
+        "This card's financial function is activated {paths_en}.",
+    )
+    FINANCIAL_ACTIVATION_ONLINE_REFUSED = (
+        "financial_activation_online_refused",
+        422,
+        "金融功能不能在线上激活，请持卡到发卡银行任一服务网点办理。",
+        "The financial function cannot be activated online; take the card to any outlet "
+        "of the issuing bank.",
+    )
+    FINANCIAL_ACTIVATION_WRONG_BANK = (
+        "financial_activation_wrong_bank",
+        422,
+        "金融功能只能在发卡银行（{bank_zh}）的服务网点办理。",
+        "The financial function is handled only at an outlet of the issuing bank ({bank_en}).",
+    )
+    FINANCIAL_NOT_ACTIVATABLE = (
+        "financial_not_activatable",
+        409,
+        "该卡的金融功能不能激活。",
+        "The financial function of this card cannot be activated.",
+    )
+    FINANCIAL_NOT_ACTIVE = (
+        "financial_not_active",
+        409,
+        "该卡的金融功能未激活，无需注销。",
+        "The card's financial function is not active; there is nothing to close.",
+    )
+
+    # Loss reports (挂失, SH-18)
+    LOSS_CHANNEL_NOT_OFFERED = (
+        "loss_channel_not_offered",
+        422,
+        "不受理该方式的挂失。",
+        "Loss reports are not taken that way.",
+    )
+    LOSS_FORMAL_NOT_HERE = (
+        "loss_formal_not_here",
+        422,
+        "正式挂失须到柜台办理。",
+        "A formal loss report is taken only at a counter.",
+    )
+    CARD_NOT_REPORTABLE = (
+        "card_not_reportable",
+        409,
+        "该卡已失效，无需挂失。",
+        "This card is no longer in use; there is nothing to report.",
+    )
+    LOSS_ALREADY_REPORTED = (
+        "loss_already_reported",
+        409,
+        "该卡已挂失。",
+        "This card has already been reported lost.",
+    )
+    LOSS_NOT_REPORTED = (
+        "loss_not_reported",
+        409,
+        "该卡没有有效的挂失。",
+        "This card has no standing loss report.",
+    )
+    LOSS_WITHDRAW_AFTER_REPLACEMENT = (
+        "loss_withdraw_after_replacement",
+        409,
+        "已申请补换新卡，挂失不能撤销。",
+        "A replacement has been applied for; the loss report can no longer be withdrawn.",
+    )
+
+    # Replacement (补换, BJ-11, SH-12, SH-18)
+    REPLACEMENT_REASON_INVALID = (
+        "replacement_reason_invalid",
+        422,
+        "补换原因须为遗失或损坏。",
+        "A replacement is for a lost or a damaged card.",
+    )
+    CARD_NOT_REPLACEABLE = (
+        "card_not_replaceable",
+        409,
+        "该卡已失效，不能补换。",
+        "This card is no longer in use and cannot be replaced.",
+    )
+    CARD_NOT_IN_HOLDERS_HANDS = (
+        "card_not_in_holders_hands",
+        409,
+        "该卡尚未交到持卡人手中，不能挂失或补换。",
+        "The card has not been handed to its holder yet; it cannot be reported lost or replaced.",
+    )
+
+    # At a counter
+    ID_NUMBER_REQUIRED = (
+        "id_number_required",
+        422,
+        "请先输入身份证件号码。",
+        "Enter the ID number first.",
+    )
+
+    # The card scheme's certificate authorities (raised by ``cards.services.authority``)
+    AUTHORITY_INVALID = (
+        "authority_invalid",
+        500,
+        "该证书机构不是发卡CA。",
+        "That certificate authority is not an issuing CA.",
+    )
+
+    # Verification and card authentication (卡片认证)
+    VERIFY_INPUT = (
+        "verify_input",
+        422,
+        "请提供卡号或读卡信息其中之一。",
+        "Send either a card number or a reader string, not both.",
+    )
+    CHALLENGE_USED = (
+        "challenge_used",
+        409,
+        "该挑战已被应答过，请重新发起。",
+        "This challenge has been answered already; ask for a new one.",
+    )
+    CHALLENGE_EXPIRED = (
+        "challenge_expired",
+        409,
+        "该挑战已过期，请重新发起。",
+        "This challenge has expired; ask for a new one.",
+    )
+    SIGNATURE_ENCODING = (
+        "signature_encoding",
+        422,
+        "签名须为Base64编码。",
+        "The signature must be base64.",
+    )

@@ -91,14 +91,14 @@ def run(staff: int, backend: str) -> float:
     with fresh_database(backend, prefix="sscard_apps_bench"):
         from django.db import transaction
 
-        from sscard.applications.collective import (
+        from sscard.applications.models import Application, Photo, RosterEntry
+        from sscard.applications.services import (
             collective_arrange,
             collective_notify,
             collective_open,
             collective_submit,
             roster_add_staff,
         )
-        from sscard.applications.models import Application, Photo, RosterEntry
         from sscard.campaigns.services import campaign_put_in_force
         from sscard.core.actors import Actor, Role
         from sscard.notifications import services as outbox

@@ -109,7 +109,7 @@ def bare_crypto(cards: int) -> dict[str, float]:
 
     from django.conf import settings
 
-    from sscard.cards.authority import authority_ensure
+    from sscard.cards.services.authority import authority_ensure
     from sscard.core.actors import Actor
     from sscard.core.crypto import secret_wrap
     from sscard.kernel.cardcodes import card_identification_code
@@ -203,8 +203,8 @@ def check_batch(batch_id: int, cards: int, *, sample: int = 200) -> None:
 
     from django.utils import timezone
 
-    from sscard.cards.authority import chain_of
     from sscard.cards.models import Card, CardCertificate
+    from sscard.cards.services.authority import chain_of
     from sscard.kernel.pki import verify_chain
     from sscard.production.models import CardKey
 
@@ -277,7 +277,7 @@ def timed_run(batch_id: int, cards: int, *, workers: int, chunk: int, broker: st
 
 def run(cards: int, *, workers: list[int], chunk: int, broker: str = RABBITMQ_URL) -> list[Run]:
     with fresh_database("postgresql", prefix="sscard_bench_personalise"):
-        from sscard.cards.authority import authority_ensure
+        from sscard.cards.services.authority import authority_ensure
         from sscard.core.actors import Actor
         from sscard.testing.personalisation import ordered_batch, refresh_statistics
 

@@ -35,7 +35,6 @@ from ninja.renderers import JSONRenderer
 from sscard.applications.api import router as applications_router
 from sscard.campaigns.api import router as campaigns_router
 from sscard.cards.api import router as cards_router
-from sscard.cards.api_life import router as card_life_router
 from sscard.core.errors import ApplicationError
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ErrorOut
@@ -47,7 +46,6 @@ from sscard.portal.auth import BearerTokenAuth, SessionActorAuth
 from sscard.production.api import router as production_router
 from sscard.registry.api import router as registry_router
 from sscard.reports.api import router as reports_router
-from sscard.reports.calendar_api import router as calendar_router
 
 logger = logging.getLogger("sscard.api")
 
@@ -79,18 +77,16 @@ api.add_router("", campaigns_router)
 api.add_router("", notifications_router)
 api.add_router("", applications_router)
 api.add_router("", cards_router)
-api.add_router("", card_life_router)
 api.add_router("", production_router)
 api.add_router("", delivery_router)
 api.add_router("", reports_router)
-api.add_router("", calendar_router)
 
 _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "请求无效。", "The request is not valid."),
     401: (
-        "authentication_required",
-        "请先登录或提供有效的接口令牌。",
-        "Sign in or send a valid API token.",
+        RequestErrorCode.AUTHENTICATION_REQUIRED.code,
+        RequestErrorCode.AUTHENTICATION_REQUIRED.message_zh,
+        RequestErrorCode.AUTHENTICATION_REQUIRED.message_en,
     ),
     403: ("permission_denied", "您无权执行此操作。", "You may not do this."),
     404: ("not_found", "未找到所请求的内容，或您无权查看。", "Not found, or you may not see it."),
@@ -130,12 +126,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         }
         for error in exc.errors
     ]
-    body = {
-        "code": "invalid_input",
-        "message_zh": "输入内容有误，请检查后重试。",
-        "message_en": "The input is not valid; check it and try again.",
-        "details": {"fields": fields},
-    }
+    body = RequestErrorCode.INVALID_INPUT.error(fields=fields).as_dict()
     return api.create_response(request, body, status=422)
 
 

@@ -37,7 +37,10 @@ from sscard.portal.services import api_token_create, api_token_revoke
 from sscard.testing.factories import AccountFactory, make_id_number
 
 T = TypeVar("T")
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(reason="the fast verification route runs on PostgreSQL only"),
+    pytest.mark.django_db(transaction=True),
+]
 
 URL = "/api/v1/cards/verify"
 HOST = "testserver"
@@ -56,12 +59,6 @@ COMPARED_HEADERS = (
     "x-frame-options",
     "content-security-policy",
 )
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the fast verification route runs on PostgreSQL only")
 
 
 @pytest.fixture(autouse=True)

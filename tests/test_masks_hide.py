@@ -23,7 +23,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from sscard.applications.collective import (
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,

@@ -171,10 +171,7 @@ def test_a_worker_killed_mid_chunk_leaves_no_card_half_done_and_a_resume_finishe
     _assert_done_once(state)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("SSCARD_DATABASE_URL", "").startswith("postgres"),
-    reason="needs PostgreSQL: two workers claim chunks with SKIP LOCKED",
-)
+@pytest.mark.postgres(reason="needs PostgreSQL: two workers claim chunks with SKIP LOCKED")
 def test_the_other_worker_takes_over_the_chunk_of_a_killed_one(
     database: dict[str, str],
 ) -> None:

@@ -20,8 +20,8 @@ from pytest_django.fixtures import Settings
 from sscard.core.actors import Actor
 from sscard.production.choices import BatchStatus
 from sscard.production.models import Batch
-from sscard.production.personalise import worker_name
 from sscard.production.services import batch_start
+from sscard.production.services.personalise import worker_name
 from sscard.testing.personalisation import batch_state, ordered_batch
 from sscard.testing.workers import (
     RABBITMQ_URL,
@@ -33,17 +33,17 @@ from sscard.testing.workers import (
     worker_env,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(
+        reason="needs PostgreSQL: workers in other processes claim chunks with SKIP LOCKED"
+    ),
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
 
 CARDS = 600
 CHUNK = 50
 WORKERS = 2
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: workers in other processes claim chunks with SKIP LOCKED")
 
 
 def _wait_personalised(batch: Batch, *, timeout: float) -> None:

@@ -38,19 +38,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from sscard.core import clock
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append_many
-from sscard.core.errors import ApplicationError, PermissionDenied
+from sscard.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from sscard.core.exports import safe_cell
+from sscard.core.import_errors import FileRefused, ImportErrorCode
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError, prepared_chunks
-from sscard.core.tables import (
-    FileRefused,
-    TableStream,
-    check_header,
-    check_whole_file,
-    open_table,
-)
+from sscard.core.tables import TableStream, check_header, check_whole_file, open_table
 
 Progress = Callable[[int, int], None]
 """Called with (rows read, bytes read) after each chunk."""
@@ -289,8 +285,9 @@ class ImportContext:
         default_factory=lambda: {"inserted": 0, "unchanged": 0, "refused": 0}
     )
 
-    def refuse(self, row: int, column: str, code: str, zh: str, en: str) -> None:
-        self.report.add(RowError(row, column, code, zh, en))
+    def refuse(self, error: RowError) -> None:
+        """Report a refused row (``SomeErrorCode.X.at(row, column)``); count it."""
+        self.report.add(error)
         self.counts["refused"] += 1
 
 
@@ -326,36 +323,25 @@ def classify_existing(
     column: str,
     stored: tuple[Any, ...] | None,
     digest: bytes,
-    what_zh: str,
-    what_en: str,
-    code_prefix: str,
+    duplicate: ErrorCode,
+    exists: ErrorCode,
 ) -> bool:
     """Decide what a row whose key is already stored means. True when the row is new.
 
-    ``stored`` is ``(id, source_digest, import_job_id)`` of the stored row, if any.
+    ``stored`` is ``(id, source_digest, import_job_id)`` of the stored row, if any. A key seen
+    earlier in the same file is refused with ``duplicate`` (``<key>_duplicate_in_file``), a key
+    stored with other content with ``exists`` (``<key>_exists``).
     """
     if stored is None:
         return True
     _pk, stored_digest, stored_job = stored
     if stored_job == ctx.job.pk or stored_job in ctx.file_jobs:
-        ctx.refuse(
-            number,
-            column,
-            f"{code_prefix}_duplicate_in_file",
-            f"{what_zh}在本文件中重复出现，已导入第一次出现的行。",
-            f"The {what_en} appears more than once in this file; its first row was imported.",
-        )
+        ctx.refuse(duplicate.at(number, column))
         return False
     if stored_digest is not None and bytes(stored_digest) == digest:
         ctx.counts["unchanged"] += 1
         return False
-    ctx.refuse(
-        number,
-        column,
-        f"{code_prefix}_exists",
-        f"{what_zh}已在系统中登记且内容不同；修改已有记录请走变更流程。",
-        f"The {what_en} is already registered with other data; change it through an update.",
-    )
+    ctx.refuse(exists.at(number, column))
     return False
 
 
@@ -366,8 +352,8 @@ def insert_keyed(
     key: str,
     candidates: list[tuple[int, str, list[Any], bytes]],
     columns: tuple[str, ...],
-    what: tuple[str, str],
-    code_prefix: str,
+    duplicate: ErrorCode,
+    exists: ErrorCode,
     object_type: str,
     extra: Callable[[], list[Any]],
     extra_columns: tuple[str, ...] = (),
@@ -384,9 +370,8 @@ def insert_keyed(
             column=columns[0],
             stored=stored.get(code),
             digest=digest,
-            what_zh=what[0],
-            what_en=what[1],
-            code_prefix=code_prefix,
+            duplicate=duplicate,
+            exists=exists,
         ):
             continue
         # Mark the key as taken by this job so a later row of this chunk is a duplicate.
@@ -519,28 +504,7 @@ def run_import(
         raise PermissionDenied("import registry data", "批量导入登记数据")
     now = timezone.now()
     import_jobs_fail_abandoned(now=now)
-    digest = _file_digest(path)
-    previous = _resumable(spec.kind, digest)
-    carried = previous or ImportJob()
-    job = ImportJob.objects.create(
-        kind=spec.kind,
-        file_name=file_name[:255],
-        file_digest=digest,
-        file_bytes=path.stat().st_size,
-        actor_role=str(actor.role),
-        actor_label=actor.label,
-        actor_user_id=actor.user_id,
-        started_at=now,
-        host=HOST,
-        pid=os.getpid(),
-        heartbeat_at=now,
-        resumed_from=previous,
-        rows_committed=carried.rows_committed,
-        rows_read=carried.rows_read,
-        rows_inserted=carried.rows_inserted,
-        rows_unchanged=carried.rows_unchanged,
-        rows_refused=carried.rows_refused,
-    )
+    job, previous = _job_open(spec=spec, actor=actor, path=path, file_name=file_name, now=now)
     report = ErrorReport(Path(settings.SSCARD_REPORTS_DIR) / f"import-{job.pk}-{spec.kind}.csv")
     try:
         if previous is not None and previous.report_path:
@@ -552,7 +516,7 @@ def run_import(
         ctx = ImportContext(
             job=job,
             actor=actor,
-            today=today or timezone.localdate(),
+            today=today or clock.today(),
             now=now,
             writer=BulkWriter(),
             report=report,
@@ -584,6 +548,36 @@ def run_import(
         report.close()
         _finish_badly(job, ImportJob.Status.FAILED, "internal_error", report)
         raise
+
+
+def _job_open(
+    *, spec: ImportSpec, actor: Actor, path: Path, file_name: str, now: datetime
+) -> tuple[ImportJob, ImportJob | None]:
+    """The job of this run, and the failed run of the same file it resumes (whose position in
+    the file and counts it carries on from), if any."""
+    digest = _file_digest(path)
+    previous = _resumable(spec.kind, digest)
+    carried = previous or ImportJob()
+    job = ImportJob.objects.create(
+        kind=spec.kind,
+        file_name=file_name[:255],
+        file_digest=digest,
+        file_bytes=path.stat().st_size,
+        actor_role=str(actor.role),
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        started_at=now,
+        host=HOST,
+        pid=os.getpid(),
+        heartbeat_at=now,
+        resumed_from=previous,
+        rows_committed=carried.rows_committed,
+        rows_read=carried.rows_read,
+        rows_inserted=carried.rows_inserted,
+        rows_unchanged=carried.rows_unchanged,
+        rows_refused=carried.rows_refused,
+    )
+    return job, previous
 
 
 @dataclass
@@ -622,12 +616,8 @@ def _run_chunks(
             for number, cells in chunk:
                 if len(cells) != width:
                     errors.append(
-                        RowError(
-                            number,
-                            "",
-                            "row_field_count",
-                            f"该行有 {len(cells)} 列，表头有 {width} 列。",
-                            f"The row has {len(cells)} cells; the header has {width}.",
+                        ImportErrorCode.ROW_FIELD_COUNT.at(
+                            number, "", cells=len(cells), width=width
                         )
                     )
                     continue
@@ -653,7 +643,7 @@ def _run_chunks(
         read += facts.size
         with transaction.atomic():
             for error in facts.errors:
-                ctx.refuse(error.row, error.column, error.code, error.message_zh, error.message_en)
+                ctx.refuse(error)
             fact = spec.process(ctx, item)
             if fact is not None:
                 audit_append_many(actor=ctx.actor, facts=[fact])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Protocol
+
+from sscard.core.prepare import RowError
 
 
 class _CodedError(Protocol):
@@ -80,7 +83,12 @@ class PermissionDenied(ApplicationError):
 
 class ErrorCode(Enum):
     """Base of each app's list of refusals (``errors.py``): every member is
-    ``(code, HTTP status, message_zh, message_en)``, and ``.error(**details)`` raises it."""
+    ``(code, HTTP status, message_zh, message_en)``, and ``.error(**details)`` raises it.
+
+    A message may be a template with ``{name}`` placeholders (the catalogue lists it so); such
+    a member is raised with :meth:`error_with` or, for a row of an import, :meth:`at`. A list
+    value is written ``甲、乙`` in Chinese and ``a, b`` in English.
+    """
 
     def __init__(self, code: str, status: int, message_zh: str, message_en: str) -> None:
         self.code = code
@@ -92,3 +100,28 @@ class ErrorCode(Enum):
         return ApplicationError(
             self.code, self.message_zh, self.message_en, details, status=self.status
         )
+
+    def text(self, **values: object) -> tuple[str, str]:
+        """Both messages, their ``{name}`` placeholders filled in from ``values``."""
+        return (
+            self.message_zh.format(**_written(values, "、")),
+            self.message_en.format(**_written(values, ", ")),
+        )
+
+    def error_with(self, values: Mapping[str, object], /, **details: Any) -> ApplicationError:
+        """The refusal of a member whose messages are templates: the reader is told ``values``,
+        a client matches on ``details`` (as for :meth:`error`)."""
+        zh, en = self.text(**values)
+        return ApplicationError(self.code, zh, en, details, status=self.status)
+
+    def at(self, row: int, column: str, **values: object) -> RowError:
+        """This refusal of one row of an import, in ``column`` (named, never its value)."""
+        zh, en = self.text(**values)
+        return RowError(row, column, self.code, zh, en)
+
+
+def _written(values: Mapping[str, object], separator: str) -> dict[str, object]:
+    return {
+        name: separator.join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in values.items()
+    }

@@ -74,7 +74,7 @@ def request_refusal(request: HttpRequest) -> ApplicationError | None:
     """Why no view should see this request, or ``None``."""
     limit = int(settings.SSCARD_MAX_UPLOAD_BYTES)
     if _declared_length(request) > limit:
-        return RequestErrorCode.FILE_TOO_LARGE.error(limit_bytes=limit)
+        return RequestErrorCode.file_too_large(limit)
     if "\x00" in request.path_info:
         return RequestErrorCode.NUL_CHARACTER.error(where="path")
     if _has_nul(request.GET.keys()) or any(_has_nul(request.GET.getlist(k)) for k in request.GET):

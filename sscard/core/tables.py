@@ -20,7 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-from sscard.core.errors import ApplicationError
+from sscard.core.import_errors import FileRefused as FileRefused  # where importers catch it
+from sscard.core.import_errors import ImportErrorCode
 
 SNIFF_BYTES = 1 << 20
 XLSX_MAGIC = b"PK\x03\x04"
@@ -29,14 +30,6 @@ _FORMULA_CELL = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f\b', re.S
 )
 csv.field_size_limit(1 << 20)
-
-
-class FileRefused(ApplicationError):
-    """The file as a whole cannot be imported; nothing was written."""
-
-
-def _refuse(code: str, zh: str, en: str, **details: object) -> FileRefused:
-    return FileRefused(code, zh, en, dict(details))
 
 
 @dataclass
@@ -65,7 +58,7 @@ def open_table(path: Path) -> TableStream:
     with path.open("rb") as probe:
         head = probe.read(SNIFF_BYTES)
     if not head.strip(b"\xef\xbb\xbf \r\n\t,"):
-        raise _refuse("file_empty", "文件为空。", "The file is empty.")
+        raise ImportErrorCode.FILE_EMPTY.refused()
     if head.startswith(XLSX_MAGIC):
         return _open_xlsx(path, size)
     return _open_csv(path, size, head)
@@ -75,11 +68,7 @@ def _detect_encoding(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
-        raise _refuse(
-            "file_encoding_unsupported",
-            "文件编码不受支持：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。",
-            "Unsupported file encoding: save the CSV as UTF-8 or GB18030 (GBK).",
-        )
+        raise ImportErrorCode.FILE_ENCODING_UNSUPPORTED.refused()
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
@@ -87,11 +76,7 @@ def _detect_encoding(head: bytes) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise _refuse(
-        "file_encoding_unsupported",
-        "无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。",
-        "The file's encoding is not recognised: save it as UTF-8 or GB18030 (GBK) CSV.",
-    )
+    raise ImportErrorCode.FILE_ENCODING_UNSUPPORTED.refused()
 
 
 def _open_csv(path: Path, size: int, head: bytes) -> TableStream:
@@ -103,7 +88,7 @@ def _open_csv(path: Path, size: int, head: bytes) -> TableStream:
         header = next(reader)
     except (StopIteration, UnicodeDecodeError) as exc:
         raw.close()
-        raise _refuse("file_empty", "文件为空。", "The file is empty.") from exc
+        raise ImportErrorCode.FILE_EMPTY.refused() from exc
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         number = 1
@@ -114,18 +99,12 @@ def _open_csv(path: Path, size: int, head: bytes) -> TableStream:
                     continue
                 yield number, cells
         except UnicodeDecodeError as exc:
-            raise _refuse(
-                "file_encoding_inconsistent",
-                f"第 {number + 1} 行附近的字节不是 {encoding} 编码，文件未导入。",
-                f"Bytes near row {number + 1} are not {encoding}; nothing was imported.",
-                row=number + 1,
+            raise ImportErrorCode.FILE_ENCODING_INCONSISTENT.refused(
+                {"row": number + 1, "encoding": encoding}, row=number + 1
             ) from exc
         except csv.Error as exc:
-            raise _refuse(
-                "file_csv_malformed",
-                f"第 {number + 1} 行不是合法的 CSV：{exc}",
-                f"Row {number + 1} is not valid CSV: {exc}",
-                row=number + 1,
+            raise ImportErrorCode.FILE_CSV_MALFORMED.refused(
+                {"row": number + 1, "problem": exc}, row=number + 1
             ) from exc
         finally:
             raw.close()
@@ -136,7 +115,7 @@ def _open_csv(path: Path, size: int, head: bytes) -> TableStream:
 def _xlsx_sheet_name(archive: zipfile.ZipFile) -> str:
     names = sorted(n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
     if not names:
-        raise _refuse("xlsx_invalid", "XLSX 文件中没有工作表。", "The XLSX file has no sheet.")
+        raise ImportErrorCode.XLSX_INVALID.refused()
     return names[0]
 
 
@@ -145,11 +124,7 @@ def _check_no_merged_cells(path: Path) -> None:
         tail = b""
         while chunk := sheet.read(1 << 20):
             if _MERGE_CELL.search(tail + chunk):
-                raise _refuse(
-                    "xlsx_merged_cells",
-                    "表格含有合并单元格：请取消合并后再导入。",
-                    "The sheet has merged cells: unmerge them and import again.",
-                )
+                raise ImportErrorCode.XLSX_MERGED_CELLS.refused()
             tail = chunk[-32:]
 
 
@@ -178,9 +153,7 @@ def _open_xlsx(path: Path, size: int) -> TableStream:
     except FileRefused:
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise _refuse(
-            "xlsx_invalid", "无法读取该 XLSX 文件。", "The XLSX file cannot be read."
-        ) from exc
+        raise ImportErrorCode.XLSX_INVALID.refused() from exc
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows()
 
@@ -189,12 +162,7 @@ def _open_xlsx(path: Path, size: int) -> TableStream:
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
                 ref = getattr(cell, "coordinate", f"row {number}")
-                raise _refuse(
-                    "xlsx_formula",
-                    f"单元格 {ref} 含有公式：请将公式转换为数值后再导入。",
-                    f"Cell {ref} holds a formula: convert formulas to values and import again.",
-                    cell=ref,
-                )
+                raise ImportErrorCode.XLSX_FORMULA.refused(cell=ref)
             out.append(_cell_text(getattr(cell, "value", None)).strip())
         while out and out[-1] == "":
             out.pop()
@@ -204,11 +172,11 @@ def _open_xlsx(path: Path, size: int) -> TableStream:
         first = next(iterator)
     except StopIteration as exc:
         workbook.close()
-        raise _refuse("file_empty", "文件为空。", "The file is empty.") from exc
+        raise ImportErrorCode.FILE_EMPTY.refused() from exc
     header = texts(first, 1)
     if not header:
         workbook.close()
-        raise _refuse("file_empty", "文件为空。", "The file is empty.")
+        raise ImportErrorCode.FILE_EMPTY.refused()
 
     width = len(header)
 
@@ -244,12 +212,7 @@ def check_whole_file(path: Path) -> None:
                 found = _FORMULA_CELL.search(window)
                 if found is not None:
                     ref = found.group(1).decode()
-                    raise _refuse(
-                        "xlsx_formula",
-                        f"单元格 {ref} 含有公式：请将公式转换为数值后再导入。",
-                        f"Cell {ref} holds a formula: convert formulas to values and import again.",
-                        cell=ref,
-                    )
+                    raise ImportErrorCode.XLSX_FORMULA.refused(cell=ref)
                 tail = window[-4096:]
         _close(stream)
         return
@@ -274,19 +237,10 @@ def check_header(header: list[str], expected: tuple[str, ...]) -> dict[str, int]
     unknown = [c for c in names if c not in expected]
     repeated = sorted({c for c in names if names.count(c) > 1})
     if missing:
-        raise _refuse(
-            "columns_missing",
-            f"缺少列：{'、'.join(missing)}。",
-            f"Missing columns: {', '.join(missing)}.",
-            missing=missing,
-            expected=list(expected),
-        )
+        raise ImportErrorCode.COLUMNS_MISSING.refused(missing=missing, expected=list(expected))
     if unknown or repeated:
-        extra = unknown + repeated
-        raise _refuse(
-            "columns_unknown",
-            f"多出或重复的列：{'、'.join(extra)}。",
-            f"Unknown or repeated columns: {', '.join(extra)}.",
+        raise ImportErrorCode.COLUMNS_UNKNOWN.refused(
+            {"extra": unknown + repeated},
             unknown=unknown,
             repeated=repeated,
             expected=list(expected),

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from sscard.core.errors import ApplicationError
+from sscard.core.request_errors import RequestErrorCode
 
 
 @contextmanager
@@ -23,13 +23,7 @@ def spooled_upload(upload: UploadedFile[bytes], *, prefix: str) -> Iterator[tupl
     """
     limit = int(settings.SSCARD_MAX_UPLOAD_BYTES)
     if upload.size is not None and upload.size > limit:
-        raise ApplicationError(
-            "file_too_large",
-            f"文件超过{limit // (1024 * 1024)}MB的上限。",
-            f"The file is larger than the {limit // (1024 * 1024)} MB limit.",
-            {"limit_bytes": limit},
-            status=413,
-        )
+        raise RequestErrorCode.file_too_large(limit)
     name = Path(upload.name or prefix).name
     folder = Path(settings.SSCARD_UPLOADS_DIR)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -18,26 +18,14 @@ from django.utils.translation import get_language
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.core.htmx import template_for
-
-
-def authentication_required() -> ApplicationError:
-    return ApplicationError("authentication_required", "请先登录。", "Sign in first.", status=401)
-
-
-def no_role() -> ApplicationError:
-    return ApplicationError(
-        "no_role",
-        "该用户尚未分配角色，请联系管理员。",
-        "This user has no role yet; ask an administrator.",
-        status=403,
-    )
+from sscard.core.request_errors import RequestErrorCode
 
 
 def request_actor(request: HttpRequest) -> Actor:
     """The actor of a signed-in request (set by the portal middleware or the API's auth)."""
     actor: Actor | None = getattr(request, "actor", None)
     if actor is None:
-        raise authentication_required()
+        raise RequestErrorCode.AUTHENTICATION_REQUIRED.error()
     return actor
 
 
@@ -75,7 +63,7 @@ def actor_required(*roles: Role) -> Callable[[V], V]:
                 return redirect_to_login(request.get_full_path())
             actor: Actor | None = getattr(request, "actor", None)
             if actor is None:
-                return error_page(request, no_role())
+                return error_page(request, RequestErrorCode.NO_ROLE.error())
             if roles and actor.role not in roles:
                 return error_page(request, PermissionDenied("open this page", "打开此页面"))
             return view(request, *args, **kwargs)

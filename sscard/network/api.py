@@ -5,23 +5,17 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.pagination import paginate
 
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS
 from sscard.core.views import request_actor
-from sscard.network.choices import OutletKind
 from sscard.network.models import Bank, Outlet
-from sscard.network.schemas import BankOut, OutletOut
+from sscard.network.schemas import BankOut, OutletFilter, OutletOut
 from sscard.network.selectors import bank_list, outlet_get, outlet_list
 
 router = Router(tags=["network"])
-
-
-class OutletFilter(Schema):
-    kind: OutletKind | None = None
-    district: str | None = None
 
 
 @router.get("/banks", response={200: list[BankOut], **ERRORS})

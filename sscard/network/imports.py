@@ -12,8 +12,11 @@ from sscard.core.bulk import ImportContext, ImportSpec, Progress, insert_keyed
 from sscard.core.bulk import run_import as _run_import
 from sscard.core.crypto import row_digest
 from sscard.core.models import ImportJob
+from sscard.core.prepare import RowError
 from sscard.network.choices import OutletKind
+from sscard.network.errors import NetworkErrorCode
 from sscard.network.models import Bank, Outlet
+from sscard.registry.errors import RegistryErrorCode
 from sscard.registry.models import Division
 
 OUTLET_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -53,10 +56,9 @@ class OutletSpec(ImportSpec):
         candidates: list[tuple[int, str, list[Any], bytes]] = []
         for number, cells in rows:
             code, name, kind, bank_code, district, instant, address = (c.strip() for c in cells)
-            problem = self._problem(code, name, kind, bank_code, district, instant, address)
+            problem = self._problem(number, code, name, kind, bank_code, district, instant, address)
             if problem is not None:
-                column, err, zh, en = problem
-                ctx.refuse(number, column, err, zh, en)
+                ctx.refuse(problem)
                 continue
             normal = [code, name, kind, bank_code, district, instant in ("1", "true"), address]
             digest = row_digest("\x1f".join(map(str, normal)), kind="outlets")
@@ -76,14 +78,15 @@ class OutletSpec(ImportSpec):
             key="code",
             candidates=candidates,
             columns=("code", "name", "kind", "bank_id", "district", "instant_issuance", "address"),
-            what=("网点编码", "outlet code"),
-            code_prefix="outlet_code",
+            duplicate=NetworkErrorCode.OUTLET_CODE_DUPLICATE_IN_FILE,
+            exists=NetworkErrorCode.OUTLET_CODE_EXISTS,
             object_type="network.outlet",
             extra=list,
         )
 
     def _problem(
         self,
+        number: int,
         code: str,
         name: str,
         kind: str,
@@ -91,56 +94,21 @@ class OutletSpec(ImportSpec):
         district: str,
         instant: str,
         address: str,
-    ) -> tuple[str, str, str, str] | None:
+    ) -> RowError | None:
         if not OUTLET_CODE.fullmatch(code):
-            return (
-                "outlet_code",
-                "outlet_code_invalid",
-                "网点编码只能含字母、数字、-和_，最长32位。",
-                "The outlet code may hold letters, digits, - and _, up to 32.",
-            )
+            return NetworkErrorCode.OUTLET_CODE_INVALID.at(number, "outlet_code")
         if not name or len(name) > 200 or len(address) > 200:
-            return (
-                "name",
-                "name_invalid",
-                "名称或地址为空或过长。",
-                "Name or address empty or too long.",
-            )
+            return RegistryErrorCode.NAME_INVALID.at(number, "name")
         if kind not in KINDS:
-            return (
-                "kind",
-                "outlet_kind_invalid",
-                "网点类型不正确。",
-                f"The outlet kind must be one of: {', '.join(sorted(KINDS))}.",
-            )
+            return NetworkErrorCode.OUTLET_KIND_INVALID.at(number, "kind", kinds=sorted(KINDS))
         if kind in NEEDS_BANK and bank_code not in self.banks:
-            return (
-                "bank_code",
-                "bank_unknown",
-                "银行网点须填写已登记的银行代码。",
-                "A bank outlet needs the code of a registered bank.",
-            )
+            return NetworkErrorCode.BANK_UNKNOWN.at(number, "bank_code")
         if kind == OutletKind.COMMUNITY_CENTRE and bank_code:
-            return (
-                "bank_code",
-                "bank_not_allowed",
-                "社区事务受理中心不属于银行，银行代码应为空。",
-                "A community centre belongs to no bank; leave the bank code empty.",
-            )
+            return NetworkErrorCode.BANK_NOT_ALLOWED.at(number, "bank_code")
         if district not in self.districts:
-            return (
-                "district",
-                "district_unknown",
-                "区县代码不是本系统登记的现行区县。",
-                "The district is not a current district known to sscard.",
-            )
+            return RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "district")
         if instant not in ("0", "1", "true", "false", ""):
-            return (
-                "instant_issuance",
-                "boolean_invalid",
-                "即时制卡应填 1 或 0。",
-                "instant_issuance must be 1 or 0.",
-            )
+            return NetworkErrorCode.BOOLEAN_INVALID.at(number, "instant_issuance")
         return None
 
 

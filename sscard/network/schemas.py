@@ -1,10 +1,16 @@
-"""API output of the service network."""
+"""API input and output of the service network."""
 
 from __future__ import annotations
 
 from ninja import Schema
 
+from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
+
+
+class OutletFilter(Schema):
+    kind: OutletKind | None = None
+    district: str | None = None
 
 
 class BankOut(Schema):

@@ -107,12 +107,7 @@ class SessionActorAuth(APIKeyCookie):
         if not request.user.is_authenticated:
             return None  # nothing to protect: no session, no CSRF check
         if check_csrf(request) is not None:
-            raise ApplicationError(
-                "csrf_failed",
-                "请求缺少有效的CSRF令牌，请刷新页面后重试。",
-                "The request lacks a valid CSRF token; reload the page and try again.",
-                status=403,
-            )
+            raise PortalErrorCode.CSRF_FAILED.error()
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:

@@ -6,6 +6,7 @@ that a user is never sent to a page that pretends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -25,252 +26,265 @@ class Action:
     in_header: bool = True
 
 
-OFFICERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
-CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
+OFFICERS = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER})
+CLERKS = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK})
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of the navigation table: who gets the link, where it leads, what it says.
+
+    ``target`` is a URL name to reverse (with ``args`` taken from the actor), or a path when it
+    starts with ``/``. ``when`` narrows ``roles`` further (an employer bound, a right);
+    ``params`` fills the description's placeholders for the actor. ``in_header`` is a flag or
+    the roles whose header shows the link; ``staff`` rows are for Django staff only.
+    """
+
+    roles: frozenset[Role]
+    target: str
+    label: Promise
+    description: Promise
+    in_header: bool | frozenset[Role] = True
+    args: Callable[[Actor], list[object]] | None = None
+    when: Callable[[Actor], bool] | None = None
+    params: Callable[[Actor], dict[str, Promise]] | None = None
+    staff: bool = False
+
+
+def _person_scope(actor: Actor) -> dict[str, Promise]:
+    if actor.role is Role.CITY_OFFICER:
+        return {"scope": _("everyone in the city's registry")}
+    return {"scope": _("persons insured or registered in your district")}
+
+
+def _has_employer(actor: Actor) -> bool:
+    return actor.employer_id is not None
+
+
+def _employer(actor: Actor) -> list[object]:
+    return [actor.employer_id]
+
+
+def _may_import(actor: Actor) -> bool:
+    return actor.may_import
+
+
+# In the order a home page lists them; a role gets every row that names it.
+NAVIGATION: tuple[Entry, ...] = (
+    Entry(
+        OFFICERS,
+        "registry:person_list",
+        _("Persons"),
+        _("Browse and export %(scope)s, masked, by category and district."),
+        params=_person_scope,
+    ),
+    Entry(
+        OFFICERS,
+        "registry:employer_list",
+        _("Employers"),
+        _("Insured employers and their staff."),
+    ),
+    Entry(
+        frozenset({Role.EMPLOYER_HR}),
+        "registry:employer_staff",
+        _("Our staff"),
+        _("Your unit's staff as the registry holds them, masked; export as CSV."),
+        args=_employer,
+        when=_has_employer,
+    ),
+    Entry(
+        frozenset({Role.EMPLOYER_HR}),
+        "applications:collective",
+        _("Collective application"),
+        _(
+            "Open a collective application, choose pickup and bank, invite staff to "
+            "confirm, submit."
+        ),
+    ),
+    Entry(
+        CLERKS,
+        "applications:counter",
+        _("Take an application"),
+        _("Find the applicant by ID number, take the application, see the decision."),
+    ),
+    Entry(
+        frozenset({Role.BANK_CLERK}),
+        "applications:collective",
+        _("Collective application (offline)"),
+        _("Act for an employer at your outlet: its collective application, step by step."),
+    ),
+    Entry(
+        CLERKS,
+        "delivery:counter",
+        _("Cards at the counter"),
+        _(
+            "The outlet's stock, and the holder in front of you: hand the card over, "
+            "enable it, activate it, take a loss report or a replacement."
+        ),
+    ),
+    Entry(
+        CLERKS,
+        "registry:person_lookup",
+        _("Counter lookup"),
+        _("Enter the ID number from the applicant's card to see their record in full."),
+    ),
+    Entry(
+        OFFICERS | {Role.EMPLOYER_HR},
+        "registry:person_lookup",
+        _("Find by ID number"),
+        _("Find one person in your scope by their full ID number."),
+        in_header=False,
+    ),
+    Entry(
+        frozenset({Role.CARDHOLDER}),
+        "applications:mine",
+        _("My applications"),
+        _("Confirm your card data, apply online, follow your application."),
+    ),
+    Entry(
+        frozenset({Role.CARDHOLDER}),
+        "cards:mine",
+        _("My cards"),
+        _("Your cards and how far each has come; enable it online, report it lost."),
+    ),
+    Entry(
+        frozenset({Role.CARDHOLDER}),
+        "registry:me",
+        _("My record"),
+        _("Your registration data in full, as the bureau holds it."),
+    ),
+    Entry(
+        frozenset({Role.CARDHOLDER}),
+        "portal:access_events",
+        _("Who looked at my record"),
+        _("Each clerk who looked up your record: where, when, what and what for."),
+        in_header=False,
+    ),
+    Entry(
+        OFFICERS,
+        "campaigns:overview",
+        _("Campaigns"),
+        _("The policy pack in force, its phases on a timeline, and who is eligible."),
+    ),
+    Entry(
+        OFFICERS,
+        "campaigns:schools",
+        _("Schools and their notices"),
+        _("Record a school's notice, or a whole district's; parents may then apply."),
+        in_header=False,
+    ),
+    Entry(
+        OFFICERS,
+        "reports:overdue",
+        _("Overdue cards and backlog"),
+        _("Cards not made in time per bank, outlet and district; the cards in the making."),
+    ),
+    Entry(
+        frozenset({Role.PRODUCTION_OPERATOR}),
+        "production:batches",
+        _("Production batches"),
+        _(
+            "Form batches, personalise them, write the card-factory file, import its "
+            "result with defects and remakes, dispatch the made cards."
+        ),
+    ),
+    Entry(
+        frozenset({Role.CITY_OFFICER}),
+        "reports:calendar",
+        _("Working-day calendar"),
+        _("Which years the official holiday calendar covers; load next year's schedule."),
+        in_header=False,
+    ),
+    Entry(
+        frozenset({Role.CITY_OFFICER}),
+        "notifications:outbox",
+        _("SMS outbox"),
+        _("Every text message sent or waiting, with its status; phones masked."),
+        in_header=False,
+    ),
+    Entry(
+        frozenset({Role.RELYING_PARTY}),
+        "/api/v1/docs",
+        _("Card verification API"),
+        _("POST /api/v1/cards/verify with a card number or the reader string."),
+    ),
+    Entry(
+        frozenset({Role.RELYING_PARTY}),
+        "/api/v1/docs",
+        _("Card authentication API"),
+        _(
+            "Check that the card itself is present: POST /api/v1/cards/challenges, "
+            "have the card sign the nonce with its SM2 key, then POST "
+            "/api/v1/cards/challenges/{code}/answer."
+        ),
+        in_header=False,
+    ),
+    Entry(
+        frozenset({Role.POST}),
+        "/api/v1/docs",
+        _("Delivery events API"),
+        _(
+            "POST /api/v1/post/events for each item delivered or failed; "
+            "a repeated event changes nothing."
+        ),
+    ),
+    Entry(
+        EVERYONE,
+        "portal:import_list",
+        _("Bulk imports"),
+        _("Upload persons, employers, schools or outlets (CSV or XLSX) and read the result."),
+        when=_may_import,
+    ),
+    Entry(
+        EVERYONE - {Role.RELYING_PARTY},
+        "network:outlet_list",
+        _("Service outlets"),
+        _("Bank branches and community centres where cards are applied for and collected."),
+    ),
+    Entry(
+        EVERYONE,
+        "portal:token_list",
+        _("API tokens"),
+        _("Issue and revoke bearer tokens for your systems; the API is described at /api/v1/docs."),
+        in_header=frozenset({Role.RELYING_PARTY}),
+    ),
+    Entry(
+        EVERYONE,
+        "admin:index",
+        _("Administration"),
+        _("Maintain accounts and reference data."),
+        in_header=False,
+        staff=True,
+    ),
+)
+
+
+def _applies(entry: Entry, actor: Actor, *, is_staff: bool) -> bool:
+    if actor.role not in entry.roles or (entry.staff and not is_staff):
+        return False
+    return entry.when is None or entry.when(actor)
+
+
+def _action(entry: Entry, actor: Actor) -> Action:
+    if entry.target.startswith("/"):
+        url = entry.target
+    else:
+        url = reverse(entry.target, args=entry.args(actor) if entry.args else None)
+    description: str | Promise = entry.description
+    if entry.params is not None:
+        description = entry.description % entry.params(actor)
+    in_header = entry.in_header
+    if isinstance(in_header, frozenset):
+        in_header = actor.role in in_header
+    return Action(url, entry.label, description, in_header=in_header)
 
 
 def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
     """The actions available to this actor now, in the order its home page lists them."""
-    actions: list[Action] = []
-    role = actor.role
-    if role in OFFICERS:
-        scope = (
-            _("everyone in the city's registry")
-            if role is Role.CITY_OFFICER
-            else _("persons insured or registered in your district")
-        )
-        actions.append(
-            Action(
-                reverse("registry:person_list"),
-                _("Persons"),
-                _("Browse and export %(scope)s, masked, by category and district.")
-                % {"scope": scope},
-            )
-        )
-        actions.append(
-            Action(
-                reverse("registry:employer_list"),
-                _("Employers"),
-                _("Insured employers and their staff."),
-            )
-        )
-    if role is Role.EMPLOYER_HR and actor.employer_id is not None:
-        actions.append(
-            Action(
-                reverse("registry:employer_staff", args=[actor.employer_id]),
-                _("Our staff"),
-                _("Your unit's staff as the registry holds them, masked; export as CSV."),
-            )
-        )
-    if role is Role.EMPLOYER_HR:
-        actions.append(
-            Action(
-                reverse("applications:collective"),
-                _("Collective application"),
-                _(
-                    "Open a collective application, choose pickup and bank, invite staff to "
-                    "confirm, submit."
-                ),
-            )
-        )
-    if role in CLERKS:
-        actions.append(
-            Action(
-                reverse("applications:counter"),
-                _("Take an application"),
-                _("Find the applicant by ID number, take the application, see the decision."),
-            )
-        )
-    if role is Role.BANK_CLERK:
-        actions.append(
-            Action(
-                reverse("applications:collective"),
-                _("Collective application (offline)"),
-                _("Act for an employer at your outlet: its collective application, step by step."),
-            )
-        )
-    if role in CLERKS:
-        actions.append(
-            Action(
-                reverse("delivery:counter"),
-                _("Cards at the counter"),
-                _(
-                    "The outlet's stock, and the holder in front of you: hand the card over, "
-                    "enable it, activate it, take a loss report or a replacement."
-                ),
-            )
-        )
-    if role in CLERKS:
-        actions.append(
-            Action(
-                reverse("registry:person_lookup"),
-                _("Counter lookup"),
-                _("Enter the ID number from the applicant's card to see their record in full."),
-            )
-        )
-    elif role in (*OFFICERS, Role.EMPLOYER_HR):
-        actions.append(
-            Action(
-                reverse("registry:person_lookup"),
-                _("Find by ID number"),
-                _("Find one person in your scope by their full ID number."),
-                in_header=False,
-            )
-        )
-    if role is Role.CARDHOLDER:
-        actions.append(
-            Action(
-                reverse("applications:mine"),
-                _("My applications"),
-                _("Confirm your card data, apply online, follow your application."),
-            )
-        )
-        actions.append(
-            Action(
-                reverse("cards:mine"),
-                _("My cards"),
-                _("Your cards and how far each has come; enable it online, report it lost."),
-            )
-        )
-        actions.append(
-            Action(
-                reverse("registry:me"),
-                _("My record"),
-                _("Your registration data in full, as the bureau holds it."),
-            )
-        )
-        actions.append(
-            Action(
-                reverse("portal:access_events"),
-                _("Who looked at my record"),
-                _("Each clerk who looked up your record: where, when, what and what for."),
-                in_header=False,
-            )
-        )
-    if role in OFFICERS:
-        actions.append(
-            Action(
-                reverse("campaigns:overview"),
-                _("Campaigns"),
-                _("The policy pack in force, its phases on a timeline, and who is eligible."),
-            )
-        )
-        actions.append(
-            Action(
-                reverse("campaigns:schools"),
-                _("Schools and their notices"),
-                _("Record a school's notice, or a whole district's; parents may then apply."),
-                in_header=False,
-            )
-        )
-    if role in OFFICERS:
-        actions.append(
-            Action(
-                reverse("reports:overdue"),
-                _("Overdue cards and backlog"),
-                _("Cards not made in time per bank, outlet and district; the cards in the making."),
-            )
-        )
-    if role is Role.PRODUCTION_OPERATOR:
-        actions.append(
-            Action(
-                reverse("production:batches"),
-                _("Production batches"),
-                _(
-                    "Form batches, personalise them, write the card-factory file, import its "
-                    "result with defects and remakes, dispatch the made cards."
-                ),
-            )
-        )
-    if role is Role.CITY_OFFICER:
-        actions.append(
-            Action(
-                reverse("reports:calendar"),
-                _("Working-day calendar"),
-                _("Which years the official holiday calendar covers; load next year's schedule."),
-                in_header=False,
-            )
-        )
-    if role is Role.CITY_OFFICER:
-        actions.append(
-            Action(
-                reverse("notifications:outbox"),
-                _("SMS outbox"),
-                _("Every text message sent or waiting, with its status; phones masked."),
-                in_header=False,
-            )
-        )
-    if role is Role.RELYING_PARTY:
-        actions.append(
-            Action(
-                "/api/v1/docs",
-                _("Card verification API"),
-                _("POST /api/v1/cards/verify with a card number or the reader string."),
-            )
-        )
-        actions.append(
-            Action(
-                "/api/v1/docs",
-                _("Card authentication API"),
-                _(
-                    "Check that the card itself is present: POST /api/v1/cards/challenges, "
-                    "have the card sign the nonce with its SM2 key, then POST "
-                    "/api/v1/cards/challenges/{code}/answer."
-                ),
-                in_header=False,
-            )
-        )
-    if role is Role.POST:
-        actions.append(
-            Action(
-                "/api/v1/docs",
-                _("Delivery events API"),
-                _(
-                    "POST /api/v1/post/events for each item delivered or failed; "
-                    "a repeated event changes nothing."
-                ),
-            )
-        )
-    if actor.may_import:
-        actions.append(
-            Action(
-                reverse("portal:import_list"),
-                _("Bulk imports"),
-                _(
-                    "Upload persons, employers, schools or outlets (CSV or XLSX) "
-                    "and read the result."
-                ),
-            )
-        )
-    if role is not Role.RELYING_PARTY:
-        actions.append(
-            Action(
-                reverse("network:outlet_list"),
-                _("Service outlets"),
-                _("Bank branches and community centres where cards are applied for and collected."),
-            )
-        )
-    actions.append(
-        Action(
-            reverse("portal:token_list"),
-            _("API tokens"),
-            _(
-                "Issue and revoke bearer tokens for your systems; "
-                "the API is described at /api/v1/docs."
-            ),
-            in_header=role is Role.RELYING_PARTY,
-        )
-    )
-    if is_staff:
-        actions.append(
-            Action(
-                reverse("admin:index"),
-                _("Administration"),
-                _("Maintain accounts and reference data."),
-                in_header=False,
-            )
-        )
-    return actions
+    return [
+        _action(entry, actor) for entry in NAVIGATION if _applies(entry, actor, is_staff=is_staff)
+    ]
 
 
 # What each role will do here once later releases land (not links: nothing to open yet).

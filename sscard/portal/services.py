@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from sscard.core.actors import ROLE_LABELS, Actor, Role
 from sscard.core.audit import AuditFact, audit_append
-from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.models import ImportJob
 from sscard.core.uploads import spooled_upload
 from sscard.kernel.gm import sm3
@@ -23,8 +24,10 @@ from sscard.network.choices import OutletKind, RelyingPartyKind
 from sscard.network.imports import OutletSpec, import_outlets
 from sscard.network.models import Outlet, RelyingParty
 from sscard.network.selectors import outlet_first, relying_party_first_hospital
+from sscard.portal.errors import PortalErrorCode
 from sscard.portal.models import Account, ApiToken
 from sscard.registry.choices import DivisionLevel
+from sscard.registry.errors import RegistryErrorCode
 from sscard.registry.imports import (
     EmployerSpec,
     PersonSpec,
@@ -69,9 +72,9 @@ class Scope:
     def audit(self) -> dict[str, str | int]:
         return {name: getattr(self, name) for name in sorted(self.given())}
 
-
-def _invalid(code: str, zh: str, en: str, **details: object) -> ApplicationError:
-    return ApplicationError(code, zh, en, dict(details), status=422)
+    def columns(self) -> dict[str, str | int | None]:
+        """Every field, given or not, as the account stores it."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _exists(model: type[Employer | Person | RelyingParty], pk: int | None) -> bool:
@@ -102,12 +105,8 @@ def _missing_target(role: Role, scope: Scope) -> str | None:
         if (role is Role.BANK_CLERK and outlet.bank_id is None) or (
             role is Role.COMMUNITY_CLERK and outlet.kind != OutletKind.COMMUNITY_CENTRE
         ):
-            raise _invalid(
-                "outlet_kind_mismatch",
-                "银行柜员须绑定银行网点，社区经办人须绑定社区事务受理中心。",
-                "A bank clerk belongs to a bank's outlet, a community clerk to a community centre.",
-                role=role.value,
-                outlet_kind=outlet.kind,
+            raise PortalErrorCode.OUTLET_KIND_MISMATCH.error(
+                role=role.value, outlet_kind=outlet.kind
             )
     return None
 
@@ -117,28 +116,11 @@ def _check_scope(role: Role, scope: Scope) -> None:
     given = scope.given()
     needed = ROLE_SCOPE[role]
     if missing := sorted(needed - given):
-        raise _invalid(
-            "scope_missing",
-            "该角色必须绑定其管辖范围。",
-            "This role must be bound to its scope.",
-            role=role.value,
-            missing=missing,
-        )
+        raise PortalErrorCode.SCOPE_MISSING.error(role=role.value, missing=missing)
     if extra := sorted(given - needed):
-        raise _invalid(
-            "scope_not_allowed",
-            "该角色不能绑定所给的范围。",
-            "This role cannot be bound to the scope given.",
-            role=role.value,
-            extra=extra,
-        )
+        raise PortalErrorCode.SCOPE_NOT_ALLOWED.error(role=role.value, extra=extra)
     if unknown := _missing_target(role, scope):
-        raise _invalid(
-            "scope_not_found",
-            "所绑定的对象不存在。",
-            "The object the role is bound to does not exist.",
-            field=unknown,
-        )
+        raise PortalErrorCode.SCOPE_NOT_FOUND.error(field=unknown)
 
 
 def account_create(
@@ -157,12 +139,7 @@ def account_create(
     """Create a sign-in user and its account, bound to the scope its role needs."""
     if actor.role not in ACCOUNT_ADMIN_ROLES:
         raise PermissionDenied("create accounts", "创建账号")
-    try:
-        parsed_role = Role(role)
-    except ValueError:
-        parsed_role = Role.SYSTEM
-    if parsed_role not in ROLE_SCOPE:
-        raise _invalid("role_unknown", "角色不存在。", "No such role.", role=role)
+    parsed_role = _role_or_refuse(role)
     scope = Scope(
         district_code=district_code,
         employer_id=employer_id,
@@ -170,38 +147,11 @@ def account_create(
         person_id=person_id,
         relying_party_id=relying_party_id,
     )
-    user_model = get_user_model()
     with transaction.atomic():
         _check_scope(parsed_role, scope)
-        if user_model._default_manager.filter(username=username).exists():
-            raise ApplicationError(
-                "username_taken",
-                "该用户名已被使用。",
-                "This username is taken.",
-                {"username": username},
-                status=409,
-            )
-        candidate = user_model(username=username)
-        try:
-            validate_password(password, user=candidate)
-        except ValidationError as exc:
-            raise _invalid(
-                "password_invalid",
-                "密码不符合要求。",
-                "The password is not acceptable.",
-                reasons=[str(m) for m in exc.messages],
-            ) from exc
-        candidate.set_password(password)
-        candidate.save()
+        user = _user_create_in_transaction(username=username, password=password)
         account = Account.objects.create(
-            user=candidate,
-            role=parsed_role.value,
-            city_code=city_code,
-            district_code=district_code,
-            employer_id=employer_id,
-            outlet_id=outlet_id,
-            person_id=person_id,
-            relying_party_id=relying_party_id,
+            user=user, role=parsed_role.value, city_code=city_code, **scope.columns()
         )
         audit_append(
             actor=actor,
@@ -213,6 +163,34 @@ def account_create(
             ),
         )
     return account
+
+
+def _role_or_refuse(role: str) -> Role:
+    """The role an account may have, or ``role_unknown``."""
+    try:
+        parsed = Role(role)
+    except ValueError:
+        parsed = Role.SYSTEM
+    if parsed not in ROLE_SCOPE:
+        raise PortalErrorCode.ROLE_UNKNOWN.error(role=role)
+    return parsed
+
+
+def _user_create_in_transaction(*, username: str, password: str) -> User:
+    """The sign-in user; ``username_taken`` or ``password_invalid`` refuse it."""
+    user_model = get_user_model()
+    if user_model._default_manager.filter(username=username).exists():
+        raise PortalErrorCode.USERNAME_TAKEN.error(username=username)
+    user = user_model(username=username)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise PortalErrorCode.PASSWORD_INVALID.error(
+            reasons=[str(m) for m in exc.messages]
+        ) from exc
+    user.set_password(password)
+    user.save()
+    return user
 
 
 def _demo_username(role: Role) -> str:
@@ -300,13 +278,7 @@ def _demo_scopes(*, actor: Actor, roles: list[Role]) -> dict[Role, Scope]:
         if found is None
     ]
     if missing or employer is None or bank_branch is None or centre is None:
-        raise ApplicationError(
-            "demo_data_missing",
-            "请先导入演示数据（单位及其职工、银行网点、社区事务受理中心）。",
-            "Load the demo data first (employers with staff, bank branches, community centres).",
-            {"missing": missing},
-            status=409,
-        )
+        raise PortalErrorCode.DEMO_DATA_MISSING.error(missing=missing)
     holder_id = (
         person_list(actor=actor, employer_id=employer.pk).values_list("pk", flat=True).first()
     )
@@ -344,11 +316,7 @@ def api_token_create(*, actor: Actor, account: Account, name: str) -> tuple[ApiT
         raise PermissionDenied("issue API tokens for this account", "为该账号签发接口令牌")
     name = name.strip()
     if not name or len(name) > 100:
-        raise _invalid(
-            "name_invalid",
-            "令牌名称不能为空，且不超过100个字符。",
-            "The token name must not be empty nor longer than 100 characters.",
-        )
+        raise RegistryErrorCode.NAME_INVALID.error()
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -418,8 +386,6 @@ def import_upload(*, actor: Actor, kind: str, upload: UploadedFile[bytes]) -> Im
         raise PermissionDenied("import registry data", "批量导入登记数据")
     importer = IMPORTERS.get(kind)
     if importer is None:
-        raise _invalid(
-            "import_kind_unknown", "导入类型不存在。", "No such kind of import.", kind=kind
-        )
+        raise PortalErrorCode.IMPORT_KIND_UNKNOWN.error(kind=kind)
     with spooled_upload(upload, prefix="upload") as (path, file_name):
         return importer(actor=actor, path=path, file_name=file_name)

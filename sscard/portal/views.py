@@ -8,12 +8,12 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sscard.core.actors import ROLE_LABELS, Role
 from sscard.core.calendar import calendar_status
+from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.htmx import template_for
 from sscard.core.models import ImportJob
@@ -58,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_label": ROLE_LABELS[actor.role],
             # The city officer is told from 60 days before the official calendar runs out.
             "calendar": (
-                calendar_status(actor=actor, today=timezone.localdate())
+                calendar_status(actor=actor, today=today())
                 if actor.role is Role.CITY_OFFICER
                 else None
             ),

@@ -11,10 +11,10 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.admin import ReadOnlyAdmin
+from sscard.core.clock import today
 from sscard.core.crypto import id_number_indexes, phone_indexes
 from sscard.kernel import idnumber
 from sscard.registry.models import Division, Employer, FieldKeyRetirement, Person, School
@@ -101,8 +101,8 @@ class PersonAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if idnumber.is_valid(term, today=timezone.localdate()):
-            value = idnumber.parse(term, today=timezone.localdate()).value
+        if idnumber.is_valid(term, today=today()):
+            value = idnumber.parse(term, today=today()).value
             return queryset.filter(id_number_index__in=id_number_indexes(value)), False
         if term.isdigit() and len(term) == 11:
             return queryset.filter(phone_index__in=phone_indexes(term)), False

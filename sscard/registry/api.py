@@ -5,16 +5,22 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.pagination import paginate
 
 from sscard.core.actors import Actor
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
-from sscard.registry.choices import DisclosurePurpose, PersonCategory
+from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.models import Employer, Person
-from sscard.registry.schemas import EmployerOut, PersonDetailOut, PersonLookupIn, PersonOut
+from sscard.registry.schemas import (
+    EmployerOut,
+    PersonDetailOut,
+    PersonFilter,
+    PersonLookupIn,
+    PersonOut,
+)
 from sscard.registry.selectors import (
     employer_get,
     employer_list,
@@ -28,11 +34,6 @@ from sscard.registry.services import COUNTER_LOOKUP_FIELDS, disclosure_record
 
 router = Router(tags=["registry"])
 PAGE_SIZE = 50
-
-
-class PersonFilter(Schema):
-    category: PersonCategory | None = None
-    district: str | None = None
 
 
 def _detail(*, actor: Actor, person: Person) -> PersonDetailOut:

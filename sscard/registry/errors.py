@@ -1,4 +1,5 @@
-"""The refusals of the registry's own services, each listed once with both messages."""
+"""The refusals of the registry's own services and of the rows of its imports, each listed once
+with both messages."""
 
 from __future__ import annotations
 
@@ -38,4 +39,135 @@ class RegistryErrorCode(ErrorCode):
         409,
         "仍有数据以该版本的字段密钥加密，请先运行 sscard keys rotate。",
         "Stored values still use this field key version; run sscard keys rotate first.",
+    )
+
+    # Rows of an import of persons, employers or schools (the report names the column).
+    NAME_INVALID = (  # also an outlet's (network) and an API token's (portal)
+        "name_invalid",
+        422,
+        "名称（或地址）为空、过长或含有不允许的字符。",
+        "The name (or address) is empty, too long or holds characters it may not.",
+    )
+    NAME_CONTAINS_LINK = (
+        "name_contains_link",
+        422,
+        "名称中含有网址或类似网址的文字，短信无法携带，请更正。",
+        "The name holds a web address or text like one, which no text message may carry; "
+        "correct it.",
+    )
+    NAME_CONTAINS_REQUEST = (
+        "name_contains_request",
+        422,
+        "名称中含有索要账号、密码或验证码的文字，短信无法携带，请更正。",
+        "The name holds words asking for an account number, password or code, which no text "
+        "message may carry; correct it.",
+    )
+    DISTRICT_UNKNOWN = (
+        "district_unknown",
+        422,
+        "区县代码不是本系统登记的现行区县。",
+        "The district is not a current district known to sscard.",
+    )
+    REGION_UNKNOWN = (
+        "region_unknown",
+        422,
+        "地区代码不存在，或不是本系统登记的现行区县。",
+        "The region code does not exist, or is not a current district known to sscard.",
+    )
+    BANK_CODE_INVALID = (
+        "bank_code_invalid",
+        422,
+        "银行代码格式不正确（多个代码用英文分号分隔）。",
+        "A bank code is malformed (separate several codes with ';').",
+    )
+    CATEGORY_INVALID = (
+        "category_invalid",
+        422,
+        "人员类别不正确。",
+        "The category must be one of: {categories}.",
+    )
+    EMPLOYER_UNKNOWN = (
+        "employer_unknown",
+        422,
+        "该统一社会信用代码的单位未登记，请先导入单位。",
+        "No employer with this credit code is registered; import employers first.",
+    )
+    EMPLOYER_REQUIRED = (
+        "employer_required",
+        422,
+        "在职人员须填写参保单位的统一社会信用代码。",
+        "In-service staff need their employer's credit code.",
+    )
+    SCHOOL_UNKNOWN = (
+        "school_unknown",
+        422,
+        "该学校未登记，请先导入学校。",
+        "No school with this code is registered; import schools first.",
+    )
+    GUARDIAN_UNKNOWN = (
+        "guardian_unknown",
+        422,
+        "监护人须已登记，或在同一文件中更早出现。",
+        "The guardian must be registered already or appear earlier in the file.",
+    )
+    ADDRESS_TOO_LONG = ("address_too_long", 422, "地址过长。", "The address is too long.")
+    SCHOOL_CODE_INVALID = (
+        "school_code_invalid",
+        422,
+        "学校标识码应为10位数字。",
+        "The school code must be 10 digits.",
+    )
+    SCHOOL_KIND_INVALID = (
+        "school_kind_invalid",
+        422,
+        "学校类型应为：{kinds}。",
+        "The school kind must be one of: {kinds}.",
+    )
+    NOTIFIED_ON_INVALID = (
+        "notified_on_invalid",
+        422,
+        "通知日期应为 YYYY-MM-DD 格式的日期。",
+        "The notice date must be a date written YYYY-MM-DD.",
+    )
+    NOTIFIED_ON_IN_FUTURE = (
+        "notified_on_in_future",
+        422,
+        "通知日期不能晚于今天。",
+        "The notice date cannot be later than today.",
+    )
+    ID_NUMBER_DUPLICATE_IN_FILE = (
+        "id_number_duplicate_in_file",
+        422,
+        "身份证件号码在本文件中重复出现，已导入第一次出现的行。",
+        "The identity number appears more than once in this file; its first row was imported.",
+    )
+    ID_NUMBER_EXISTS = (
+        "id_number_exists",
+        422,
+        "身份证件号码已在系统中登记且内容不同；修改已有记录请走变更流程。",
+        "The identity number is already registered with other data; change it through an update.",
+    )
+    CREDIT_CODE_DUPLICATE_IN_FILE = (
+        "credit_code_duplicate_in_file",
+        422,
+        "统一社会信用代码在本文件中重复出现，已导入第一次出现的行。",
+        "The credit code appears more than once in this file; its first row was imported.",
+    )
+    CREDIT_CODE_EXISTS = (
+        "credit_code_exists",
+        422,
+        "统一社会信用代码已在系统中登记且内容不同；修改已有记录请走变更流程。",
+        "The credit code is already registered with other data; change it through an update.",
+    )
+    SCHOOL_CODE_DUPLICATE_IN_FILE = (
+        "school_code_duplicate_in_file",
+        422,
+        "学校标识码在本文件中重复出现，已导入第一次出现的行。",
+        "The school code appears more than once in this file; its first row was imported.",
+    )
+    SCHOOL_CODE_EXISTS = (
+        "school_code_exists",
+        422,
+        "学校标识码已在系统中登记且内容不同；修改已有记录请走变更流程。",
+        "The school code is already registered with other data; change it through an update.",
     )

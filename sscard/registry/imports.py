@@ -27,11 +27,13 @@ from sscard.core.crypto import (
     live_key_versions,
     row_digest,
 )
+from sscard.core.import_errors import FileRefused
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError
-from sscard.core.tables import FileRefused, open_table
+from sscard.core.tables import open_table
 from sscard.kernel import creditcode
 from sscard.registry.choices import PersonCategory, SchoolKind
+from sscard.registry.errors import RegistryErrorCode
 from sscard.registry.models import Division, Employer, Person, School
 from sscard.registry.prepare import (
     PAYLOAD_COLUMNS,
@@ -80,39 +82,23 @@ class EmployerSpec(ImportSpec):
             try:
                 code = creditcode.parse(code).value
             except creditcode.CreditCodeError as exc:
-                ctx.refuse(number, "credit_code", exc.code, exc.message_zh, exc.message_en)
+                ctx.refuse(
+                    RowError(number, "credit_code", exc.code, exc.message_zh, exc.message_en)
+                )
                 continue
             if not name or len(name) > 200:
-                ctx.refuse(
-                    number,
-                    "name",
-                    "name_invalid",
-                    "单位名称为空或过长。",
-                    "The name is empty or too long.",
-                )
+                ctx.refuse(RegistryErrorCode.NAME_INVALID.at(number, "name"))
                 continue
             sendable = name_sendable(name)
             if sendable is not None:
-                ctx.refuse(number, "name", *sendable)
+                ctx.refuse(sendable.at(number, "name"))
                 continue
             if district not in self.districts:
-                ctx.refuse(
-                    number,
-                    "insured_district",
-                    "district_unknown",
-                    "参保区县代码不是本系统登记的现行区县。",
-                    "The insured district is not a current district known to sscard.",
-                )
+                ctx.refuse(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "insured_district"))
                 continue
             banks = [b for b in (p.strip() for p in banks_text.split(";")) if b]
             if any(not BANK_CODE.fullmatch(b) for b in banks):
-                ctx.refuse(
-                    number,
-                    "payroll_banks",
-                    "bank_code_invalid",
-                    "工资代发银行代码格式不正确（多个代码用英文分号分隔）。",
-                    "A payroll bank code is malformed (separate several codes with ';').",
-                )
+                ctx.refuse(RegistryErrorCode.BANK_CODE_INVALID.at(number, "payroll_banks"))
                 continue
             row = [code, name, district, json.dumps(banks)]
             candidates.append((number, code, row, _row_digest(self.kind, row)))
@@ -122,8 +108,8 @@ class EmployerSpec(ImportSpec):
             key="credit_code",
             candidates=candidates,
             columns=("credit_code", "name", "insured_district", "payroll_banks"),
-            what=("统一社会信用代码", "credit code"),
-            code_prefix="credit_code",
+            duplicate=RegistryErrorCode.CREDIT_CODE_DUPLICATE_IN_FILE,
+            exists=RegistryErrorCode.CREDIT_CODE_EXISTS,
             object_type="registry.employer",
             extra=lambda: [ctx.writer.timestamp(ctx.now)],
             extra_columns=("created_at",),
@@ -146,59 +132,27 @@ class SchoolSpec(ImportSpec):
             code, name, district, kind, *rest = (c.strip() for c in cells)
             notified = rest[0] if rest else ""
             if not SCHOOL_CODE.fullmatch(code):
-                ctx.refuse(
-                    number,
-                    "school_code",
-                    "school_code_invalid",
-                    "学校标识码应为10位数字。",
-                    "The school code must be 10 digits.",
-                )
+                ctx.refuse(RegistryErrorCode.SCHOOL_CODE_INVALID.at(number, "school_code"))
                 continue
             if not name or len(name) > 200:
-                ctx.refuse(
-                    number,
-                    "name",
-                    "name_invalid",
-                    "学校名称为空或过长。",
-                    "The name is empty or too long.",
-                )
+                ctx.refuse(RegistryErrorCode.NAME_INVALID.at(number, "name"))
                 continue
             if district not in self.districts:
-                ctx.refuse(
-                    number,
-                    "district",
-                    "district_unknown",
-                    "区县代码不是本系统登记的现行区县。",
-                    "The district is not a current district known to sscard.",
-                )
+                ctx.refuse(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "district"))
                 continue
             if kind not in SCHOOL_KINDS:
                 ctx.refuse(
-                    number,
-                    "kind",
-                    "school_kind_invalid",
-                    f"学校类型应为：{'、'.join(sorted(SCHOOL_KINDS))}。",
-                    f"The school kind must be one of: {', '.join(sorted(SCHOOL_KINDS))}.",
+                    RegistryErrorCode.SCHOOL_KIND_INVALID.at(
+                        number, "kind", kinds=sorted(SCHOOL_KINDS)
+                    )
                 )
                 continue
             notified_on = _notice_date(notified)
             if notified_on is None and notified:
-                ctx.refuse(
-                    number,
-                    "notified_on",
-                    "notified_on_invalid",
-                    "通知日期应为 YYYY-MM-DD 格式的日期。",
-                    "The notice date must be a date written YYYY-MM-DD.",
-                )
+                ctx.refuse(RegistryErrorCode.NOTIFIED_ON_INVALID.at(number, "notified_on"))
                 continue
             if notified_on is not None and notified_on > ctx.today:
-                ctx.refuse(
-                    number,
-                    "notified_on",
-                    "notified_on_in_future",
-                    "通知日期不能晚于今天。",
-                    "The notice date cannot be later than today.",
-                )
+                ctx.refuse(RegistryErrorCode.NOTIFIED_ON_IN_FUTURE.at(number, "notified_on"))
                 continue
             # A row without a notice date digests as before the column existed, so files
             # imported earlier stay "unchanged" when imported again.
@@ -212,8 +166,8 @@ class SchoolSpec(ImportSpec):
             key="code",
             candidates=candidates,
             columns=("code", "name", "district", "kind", "notified_on"),
-            what=("学校标识码", "school code"),
-            code_prefix="school_code",
+            duplicate=RegistryErrorCode.SCHOOL_CODE_DUPLICATE_IN_FILE,
+            exists=RegistryErrorCode.SCHOOL_CODE_EXISTS,
             object_type="registry.school",
             extra=lambda: [ctx.writer.timestamp(ctx.now)],
             extra_columns=("created_at",),
@@ -321,7 +275,7 @@ class PersonSpec(ImportSpec):
         valid: list[PreparedPerson] = []
         for item in rows:
             if isinstance(item, RowError):
-                ctx.refuse(item.row, item.column, item.code, item.message_zh, item.message_en)
+                ctx.refuse(item)
             else:
                 valid.append(item)
         stored = ctx.writer.probe(
@@ -344,9 +298,8 @@ class PersonSpec(ImportSpec):
                 column="id_number",
                 stored=stored.get(person.id_index),
                 digest=person.digest,
-                what_zh="身份证件号码",
-                what_en="identity number",
-                code_prefix="id_number",
+                duplicate=RegistryErrorCode.ID_NUMBER_DUPLICATE_IN_FILE,
+                exists=RegistryErrorCode.ID_NUMBER_EXISTS,
             ):
                 stored[person.id_index] = (None, person.digest, ctx.job.pk)
                 fresh.append(person)
@@ -365,13 +318,7 @@ class PersonSpec(ImportSpec):
                 if guardian_id is None and known is not None and known[0] is not None:
                     guardian_id = int(known[0])
                 if guardian_id is None or guardian_id == pk:
-                    ctx.refuse(
-                        p.row,
-                        "guardian_id_number",
-                        "guardian_unknown",
-                        "监护人须已登记，或在同一文件中更早出现。",
-                        "The guardian must be registered already or appear earlier in the file.",
-                    )
+                    ctx.refuse(RegistryErrorCode.GUARDIAN_UNKNOWN.at(p.row, "guardian_id_number"))
                     continue
             upgraded += p.upgraded
             kept.append(pk)

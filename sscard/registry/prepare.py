@@ -15,6 +15,8 @@ from typing import NamedTuple
 from sscard.core.prepare import RowError, Rows
 from sscard.kernel import idnumber, masks, messages, regions
 from sscard.kernel.gm import FieldCipher, sm3
+from sscard.notifications.errors import NotificationErrorCode
+from sscard.registry.errors import RegistryErrorCode
 
 ID_NUMBER = "id_number"
 PHONE = "phone"
@@ -132,8 +134,8 @@ def copy_int(value: int | None) -> str:
     return "\\N" if value is None else str(value)
 
 
-def name_sendable(name: str) -> tuple[str, str, str] | None:
-    """Why a name cannot go into an outgoing message (BJ-13), as (code, zh, en); None if it can.
+def name_sendable(name: str) -> RegistryErrorCode | None:
+    """Why a name cannot go into an outgoing message (BJ-13); None if it can.
 
     A name is carried by every message to its person or employer; one that holds a link (or
     asks for a secret) would make each of them fail the anti-fraud check after the change that
@@ -143,22 +145,13 @@ def name_sendable(name: str) -> tuple[str, str, str] | None:
     if verdict.ok:
         return None
     if verdict.code == messages.CODE_LINK:
-        return (
-            "name_contains_link",
-            "名称中含有网址或类似网址的文字，短信无法携带，请更正。",
-            "The name holds a web address or text like one, which no text message may carry; "
-            "correct it.",
-        )
-    return (
-        "name_contains_request",
-        "名称中含有索要账号、密码或验证码的文字，短信无法携带，请更正。",
-        "The name holds words asking for an account number, password or code, which no text "
-        "message may carry; correct it.",
-    )
+        return RegistryErrorCode.NAME_CONTAINS_LINK
+    return RegistryErrorCode.NAME_CONTAINS_REQUEST
 
 
-def _refusal(number: int, column: str, code: str, zh: str, en: str) -> RowError:
-    return RowError(number, column, code, zh, en)
+def _id_number_refused(number: int, column: str, error: idnumber.IdNumberError) -> RowError:
+    """A row refused by the kernel's check of an ID number, with the kernel's code."""
+    return RowError(number, column, error.code, error.message_zh, error.message_en)
 
 
 def _check_cells(
@@ -169,95 +162,41 @@ def _check_cells(
     try:
         parsed = idnumber.parse(raw_id, today=state.today)
     except idnumber.IdNumberError as exc:
-        return _refusal(number, "id_number", exc.code, exc.message_zh, exc.message_en)
+        return _id_number_refused(number, "id_number", exc)
     name = name.strip()
     if not name or len(name) > 64 or _DIGIT.search(name):
-        return _refusal(
-            number,
-            "name",
-            "name_invalid",
-            "姓名为空、过长或含有数字。",
-            "The name is empty, too long or contains digits.",
-        )
+        return RegistryErrorCode.NAME_INVALID.at(number, "name")
     sendable = name_sendable(name)
     if sendable is not None:
-        return _refusal(number, "name", *sendable)
+        return sendable.at(number, "name")
     if phone and not MOBILE.fullmatch(phone):
-        return _refusal(
-            number,
-            "phone",
-            "phone_invalid",
-            "手机号码应为11位中国大陆手机号。",
-            "The phone must be an 11-digit mainland mobile number.",
-        )
+        return NotificationErrorCode.PHONE_INVALID.at(number, "phone")
     if hukou and not regions.is_known(hukou):
-        return _refusal(
-            number,
-            "hukou_region",
-            "region_unknown",
-            "户籍地区代码不存在。",
-            "The household registration region code does not exist.",
-        )
+        return RegistryErrorCode.REGION_UNKNOWN.at(number, "hukou_region")
     if insured and insured not in state.districts:
-        return _refusal(
-            number,
-            "insured_region",
-            "region_unknown",
-            "参保地不是本系统登记的现行区县。",
-            "The insured region is not a current district known to sscard.",
-        )
+        return RegistryErrorCode.REGION_UNKNOWN.at(number, "insured_region")
     if category not in state.categories:
-        return _refusal(
-            number,
-            "category",
-            "category_invalid",
-            "人员类别不正确。",
-            f"The category must be one of: {', '.join(sorted(state.categories))}.",
+        return RegistryErrorCode.CATEGORY_INVALID.at(
+            number, "category", categories=sorted(state.categories)
         )
     employer_id = state.employers.get(employer_code) if employer_code else None
     if employer_code and employer_id is None:
-        return _refusal(
-            number,
-            "employer_credit_code",
-            "employer_unknown",
-            "该统一社会信用代码的单位未登记，请先导入单位。",
-            "No employer with this credit code is registered; import employers first.",
-        )
+        return RegistryErrorCode.EMPLOYER_UNKNOWN.at(number, "employer_credit_code")
     if category == STAFF and employer_id is None:
-        return _refusal(
-            number,
-            "employer_credit_code",
-            "employer_required",
-            "在职人员须填写参保单位的统一社会信用代码。",
-            "In-service staff need their employer's credit code.",
-        )
+        return RegistryErrorCode.EMPLOYER_REQUIRED.at(number, "employer_credit_code")
     school_id = state.schools.get(school_code) if school_code else None
     if school_code and school_id is None:
-        return _refusal(
-            number,
-            "school_code",
-            "school_unknown",
-            "该学校未登记，请先导入学校。",
-            "No school with this code is registered; import schools first.",
-        )
+        return RegistryErrorCode.SCHOOL_UNKNOWN.at(number, "school_code")
     if bank and not BANK_CODE.fullmatch(bank):
-        return _refusal(
-            number,
-            "pension_bank",
-            "bank_code_invalid",
-            "养老金代发银行代码格式不正确。",
-            "The pension bank code is malformed.",
-        )
+        return RegistryErrorCode.BANK_CODE_INVALID.at(number, "pension_bank")
     guardian = ""
     if guardian_raw:
         try:
             guardian = idnumber.parse(guardian_raw, today=state.today).value
         except idnumber.IdNumberError as exc:
-            return _refusal(number, "guardian_id_number", exc.code, exc.message_zh, exc.message_en)
+            return _id_number_refused(number, "guardian_id_number", exc)
     if len(address) > 200:
-        return _refusal(
-            number, "address", "address_too_long", "地址过长。", "The address is too long."
-        )
+        return RegistryErrorCode.ADDRESS_TOO_LONG.at(number, "address")
     normalised = [parsed.value, name, phone, hukou, insured, category, employer_code,
                   school_code, guardian, bank, address]  # fmt: skip
     return parsed, normalised, employer_id, school_id, guardian

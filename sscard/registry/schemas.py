@@ -6,7 +6,13 @@ from datetime import date
 
 from ninja import Field, Schema
 
+from sscard.registry.choices import PersonCategory
 from sscard.registry.models import Employer, Person
+
+
+class PersonFilter(Schema):
+    category: PersonCategory | None = None
+    district: str | None = None
 
 
 class _PersonFields(Schema):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from sscard.core.actors import Actor, Role, needs_birth_date
+from sscard.core.clock import today
 from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_indexes
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city, region_in_city
@@ -106,7 +106,7 @@ def person_find_by_id_number(*, actor: Actor, id_number: str) -> Person:
     if actor.role not in PERSON_LOOKUP_ROLES:
         raise PermissionDenied("look up persons", "查询人员")
     try:
-        parsed = idnumber.parse(id_number, today=timezone.localdate())
+        parsed = idnumber.parse(id_number, today=today())
     except idnumber.IdNumberError as exc:
         raise ApplicationError.from_coded(exc, status=422) from exc
     persons = Person.objects.all()
@@ -202,10 +202,9 @@ def division_districts(*, actor: Actor) -> QuerySet[Division]:
     """Current districts the actor may filter persons by: all of them, or the officer's own."""
     districts = division_current_districts()
     if actor.role is Role.DISTRICT_OFFICER:
-        districts = districts.filter(code=actor.district_code)
-    elif actor.city_code:
-        districts = districts.filter(code__startswith=actor.city_code[:2])
-    return districts
+        return districts.filter(code=actor.district_code)
+    prefix = city_prefix(actor)
+    return districts.filter(region_in_city(prefix, "code")) if prefix else districts
 
 
 def division_names(codes: set[str], *, english: bool = False) -> dict[str, str]:
@@ -227,7 +226,8 @@ def school_scope(actor: Actor) -> Q | None:
         case Role.SYSTEM:
             return Q()
         case Role.CITY_OFFICER:
-            return Q(district__startswith=actor.city_code[:2]) if actor.city_code else Q()
+            prefix = city_prefix(actor)
+            return region_in_city(prefix, "district") if prefix else Q()
         case Role.DISTRICT_OFFICER:
             return Q(district=actor.district_code)
         case _:

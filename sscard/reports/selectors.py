@@ -1,9 +1,11 @@
 """The bureau's numbers: overdue cards (BJ-11) per bank, outlet and district, and the backlog.
 
 A card is overdue when the day its application was due to be made by has passed and the
-factory has not made it yet. Only making counts: the due rules exclude the time in the post
-(BJ-11), so a card that is made and posted is not overdue however long the post takes. An
-application not yet in a batch counts too: its card is not even ordered.
+factory has not made it yet. Only making counts where the pack's due rule excludes the time in
+the post (BJ-11), so a card that is made and posted is not overdue however long the post takes;
+where a pack's due rule does not exclude it, a posted card is overdue until it is delivered
+(``policy.due_counts_postage``). An application not yet in a batch counts too: its card is not
+even ordered.
 
 An application whose due date falls in a year without an official holiday schedule has no due
 date yet (it is never guessed): it is listed apart, as pending the official calendar, until the
@@ -23,11 +25,13 @@ from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
-from sscard.cards.status import NOT_MADE, card_is_overdue
+from sscard.cards.rules import packs_by_hash
+from sscard.cards.status import NOT_DELIVERED, NOT_MADE, card_is_overdue
 from sscard.core.actors import Actor, Role
 from sscard.core.calendar import CALENDAR_PENDING_REASON
 from sscard.core.errors import PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city
+from sscard.policy import due_counts_postage
 
 __all__ = [
     "backlog",
@@ -78,15 +82,37 @@ def due_pending_applications(*, actor: Actor) -> QuerySet[Application]:
     return _scoped(actor, found)
 
 
+def _in_the_post() -> Q:
+    """Made, and not delivered yet."""
+    in_post = Exists(Card.objects.filter(application_id=OuterRef("pk"), stage__in=NOT_DELIVERED))
+    return Q(Q(status=ApplicationStatus.COMPLETED), in_post)
+
+
+def _postage_counted(late: QuerySet[Application]) -> Q:
+    """Those of the ``late`` applications in the post whose pack's due rule counts the time in
+    the post (BJ-11), by pack, rule and pickup method; matches nothing when none does."""
+    posted = late.filter(_in_the_post()).values_list("pack_hash", "rule_id", "pickup").distinct()
+    found = set(posted)
+    packs = packs_by_hash(pack_hash for pack_hash, _, _ in found)
+    counted = Q(pk__in=[])
+    for pack_hash, rule_id, pickup in found:
+        pack = packs.get(pack_hash)
+        if pack is not None and due_counts_postage(pack, rule_id=rule_id, pickup=pickup):
+            counted |= Q(pack_hash=pack_hash, rule_id=rule_id, pickup=pickup)
+    return counted
+
+
 def overdue_applications(*, actor: Actor, today: date) -> QuerySet[Application]:
-    """Applications whose card was due to be made before ``today`` and is not made yet.
+    """Applications whose card was due to be made before ``today`` and is not made yet (or, under
+    a due rule that counts the time in the post, is posted and not delivered yet).
 
     One row per application: still waiting for a batch, or with its card ordered or being
     personalised (a remade card counts through the new card). Scoped: a district officer sees
     the applications of persons insured in their district.
     """
     _check(actor)
-    return _scoped(actor, Application.objects.filter(due_date__lt=today).filter(_not_made()))
+    late = _scoped(actor, Application.objects.filter(due_date__lt=today))
+    return late.filter(_not_made() | (_in_the_post() & _postage_counted(late)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +144,30 @@ def _group_key(by: str) -> tuple[Any, Any]:
 
 
 def overdue_by(*, actor: Actor, today: date, by: str) -> list[OverdueRow]:
-    """Overdue cards grouped ``by`` bank, outlet or district, most first (one query)."""
+    """Overdue cards grouped ``by`` bank, outlet or district, most first (one query while no
+    late card is in the post; then the packs say which of those count, see
+    :func:`overdue_applications`)."""
     key, label = _group_key(by)
+    _check(actor)
+    late = _scoped(actor, Application.objects.filter(due_date__lt=today))
+    rows = _grouped(late.filter(_not_made() | _in_the_post()), key, label)
+    if any(r["posted"] for r in rows):
+        rows = _grouped(overdue_applications(actor=actor, today=today), key, label)
+    return [OverdueRow(r["key"] or "", r["label"] or "", r["n"], r["oldest"]) for r in rows]
+
+
+def _grouped(found: QuerySet[Application], key: Any, label: Any) -> list[dict[str, Any]]:
     rows = (
-        overdue_applications(actor=actor, today=today)
-        .order_by()
+        found.order_by()
         .values(key=key, label=label)
-        .annotate(n=Count("pk"), oldest=Min("due_date"))
+        .annotate(
+            n=Count("pk"),
+            oldest=Min("due_date"),
+            posted=Count("pk", filter=~_not_made()),
+        )
         .order_by("-n", "key")
     )
-    return [OverdueRow(r["key"] or "", r["label"] or "", r["n"], r["oldest"]) for r in rows]
+    return [dict(r) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

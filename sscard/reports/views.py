@@ -11,15 +11,16 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from sscard.applications.calendar import calendar_may_load, calendar_year_load
+from sscard.applications.selectors import calendar_may_load
+from sscard.applications.services import calendar_year_load
 from sscard.campaigns.forms import DayForm
 from sscard.cards.choices import CardStage
 from sscard.core.actors import Role
 from sscard.core.calendar import calendar_status
+from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.network.selectors import bank_names
@@ -57,9 +58,7 @@ def overdue_page(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     english = english_page()
     day_form = DayForm(request.GET or None)
-    day = (day_form.cleaned_data.get("on") if day_form.is_valid() else None) or (
-        timezone.localdate()
-    )
+    day = (day_form.cleaned_data.get("on") if day_form.is_valid() else None) or today()
     by_bank = overdue_by(actor=actor, today=day, by="bank")
     by_outlet = overdue_by(actor=actor, today=day, by="outlet")
     by_district = overdue_by(actor=actor, today=day, by="district")
@@ -155,7 +154,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
                     % {"year": result.year},
                 )
             return redirect("reports:calendar")
-    status = calendar_status(actor=actor, today=timezone.localdate())
+    status = calendar_status(actor=actor, today=today())
     return render(
         request,
         "reports/calendar.html",

@@ -21,7 +21,7 @@ from typing import Any
 
 from sscard.kernel.gm import GmError, Sm3Stream, sm4_gcm_decrypt_file
 from sscard.kernel.pki import PkiError, parse_certificate, verify_chain
-from sscard.production.factory import FORMAT, RESULT_HEADER, manifest_body
+from sscard.production.services.factory import FORMAT, RESULT_HEADER, manifest_body
 
 
 class FactoryRefusal(Exception):

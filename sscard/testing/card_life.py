@@ -11,16 +11,21 @@ from datetime import date
 from pathlib import Path
 
 from sscard.applications.models import Application
-from sscard.cards.authority import authority_ensure
 from sscard.cards.models import Card
+from sscard.cards.services.authority import authority_ensure
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import ID_NUMBER, field_cipher
 from sscard.delivery.services import batch_dispatch, card_hand_over, outlet_receive
 from sscard.network.models import Outlet
-from sscard.production.factory import batch_export, factory_key, factory_result_import
 from sscard.production.models import Batch, FactoryResult
-from sscard.production.personalise import batch_personalise
-from sscard.production.services import batch_start, batches_form
+from sscard.production.services import (
+    batch_export,
+    batch_start,
+    batches_form,
+    factory_result_import,
+)
+from sscard.production.services.factory import factory_key
+from sscard.production.services.personalise import batch_personalise
 from sscard.registry.models import Person
 from sscard.testing.card_factory import factory_read, factory_result
 

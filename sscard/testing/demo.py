@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sscard.applications.collective import (
+from sscard.applications.models import Application
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,
@@ -22,7 +23,6 @@ from sscard.applications.collective import (
     roster_add_staff,
     roster_confirm,
 )
-from sscard.applications.models import Application
 from sscard.cards.models import Card
 from sscard.cards.services import card_activate_financial, card_enable
 from sscard.core.actors import Actor, Role

@@ -21,6 +21,7 @@ from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFacto
 from factory.django import DjangoModelFactory, Password
 
 from sscard.core.actors import Role
+from sscard.core.clock import today
 from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_index, mask_phone
 from sscard.core.crypto import phone_index as phone_lookup_index
 from sscard.core.models import ImportJob
@@ -94,7 +95,7 @@ class SchoolFactory(DjangoModelFactory[School]):
 
 
 def _parsed(obj: Any) -> idnumber.IdNumber:
-    return idnumber.parse(obj.id_number, today=timezone.localdate())
+    return idnumber.parse(obj.id_number, today=today())
 
 
 class PersonFactory(DjangoModelFactory[Person]):

@@ -39,9 +39,10 @@ from django.utils import timezone
 from sscard.applications.models import Application, Photo
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.services import campaign_put_in_force
-from sscard.cards.authority import chain_of
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card, CardCertificate
+from sscard.cards.services.authority import chain_of
+from sscard.core import clock
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append, audit_verify_chain
 from sscard.core.bulk import BulkWriter
@@ -53,8 +54,8 @@ from sscard.kernel.gm import Sm2PrivateKey
 from sscard.kernel.pki import verify_chain
 from sscard.policy import builtin_pack
 from sscard.production.models import Batch, CardKey
-from sscard.production.personalise import key_label
 from sscard.production.services import batch_start, batches_form
+from sscard.production.services.personalise import key_label
 from sscard.registry.choices import PersonCategory
 from sscard.registry.models import Person
 from sscard.testing.factories import XICHENG, make_id_number
@@ -184,7 +185,7 @@ def applications_bulk(count: int, *, campaign: Campaign, today: date) -> list[in
 
 def ordered_batch(cards: int, *, today: date | None = None) -> Batch:
     """One production batch of ``cards`` ordered cards (status ``formed``)."""
-    day = today or timezone.localdate()
+    day = today or clock.today()
     campaign = campaign_put_in_force(actor=SYSTEM, pack=builtin_pack(PACK))
     applications_bulk(cards, campaign=campaign, today=day)
     (batch,) = batches_form(actor=SYSTEM, today=day, max_cards=cards)
@@ -328,7 +329,7 @@ def _hold(rows: Sequence[Sequence[Any]]) -> None:
 
 def _work(batch_id: int, size: int, hold_at: str, hold_chunk: int, delay: float) -> int:
     """Personalise like a worker does (``batch_personalise``), with the requested stop."""
-    from sscard.production import personalise
+    from sscard.production.services import personalise
 
     chunks = 0
     current: list[Sequence[Any]] = []

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sscard.applications.tests.support import BJ_PILOT_DAY
-from sscard.cards.authority import chain_of
 from sscard.cards.models import CardCertificate
+from sscard.cards.services.authority import chain_of
 from sscard.cards.tests.scenarios import beijing_pilot_unit, hospital
 from sscard.cards.verify import card_verify
 from sscard.kernel.pki import verify_chain

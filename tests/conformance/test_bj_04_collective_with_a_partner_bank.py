@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from sscard.applications.choices import RosterStatus
-from sscard.applications.collective import (
+from sscard.applications.services import (
+    application_submit,
     collective_arrange,
     collective_notify,
     collective_open,
     collective_submit,
     roster_add_staff,
 )
-from sscard.applications.services import application_submit
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,

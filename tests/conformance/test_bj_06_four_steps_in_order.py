@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sscard.applications.choices import RosterStatus
-from sscard.applications.collective import (
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sscard.applications.collective import (
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,

@@ -68,7 +68,7 @@ def test_bj_12_applications_and_posted_cards_record_no_fee() -> None:
 def test_bj_12_the_fee_recorded_is_the_packs_so_a_charging_pack_would_show() -> None:
     # the recorded fee is read from the pack, not written as 0: a pack of a notice that
     # charges (not Beijing's) gives the charge, postage only when the card is posted
-    from sscard.applications.rules import fee_for
+    from sscard.campaigns.selectors import fee_for
 
     data = copy.deepcopy(pack_data("beijing-2024"))
     data["fees"]["notice_says_free"] = False

@@ -20,7 +20,7 @@ from sscard.cards.models import Card
 from sscard.cards.tests.scenarios import beijing_pilot_unit
 from sscard.cards.tests.support import card
 from sscard.notifications.models import OutboxMessage
-from sscard.production.factory import factory_key
+from sscard.production.services.factory import factory_key
 from sscard.production.virtual_card import VirtualCard
 from sscard.testing.api_client import ApiClient
 from sscard.testing.card_factory import factory_read, factory_result

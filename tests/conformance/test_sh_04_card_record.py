@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from sscard.applications.tests.support import HUANGPU, SH_DAY
-from sscard.cards.authority import chain_of
 from sscard.cards.models import CardCertificate
+from sscard.cards.services.authority import chain_of
 from sscard.cards.tests.scenarios import hospital, shanghai_posted_application
 from sscard.cards.verify import card_verify
 from sscard.kernel.pki import verify_chain

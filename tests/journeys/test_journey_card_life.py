@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sscard.applications.tests.support import branch, in_force
 from sscard.cards.models import Card
 from sscard.delivery.tests.page_support import applicant, applied_at, overdue_unit
-from sscard.production.factory import factory_key
+from sscard.production.services.factory import factory_key
 from sscard.testing.browser import screenshot, sign_in
 from sscard.testing.card_factory import factory_read, factory_result
 from sscard.testing.card_life import root

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from sscard.applications.collective import roster_confirm
 from sscard.applications.models import Application, RosterEntry
+from sscard.applications.services import roster_confirm
 from sscard.applications.tests.support import branch, in_force, notified_collective
 from sscard.core.actors import Actor, Role
 from sscard.registry.models import Person

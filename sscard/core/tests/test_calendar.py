@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from sscard.applications.calendar import calendar_year_load
+from sscard.applications.services import calendar_year_load
 from sscard.applications.tests.calendar_support import OFFICER, official_2027
 from sscard.core.actors import Actor, Role
 from sscard.core.calendar import calendar_status, work_calendar

@@ -29,7 +29,7 @@ def admin_client(client, django_user_model):
 def test_every_model_of_ours_is_registered():
     from django.apps import apps
 
-    for app in ("core", "registry", "network", "portal"):
+    for app in ("core", "registry", "network", "portal", "campaigns", "notifications"):
         for model in apps.get_app_config(app).get_models():
             assert admin.site.is_registered(model), model
 
@@ -86,6 +86,11 @@ def test_audit_events_can_be_read_but_not_changed(admin_client):
         "/admin/core/auditchainhead/",
         "/admin/portal/account/",
         "/admin/portal/apitoken/",
+        "/admin/campaigns/campaign/",
+        "/admin/notifications/outboxmessage/",
+        "/admin/core/auditcheckpoint/",
+        "/admin/core/calendaryear/",
+        "/admin/registry/fieldkeyretirement/",
     ],
 )
 def test_changelists_open(admin_client, url):
@@ -117,3 +122,21 @@ def test_accounts_are_added_through_the_service(admin_client):
     )
     assert refused.status_code == 200
     assert "该角色必须绑定其管辖范围" in refused.content.decode()
+
+
+def test_campaigns_can_be_read_but_not_added_changed_or_deleted(admin_client):
+    from sscard.campaigns.services import campaign_put_in_force
+    from sscard.policy import builtin_pack
+
+    campaign = campaign_put_in_force(actor=Actor.system("t"), pack=builtin_pack("beijing-2024"))
+    detail = admin_client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/")
+    assert detail.status_code == 200
+    assert "beijing-2024" in detail.content.decode()
+    assert admin_client.get("/admin/campaigns/campaign/add/").status_code == 403
+    assert admin_client.post(f"/admin/campaigns/campaign/{campaign.pk}/delete/").status_code == 403
+    changed = admin_client.post(
+        f"/admin/campaigns/campaign/{campaign.pk}/change/", {"title": "x", "status": "withdrawn"}
+    )
+    assert changed.status_code == 403
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.title) == ("in_force", builtin_pack("beijing-2024").title)

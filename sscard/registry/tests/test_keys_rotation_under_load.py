@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from sscard.core.actors import Actor
 from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, key_version_of, phone_index
@@ -25,16 +25,15 @@ from sscard.registry.selectors import person_find_by_id_number
 from sscard.registry.services import divisions_load
 from sscard.registry.tests.test_imports import idn, person_row, write_csv
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(
+        reason="needs PostgreSQL: a rotation and a second connection racing on row locks"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 SYSTEM = Actor.system("test")
 PERSONS = 3000
 CHUNK = 100
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: a rotation and a second connection racing on row locks")
 
 
 def number(i: int) -> str:

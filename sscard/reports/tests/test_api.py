@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from sscard.applications.collective import (
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sscard.applications.collective import (
+from sscard.applications.models import Application
+from sscard.applications.services import (
     collective_arrange,
     collective_notify,
     collective_open,
     collective_submit,
     roster_add_staff,
 )
-from sscard.applications.models import Application
 from sscard.applications.tests.support import branch, clerk, confirm_all, hr, in_force
 from sscard.cards.models import Card
 from sscard.core.actors import Actor, Role

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
@@ -16,13 +16,12 @@ from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.services import COUNTER_LOOKUP_FIELDS, DISCLOSED, disclosure_record
 from sscard.testing.factories import OutletFactory, PersonFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: six connections racing for the last lookups of the hour")
+pytestmark = [
+    pytest.mark.postgres(
+        reason="needs PostgreSQL: six connections racing for the last lookups of the hour"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_concurrent_lookups_at_the_limit_let_exactly_the_remainder_through(settings):

@@ -1,4 +1,4 @@
-"""The shipped reference data loads, and loading it twice changes nothing."""
+"""banks_load: the shipped banks load, and loading them twice changes nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
 from sscard.network.models import Bank
 from sscard.network.services import banks_load
-from sscard.registry.models import Division
-from sscard.registry.services import divisions_load
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system("test")
@@ -27,15 +25,23 @@ def test_partner_banks_of_both_notices_load_once() -> None:
     assert AuditEvent.objects.count() == events
 
 
-def test_divisions_load_with_parents_and_abolished_codes() -> None:
-    divisions_load(actor=SYSTEM)
-    xicheng = Division.objects.get(code="110102")
-    assert (xicheng.name_zh, xicheng.parent_id, xicheng.abolished) == ("西城区", "110000", False)
-    assert Division.objects.get(code="110103").abolished  # 崇文区, merged in 2010
-    assert Division.objects.filter(parent_id="110000", abolished=False).count() == 16
-    assert Division.objects.filter(parent_id="310000", abolished=False).count() == 16
-
-
 def test_only_the_bureau_loads_reference_data() -> None:
     with pytest.raises(ApplicationError):
         banks_load(actor=Actor(role=Role.BANK_CLERK, label="clerk", outlet_id=1))
+
+
+def test_the_load_is_audited_once_and_a_changed_bank_is_written_again() -> None:
+    # given the banks loaded, and one bank's hotline changed since
+    banks_load(actor=SYSTEM)
+    first = AuditEvent.objects.get(action="load", object_type="network.bank")
+    assert first.object_id == "banks.yaml"
+    Bank.objects.filter(code="ICBC").update(hotline="00000")
+    # when they are loaded again
+    count = banks_load(actor=SYSTEM)
+    # then only that bank is written back, and the second load is audited with it alone
+    assert count == Bank.objects.count()
+    assert Bank.objects.get(code="ICBC").hotline != "00000"
+    second = AuditEvent.objects.filter(action="load", object_type="network.bank").last()
+    assert second is not None
+    assert second.pk != first.pk
+    assert second.changes == {"written": ["ICBC"]}

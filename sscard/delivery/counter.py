@@ -94,7 +94,7 @@ def _pack_of(view: CounterView) -> Pack | None:
         return None
 
 
-def _instant_offered(outlet: Outlet, pack: Pack | None) -> bool:
+def instant_offered(outlet: Outlet, pack: Pack | None) -> bool:
     """An instant-issuance point, under a pack that makes cards in the visit with a pickup
     method handed over on the spot (BJ-11, SH-12); without a pack the service refuses."""
     if not outlet.instant_issuance:
@@ -110,7 +110,7 @@ def counter_cards(
     standing = standing_loss_reports(view.cards, today=today)
     pack = _pack_of(view)
     terms = pack.loss if pack is not None else None
-    instant = _instant_offered(outlet, pack)
+    instant = instant_offered(outlet, pack)
     rows = []
     for card in view.cards:
         card.person = view.person  # the one person served: no query per card for it

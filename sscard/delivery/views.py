@@ -40,7 +40,7 @@ from sscard.core.htmx import htmx_partial
 from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
 from sscard.delivery import counter as actions
 from sscard.delivery.choices import ShipmentStatus
-from sscard.delivery.counter import CounterCard, counter_cards, holder_serve
+from sscard.delivery.counter import CounterCard, counter_cards, holder_serve, instant_offered
 from sscard.delivery.errors import DeliveryErrorCode
 from sscard.delivery.forms import ReplacementForm, ServeForm
 from sscard.delivery.models import Shipment
@@ -104,6 +104,15 @@ def _pack(actor: Actor, outlet: Outlet) -> Pack | None:
         return None
 
 
+def _replacement_form(data: Any, actor: Actor, outlet: Outlet) -> ReplacementForm:
+    """The counter's replacement form: "instant" is a choice only where the button's own
+    predicate (``instant_offered``: the outlet and the pack in force) offers it."""
+    pack = _pack(actor, outlet)
+    return ReplacementForm(
+        data, pack=pack, english=english_page(), instant=instant_offered(outlet, pack)
+    )
+
+
 def _row(
     counted: CounterCard,
     banks: dict[str, str],
@@ -146,9 +155,7 @@ def _served(
         "person": view.person,
         "id_number": id_number,
         "rows": rows,
-        "replacement_form": ReplacementForm(
-            pack=_pack(actor, outlet), english=english_page(), instant=outlet.instant_issuance
-        ),
+        "replacement_form": _replacement_form(None, actor, outlet),
     }
 
 
@@ -224,12 +231,7 @@ def serve_view(request: HttpRequest) -> HttpResponse:
 
 
 def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_number: str) -> str:
-    form = ReplacementForm(
-        request.POST,
-        pack=_pack(actor, outlet),
-        english=english_page(),
-        instant=outlet.instant_issuance,
-    )
+    form = _replacement_form(request.POST, actor, outlet)
     if not form.is_valid():
         raise DeliveryErrorCode.REPLACEMENT_FORM_INVALID.error()
     data = form.cleaned_data

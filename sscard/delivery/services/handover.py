@@ -34,7 +34,7 @@ from sscard.kernel import idnumber
 from sscard.kernel.errors import KernelError
 from sscard.network.models import Outlet
 from sscard.policy import instant_pickup
-from sscard.production.services.personalise import cards_personalise_now
+from sscard.production.services.personalise import cards_personalise_in_transaction
 
 
 def _check_holder(card: Card, id_number: str) -> None:
@@ -176,7 +176,7 @@ def _instant_card_made_and_handed_over(
 ) -> Card:
     """Order, personalise and make the application's card here, and hand it over, audited."""
     (new_id,) = cards_order(actor=actor, application_ids=[application_id], today=day)
-    cards_personalise_now(card_ids=[new_id])
+    cards_personalise_in_transaction(card_ids=[new_id])
     cards_advance(
         card_ids=[new_id],
         from_stages=[CardStage.PERSONALISED],

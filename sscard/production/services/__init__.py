@@ -4,22 +4,14 @@ in ``production.selectors``."""
 
 from sscard.production.services.batches import batch_create, batch_start, batches_form
 from sscard.production.services.factory import ExportFiles, batch_export, factory_result_import
-from sscard.production.services.personalise import (
-    batch_finish_personalisation,
-    batch_personalise,
-    batch_personalise_step,
-    cards_personalise_now,
-)
+from sscard.production.services.personalise import batch_personalise
 
 __all__ = [
     "ExportFiles",
     "batch_create",
     "batch_export",
-    "batch_finish_personalisation",
     "batch_personalise",
-    "batch_personalise_step",
     "batch_start",
     "batches_form",
-    "cards_personalise_now",
     "factory_result_import",
 ]

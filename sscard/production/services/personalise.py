@@ -200,7 +200,7 @@ def batch_finish_personalisation(*, batch_id: int) -> bool:
     return bool(changed)
 
 
-def cards_personalise_now(*, card_ids: Sequence[int]) -> int:
+def cards_personalise_in_transaction(*, card_ids: Sequence[int]) -> int:
     """Personalise these ordered cards at once, in the caller's transaction (instant issuance:
     the card is made while the holder waits, SH-12)."""
     rows = list(

@@ -37,6 +37,7 @@ from sscard.kernel.masks import mask_id_number
 from sscard.production.services import batches_form
 from sscard.registry.models import Person
 from sscard.testing.card_life import OPERATOR, id_number_of, personalise
+from sscard.testing.exports import read_export
 from sscard.testing.factories import (
     XICHENG,
     AccountFactory,
@@ -264,6 +265,9 @@ def _page_paths(ids: dict[str, int]) -> list[str]:
         if route.startswith(("api/", "admin", "logout", "i18n")) or "^" in route:
             continue
         path = re.sub(r"<int:(\w+)>", lambda m: str(ids.get(m.group(1), 1)), route)
+        if "<export:fmt>" in path:  # every list's spreadsheet, in both formats
+            paths += ["/" + path.replace("<export:fmt>", fmt) for fmt in ("csv", "xlsx")]
+            continue
         if "<" in path:
             continue
         paths.append("/" + path)
@@ -282,6 +286,8 @@ def _api_paths(client: Any, ids: dict[str, int]) -> list[str]:
 
 
 def _body(response: Any) -> str:
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        return read_export(response).text()  # a spreadsheet is read as its cells
     content = getattr(response, "streaming_content", None)
     if content is not None:
         return b"".join(content).decode("utf-8", "replace")
@@ -328,11 +334,20 @@ def test_no_answer_of_any_role_determines_an_id_number(
                     assert count >= THRESHOLD, (where, masked, count)
                     smallest = min(smallest, (count, where))
     # the sweep is not vacuous: the roles that work on masked values did see them
-    assert {"/persons/", "/api/v1/persons", "/persons/export.csv"} <= seen[Role.CITY_OFFICER]
+    assert {"/persons/", "/api/v1/persons", "/persons/export.csv", "/persons/export.xlsx"} <= seen[
+        Role.CITY_OFFICER
+    ]
     assert {"/persons/", "/api/v1/persons"} <= seen[Role.DISTRICT_OFFICER]
     hr_seen = seen[Role.EMPLOYER_HR]
     roster = f"/api/v1/collectives/{world.ids['collective_id']}/roster"
     assert {roster, f"/collective/?id={world.ids['collective_id']}"} <= hr_seen
+    # the roster's spreadsheets and printed form were swept too
+    collective = world.ids["collective_id"]
+    assert {
+        f"/collective/{collective}/roster.csv",
+        f"/collective/{collective}/roster.xlsx",
+        f"/collective/{collective}/form/",
+    } <= hr_seen
     assert f"/persons/{world.ids['person_id']}/" in seen[Role.CITY_OFFICER]
     with capsys.disabled():
         print(f"\nsmallest candidate count: {smallest[0]:,.0f} ({smallest[1]})")

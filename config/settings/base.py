@@ -296,6 +296,14 @@ CELERY_TASK_ALWAYS_EAGER = (
     os.environ.get("SSCARD_TASKS_EAGER", "0" if SSCARD_BROKER_URL else "1") == "1"
 )
 CELERY_TASK_IGNORE_RESULT = True
+# Work a page starts (imports, personalisation) when no broker takes it: "thread", a managed
+# pool of threads inside the server process (sscard/core/background.py), or "inline", at once
+# in the caller (the tests, which need the result).
+SSCARD_BACKGROUND = os.environ.get("SSCARD_BACKGROUND", "thread")
+SSCARD_BACKGROUND_THREADS = int(os.environ.get("SSCARD_BACKGROUND_THREADS", "2"))
+# How long a stopping server waits for running work to reach a safe point (an import's next
+# chunk); what is left is resumed by the next start.
+SSCARD_BACKGROUND_GRACE_SECONDS = float(os.environ.get("SSCARD_BACKGROUND_GRACE_SECONDS", "10"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE

@@ -27,3 +27,6 @@ SSCARD_SMS_FILE = Path(DATA_DIR) / "outbox" / "sms.jsonl"
 SSCARD_PHOTOS_DIR = Path(DATA_DIR) / "photos"
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
+# Work taken off the request runs at once: the tests read its result (tests/test_background_*
+# prove the pool).
+SSCARD_BACKGROUND = "inline"

@@ -4,10 +4,12 @@ collective applications in BJ-06's four steps, and staff confirmation."""
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -27,6 +29,7 @@ from sscard.applications.schemas import (
     RemindOut,
     RosterAddIn,
     RosterEntryOut,
+    RosterJobOut,
     RosterResultOut,
     SubmitOut,
 )
@@ -52,9 +55,11 @@ from sscard.applications.services import (
     roster_add_staff,
     roster_confirm,
     roster_remind,
-    roster_upload_file,
 )
+from sscard.applications.services.roster_jobs import OBJECT as ROSTER_OBJECT
+from sscard.applications.services.roster_jobs import ROSTER_JOB, roster_upload_queue
 from sscard.core.errors import NotFound
+from sscard.core.models import BackgroundJob
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ERRORS, ErrorOut
@@ -212,22 +217,83 @@ def collectives_roster_add(
 
 @router.post(
     "/collectives/{int:collective_id}/roster/upload",
-    response={200: RosterResultOut, 413: ErrorOut, **WRITE_ERRORS},
+    response={200: RosterResultOut, 202: RosterJobOut, 413: ErrorOut, **WRITE_ERRORS},
 )
 def collectives_roster_upload(
-    request: HttpRequest, collective_id: int, day: Form[str], file: File[UploadedFile]
-) -> RosterResultOut:
-    """Build the roster from a CSV/XLSX (``id_number``, ``name``); row errors are reported."""
+    request: HttpRequest,
+    response: HttpResponse,
+    collective_id: int,
+    day: Form[str],
+    file: File[UploadedFile],
+) -> Status[Any]:
+    """Build the roster from a CSV/XLSX (``id_number``, ``name``); row errors are reported.
+
+    The file is read off the request: the answer is 202 with the queued job (poll its
+    ``status_url``, also in ``Location``, until ``finished_at`` is set; its ``result`` then
+    holds what this answers with 200 where the file was read at once)."""
     from datetime import date
 
     try:
         parsed = date.fromisoformat(day)
     except ValueError as exc:
         raise RequestErrorCode.INVALID_INPUT.error(fields=["day"]) from exc
-    result = roster_upload_file(
+    job = roster_upload_queue(
         actor=request_actor(request), collective_id=collective_id, day=parsed, upload=file
     )
-    return _roster_out(result)
+    if job.status == BackgroundJob.Status.SUCCEEDED:
+        return Status(200, _roster_result_out(job.result))
+    response["Location"] = _roster_job_url(job)
+    return Status(202, _roster_job_out(job))
+
+
+def _roster_result_out(result: dict[str, Any]) -> RosterResultOut:
+    return RosterResultOut(
+        added=result["added"],
+        already=result["already"],
+        refused=result["refused"],
+        refused_total=result["refused_total"],
+        report_path=result["report"],
+    )
+
+
+def _roster_job_url(job: BackgroundJob) -> str:
+    return reverse(
+        "api:collective_roster_job",
+        kwargs={"collective_id": int(job.object_id), "job_id": job.pk},
+    )
+
+
+def _roster_job_out(job: BackgroundJob) -> dict[str, Any]:
+    done = job.status == BackgroundJob.Status.SUCCEEDED
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "collective_id": int(job.object_id),
+        "file_name": job.file_name,
+        "result": _roster_result_out(job.result) if done else None,
+        "error_code": job.error_code,
+        "error_message_zh": job.error_message_zh,
+        "error_message_en": job.error_message_en,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "status_url": _roster_job_url(job),
+    }
+
+
+@router.get(
+    "/collectives/{int:collective_id}/roster/jobs/{int:job_id}",
+    response={200: RosterJobOut, **ERRORS},
+    url_name="collective_roster_job",
+)
+def collectives_roster_job(request: HttpRequest, collective_id: int, job_id: int) -> dict[str, Any]:
+    """A queued roster upload: its status, then what it did or why the file was refused."""
+    collective_get(actor=request_actor(request), collective_id=collective_id)
+    job = BackgroundJob.objects.filter(
+        pk=job_id, kind=ROSTER_JOB, object_type=ROSTER_OBJECT, object_id=str(collective_id)
+    ).first()
+    if job is None:
+        raise NotFound("roster upload", what_zh="该名单上传任务")
+    return _roster_job_out(job)
 
 
 @router.get(

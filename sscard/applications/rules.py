@@ -1,4 +1,5 @@
-"""The engine's answers as the platform's one error type, and the photo sources a pack offers.
+"""The engine's answers as the platform's one error type, the photo sources a pack offers, and
+the predicate an application's cancellation is decided by (the service and the holder's page).
 
 Every rule of a notice is answered by the engine (``decide``) or read from the pack; which pack
 is in force is asked of ``campaigns.selectors`` (``pack_in_force_for_*``), nowhere else.
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sscard.applications.choices import PACK_PHOTO_ORIGINS, PhotoOrigin
-from sscard.applications.errors import photo_source_not_offered
-from sscard.core.errors import ApplicationError
+from sscard.applications.choices import OPEN_STATUSES, PACK_PHOTO_ORIGINS, PhotoOrigin
+from sscard.applications.errors import ApplicationsErrorCode, photo_source_not_offered
+from sscard.applications.models import Application
+from sscard.core.actors import Actor, Role
+from sscard.core.errors import ApplicationError, NotFound
 from sscard.policy import Decision, Pack, PersonFacts, evaluate
 from sscard.policy.schema import PhotoSource
 
@@ -57,3 +60,26 @@ def photo_origin(pack: Pack, source: str, facts: PersonFacts | None, day: date) 
     if spec is None or source not in PACK_PHOTO_ORIGINS:
         raise photo_source_not_offered(source, pack.photo_sources)
     return PACK_PHOTO_ORIGINS[source]
+
+
+def application_cancel_refusal(
+    *, actor: Actor, application: Application
+) -> ApplicationError | None:
+    """Why ``application_cancel`` would refuse: someone other than the holder (or the parent
+    who applied), the clerk of the outlet that took it, or the system (``not_found``, as for
+    an application they cannot see); an application no longer open — its card is ordered, or
+    it was cancelled (``application_not_open``). The holder's page offers "withdraw" only when
+    this answers None."""
+    if not _may_cancel(actor, application):
+        return NotFound("application", what_zh="该申请")
+    if application.status not in OPEN_STATUSES:
+        return ApplicationsErrorCode.APPLICATION_NOT_OPEN.error(status=application.status)
+    return None
+
+
+def _may_cancel(actor: Actor, application: Application) -> bool:
+    if actor.role is Role.CARDHOLDER:
+        return actor.person_id in (application.person_id, application.applicant_id)
+    if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
+        return actor.outlet_id is not None and actor.outlet_id == application.outlet_id
+    return actor.role is Role.SYSTEM

@@ -98,6 +98,23 @@ class RosterResultOut(Schema):
     report_path: str
 
 
+class RosterJobOut(Schema):
+    """A roster file queued to be read: poll ``status_url`` until ``finished_at`` is set; then
+    ``result`` says what it did, or ``error_code`` and the messages why it was refused."""
+
+    id: int
+    status: str
+    collective_id: int
+    file_name: str
+    result: RosterResultOut | None
+    error_code: str
+    error_message_zh: str
+    error_message_en: str
+    created_at: datetime
+    finished_at: datetime | None
+    status_url: str
+
+
 class CollectiveOut(Schema):
     id: int
     employer_id: int

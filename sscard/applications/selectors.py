@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, Protocol, cast
 
 from django.apps import apps
@@ -25,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 
 from sscard.applications.choices import (
     OPEN_STATUSES,
-    ApplicationStatus,
     CollectiveStep,
     RosterStatus,
 )
@@ -40,6 +38,7 @@ from sscard.applications.photos import (
     photo_file_intact,
 )
 from sscard.core.actors import Actor, Role
+from sscard.core.crypto import PHONE, field_cipher
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city, region_in_city
 from sscard.kernel import regions
@@ -48,7 +47,7 @@ from sscard.network.models import Outlet
 from sscard.notifications.services import Recipient
 from sscard.policy.engine import CHANNEL_NAMES
 from sscard.registry.models import Person
-from sscard.registry.selectors import person_find_by_id_number
+from sscard.registry.selectors import person_find_by_id_number, person_identifiers
 
 
 def photo_usable(photo: Photo) -> bool:
@@ -123,46 +122,6 @@ def cards_current() -> QuerySet[Any]:
 def application_open_for(*, person: Person) -> Application | None:
     """The person's open application, on whatever channel, if any."""
     return Application.objects.filter(person=person, status__in=OPEN_STATUSES).first()
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineStep:
-    """One step of an application's status timeline (for the holder's page)."""
-
-    key: str
-    label: str
-    at: datetime | date | None
-    done: bool
-
-
-def application_timeline(application: Application) -> list[TimelineStep]:
-    """Applied → allowed → made (by the due date) → handed over: done so far, and next."""
-    submitted = application.status != ApplicationStatus.CANCELLED
-    return [
-        TimelineStep("submitted", str(_("Application submitted")), application.submitted_at, True),
-        TimelineStep(
-            "decided",
-            str(_("Allowed by the policy (%(clause)s)") % {"clause": application.clause}),
-            application.applied_on,
-            True,
-        ),
-        TimelineStep(
-            "made",
-            str(
-                _("Card to be made (due date pending the official calendar)")
-                if application.due_date_pending
-                else _("Card to be made")
-            ),
-            application.due_date,
-            application.status == ApplicationStatus.COMPLETED,
-        ),
-        TimelineStep(
-            "cancelled" if not submitted else "handed_over",
-            str(_("Cancelled") if not submitted else _("Card handed over")),
-            None,
-            not submitted,
-        ),
-    ]
 
 
 def collective_visible(*, actor: Actor) -> QuerySet[CollectiveApplication]:
@@ -328,6 +287,32 @@ def roster_invitation_get(*, actor: Actor, entry_id: int) -> RosterEntry:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmationPrefill:
+    """What the confirmation form starts with: what the staff member confirmed before, else
+    what the registry knows of them, so they correct rather than type (issue 12)."""
+
+    phone: str
+    mailing_address: str
+
+
+def confirmation_prefill(*, actor: Actor, entry: RosterEntry) -> ConfirmationPrefill:
+    """The entry's own phone and address, else the registry's, for the holder it invites.
+
+    The phone is in full: the form is the holder's own, as on their record page
+    (``person_identifiers`` decides, so another role would get it masked — and never this
+    form)."""
+    person = entry.person
+    if entry.phone_enc:
+        phone = field_cipher().decrypt(bytes(entry.phone_enc), field=PHONE)
+    else:
+        shown = person_identifiers(actor=actor, person=person)
+        phone = shown.phone if shown.full else ""
+    return ConfirmationPrefill(
+        phone=phone, mailing_address=entry.mailing_address or person.address or ""
+    )
+
+
 def application_person(
     *, actor: Actor, id_number: str | None = None, person_id: int | None = None
 ) -> Person:
@@ -453,3 +438,9 @@ CALENDAR_LOADERS = frozenset({Role.CITY_OFFICER, Role.SYSTEM})
 def calendar_may_load(actor: Actor) -> bool:
     """Whether ``actor`` may load a year schedule (the page shows the form only then)."""
     return actor.role in CALENDAR_LOADERS
+
+
+def persons_with_open_application() -> Q:
+    """Persons with an application not yet ended (a person list's status filter, offered by
+    the registry: see ``registry.statuses``)."""
+    return Q(Exists(Application.objects.filter(person=OuterRef("pk"), status__in=OPEN_STATUSES)))

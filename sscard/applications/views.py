@@ -4,30 +4,50 @@ community centres. Views parse, call a service or selector, and render."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
-from sscard.applications.choices import OUTLET_CHANNELS, STEP_ORDER
-from sscard.applications.forms import ApplyForm, ArrangeForm, ConfirmForm, RosterUploadForm
+from sscard.applications.choices import OUTLET_CHANNELS, STEP_ORDER, RosterStatus
+from sscard.applications.forms import (
+    PICK_BRANCH,
+    PICK_CENTRE,
+    ApplyForm,
+    ArrangeForm,
+    ConfirmForm,
+    RosterUploadForm,
+    branch_choices,
+    centre_choices,
+)
+from sscard.applications.models import RosterEntry
 from sscard.applications.selectors import (
-    application_list,
+    application_get,
     application_person,
-    application_timeline,
-    backup_centres_near,
     collective_current,
     collective_get,
+    confirmation_prefill,
     person_wards,
     roster_entries,
+    roster_entry_hold,
     roster_invitation_get,
-    roster_invitations,
     roster_progress,
 )
 from sscard.applications.services import (
@@ -40,9 +60,11 @@ from sscard.applications.services import (
     roster_add_staff,
     roster_confirm,
     roster_remind,
-    roster_upload_file,
 )
+from sscard.applications.services.roster_jobs import OBJECT as ROSTER_OBJECT
+from sscard.applications.services.roster_jobs import ROSTER_JOB, roster_upload_queue
 from sscard.campaigns.selectors import (
+    pack_decided_under,
     pack_in_force_for_city,
     pack_in_force_for_employer,
     pack_in_force_for_person,
@@ -50,13 +72,27 @@ from sscard.campaigns.selectors import (
 from sscard.core.actors import Actor, Role
 from sscard.core.clock import today as _today
 from sscard.core.errors import ApplicationError
+from sscard.core.exports import Cell, Column, ExportTable, coded, export_response
 from sscard.core.htmx import htmx_partial, template_for
-from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
+from sscard.core.models import BackgroundJob
+from sscard.core.names import Kind, name_of
+from sscard.core.prints import render_print
+from sscard.core.views import (
+    actor_required,
+    english_page,
+    error_page,
+    error_text,
+    flash_refusal,
+    request_actor,
+)
 from sscard.kernel.regions import city_of
+from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
-from sscard.policy.engine import ACTION_NAMES, CHANNEL_NAMES, counter_channels
+from sscard.network.selectors import outlet_pick
+from sscard.policy import Pack
+from sscard.policy.engine import counter_channels
 from sscard.registry.choices import DisclosurePurpose
-from sscard.registry.models import Employer
+from sscard.registry.selectors import employer_pick
 from sscard.registry.services import COUNTER_APPLICATION_FIELDS, disclosure_record
 
 COLLECTIVE_ROLES = (Role.EMPLOYER_HR, Role.BANK_CLERK)
@@ -114,9 +150,11 @@ def collective_page(request: HttpRequest) -> HttpResponse:
         context["arrange_form"] = ArrangeForm(
             pack=pack,
             english=english,
+            district=collective.employer.insured_district,
             initial={
-                "pickup": collective.pickup,
-                "bank": collective.bank_code,
+                "pickup": request.GET.get("pickup") or collective.pickup,
+                # "Show this bank's outlets" without JavaScript comes back with ``?bank=``.
+                "bank": request.GET.get("bank") or collective.bank_code,
                 "outlet": collective.pickup_outlet_id,
             },
         )
@@ -124,10 +162,12 @@ def collective_page(request: HttpRequest) -> HttpResponse:
         context["entries"] = roster_entries(collective, status=context["status_filter"] or None)[
             :200
         ]
-        context["channel_name"] = CHANNEL_NAMES[collective.channel][1 if english else 0]
-        context["upload_result"] = request.session.pop("roster_upload", None)
+        context["channel_name"] = name_of(Kind.CHANNEL, collective.channel)
+        context.update(_roster_job_context(request, collective.pk))
     if actor.role is Role.BANK_CLERK:
-        context["employers"] = Employer.objects.order_by("name")[:200]
+        # A searchable picker, never a drop-down of every unit (htmx asks registry's picker).
+        context["employer_q"] = request.GET.get("employer_q", "")[:200]
+        context["employers"] = employer_pick(actor=actor, text=context["employer_q"])
     template = template_for(
         request, "applications/collective.html", "applications/htmx/roster.html"
     )
@@ -138,7 +178,7 @@ def _run(request: HttpRequest, call: Any, success: str, collective_id: int | Non
     try:
         call()
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
     else:
         messages.success(request, success)
     return _back(collective_id)
@@ -156,7 +196,7 @@ def collective_open_view(request: HttpRequest) -> HttpResponse:
             employer_id=int(employer) if employer.isdigit() else None,
         )
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
         return _back()
     messages.success(request, _("The collective application is open."))
     return _back(collective.pk)
@@ -171,24 +211,38 @@ def collective_arrange_view(request: HttpRequest, collective_id: int) -> HttpRes
         pack = pack_in_force_for_employer(collective.employer).pack
     except ApplicationError as error:
         return error_page(request, error)
-    form = ArrangeForm(request.POST, pack=pack, english=english_page())
+    # Without JavaScript "refresh" asks for the page again with the outlets of the bank
+    # chosen; a refused choice comes back the same way: what was chosen stays chosen.
+    again = HttpResponseRedirect(
+        f"{_back(collective_id).url}&"
+        + urlencode({k: request.POST.get(k, "") for k in ("pickup", "bank")})
+        + "#step-2"
+    )
+    if "refresh" in request.POST:
+        return again
+    district = collective.employer.insured_district
+    form = ArrangeForm(request.POST, pack=pack, english=english_page(), district=district)
     if not form.is_valid():
-        messages.error(request, _("Choose a pickup method."))
-        return _back(collective_id)
+        if "pickup" in form.errors:
+            messages.error(request, _("Choose a pickup method."))
+        else:
+            messages.error(request, _("Choose one of the outlets offered for this bank."))
+        return again
     data = form.cleaned_data
-    return _run(
-        request,
-        lambda: collective_arrange(
+    try:
+        collective_arrange(
             actor=actor,
             collective_id=collective_id,
             day=_today(),
             pickup=data["pickup"],
             bank=data["bank"] or None,
             outlet_id=data["outlet"] or None,
-        ),
-        _("Pickup method and bank outlet saved."),
-        collective_id,
-    )
+        )
+    except ApplicationError as error:
+        flash_refusal(request, error)
+        return again
+    messages.success(request, _("Pickup method and bank outlet saved."))
+    return _back(collective_id)
 
 
 @require_POST
@@ -198,7 +252,7 @@ def roster_add_view(request: HttpRequest, collective_id: int) -> HttpResponse:
     try:
         result = roster_add_staff(actor=actor, collective_id=collective_id, day=_today())
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
     else:
         messages.success(
             request,
@@ -211,26 +265,68 @@ def roster_add_view(request: HttpRequest, collective_id: int) -> HttpResponse:
 @require_POST
 @actor_required(*COLLECTIVE_ROLES)
 def roster_upload_view(request: HttpRequest, collective_id: int) -> HttpResponse:
+    """Queue the roster file: the page follows at once, showing the job until it has read
+    the file, then what it did (the job is the session's, shown once)."""
     actor = request_actor(request)
     form = RosterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a CSV or XLSX file."))
         return _back(collective_id)
     try:
-        result = roster_upload_file(
+        job = roster_upload_queue(
             actor=actor, collective_id=collective_id, day=_today(), upload=form.cleaned_data["file"]
         )
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
         return _back(collective_id)
-    request.session["roster_upload"] = {
-        "added": result.added,
-        "already": result.already,
-        "refused": dict(result.refused),
-        "refused_total": result.refused_total,
-        "report": Path(result.report_path).name if result.report_path else "",
-    }
+    request.session[ROSTER_JOB_KEY] = job.pk
     return _back(collective_id)
+
+
+ROSTER_JOB_KEY = "roster_job"
+_WAITING = (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING)
+
+
+def _roster_job_context(request: HttpRequest, collective_id: int) -> dict[str, Any]:
+    """The roster file this session uploaded: while it is read, the panel that polls it; once
+    read, what it did (shown once), or why the file was refused."""
+    job_id = request.session.get(ROSTER_JOB_KEY)
+    job = (
+        BackgroundJob.objects.filter(
+            pk=job_id, kind=ROSTER_JOB, object_type=ROSTER_OBJECT, object_id=str(collective_id)
+        ).first()
+        if isinstance(job_id, int)
+        else None
+    )
+    if job is None:
+        return {}
+    if job.status in _WAITING:
+        return {"roster_job": job, "roster_waiting": True}
+    request.session.pop(ROSTER_JOB_KEY, None)
+    if job.status == BackgroundJob.Status.SUCCEEDED:
+        return {"upload_result": job.result}
+    return {
+        "roster_job": job,
+        "roster_error": job.error_message_en if english_page() else job.error_message_zh,
+    }
+
+
+@actor_required(*COLLECTIVE_ROLES)
+def roster_job_view(request: HttpRequest, collective_id: int) -> HttpResponse:
+    """The roster file's panel, polled every 2 s while the file is read; once it has been,
+    the page reloads to show what it did."""
+    collective_get(actor=request_actor(request), collective_id=collective_id)
+    job_id = request.session.get(ROSTER_JOB_KEY)
+    waiting = (
+        isinstance(job_id, int)
+        and BackgroundJob.objects.filter(pk=job_id, status__in=_WAITING).exists()
+    )
+    if not htmx_partial(request):
+        return _back(collective_id)
+    if not waiting:
+        return HttpResponseClientRefresh()
+    context = {"collective_id": collective_id, "roster_waiting": True}
+    return render(request, "applications/htmx/roster_job.html", context)
 
 
 @actor_required(*COLLECTIVE_ROLES)
@@ -275,7 +371,7 @@ def collective_submit_view(request: HttpRequest, collective_id: int) -> HttpResp
     try:
         result = collective_submit(actor=actor, collective_id=collective_id, day=_today())
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
     else:
         messages.success(
             request,
@@ -290,25 +386,7 @@ def collective_submit_view(request: HttpRequest, collective_id: int) -> HttpResp
 # --------------------------------------------------------------------------------------------
 
 
-@actor_required(Role.CARDHOLDER)
-def my_applications(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    english = english_page()
-    apps = list(application_list(actor=actor)[:20])
-    rows = [
-        {
-            "app": a,
-            "timeline": application_timeline(a),
-            "channel": CHANNEL_NAMES.get(a.channel, (a.channel, a.channel))[1 if english else 0],
-            "action": ACTION_NAMES.get(a.action, (a.action, a.action))[1 if english else 0],
-        }
-        for a in apps
-    ]
-    context: dict[str, Any] = {
-        "rows": rows,
-        "invitations": list(roster_invitations(actor=actor)[:10]),
-    }
-    return render(request, "applications/my_applications.html", context)
+# The holder's applications page follows their cards: it is ``cards.views.my_applications``.
 
 
 @actor_required(Role.CARDHOLDER)
@@ -323,14 +401,12 @@ def apply_online(request: HttpRequest) -> HttpResponse:
         return render(request, "applications/apply_online.html", refused)
     persons = [(me.pk, me.masked_name), *((w.pk, w.masked_name) for w in person_wards(actor=actor))]
     form = ApplyForm(
-        request.POST or None,
-        request.FILES or None,
+        **_posted(request, {"channel": "online", "action": "migrate"}),
         pack=pack,
         english=english,
         channels=("online", "parent_online"),
-        centres=backup_centres_near(region=me.insured_region or me.hukou_region),
+        region=me.insured_region or me.hukou_region,
         persons=persons,
-        initial={"channel": "online", "action": "migrate"},
     )
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
@@ -342,7 +418,7 @@ def apply_online(request: HttpRequest) -> HttpResponse:
             context.update(error=error, error_message=error_text(error))
         else:
             messages.success(request, _("Your application has been submitted."))
-            return HttpResponseRedirect(reverse("applications:mine") + f"#a{application.pk}")
+            return HttpResponseRedirect(reverse("cards:my_applications") + f"#a{application.pk}")
     return render(request, "applications/apply_online.html", context)
 
 
@@ -355,17 +431,21 @@ def confirm_page(request: HttpRequest, entry_id: int) -> HttpResponse:
     except ApplicationError as error:
         return error_page(request, error)
     person = entry.person
+    known = confirmation_prefill(actor=actor, entry=entry)
     form = ConfirmForm(
-        request.POST or None,
+        **_posted(
+            request,
+            {
+                "phone": known.phone,
+                "mailing_address": known.mailing_address,
+                "photo_source": entry.photo_source
+                or (pack.photo_sources[0].id if pack.photo_sources else ""),
+                "backup_centre": entry.backup_centre_id,
+            },
+        ),
         pack=pack,
         english=english_page(),
-        centres=backup_centres_near(region=person.insured_region or person.hukou_region),
-        initial={
-            "mailing_address": entry.mailing_address or person.address,
-            "photo_source": entry.photo_source
-            or (pack.photo_sources[0].id if pack.photo_sources else ""),
-            "backup_centre": entry.backup_centre_id,
-        },
+        region=person.insured_region or person.hukou_region,
     )
     context: dict[str, Any] = {"entry": entry, "form": form, "collective": entry.collective}
     if request.method == "POST" and form.is_valid():
@@ -384,13 +464,25 @@ def confirm_page(request: HttpRequest, entry_id: int) -> HttpResponse:
             context.update(error=error, error_message=error_text(error))
         else:
             messages.success(request, _("Thank you: your card data is confirmed."))
-            return HttpResponseRedirect(reverse("applications:mine"))
+            return HttpResponseRedirect(reverse("cards:my_applications"))
     return render(request, "applications/confirm.html", context)
 
 
 # --------------------------------------------------------------------------------------------
 # The counter: bank outlets, community centres and the banks' acceptance points
 # --------------------------------------------------------------------------------------------
+
+
+def _posted(request: HttpRequest, initial: dict[str, Any]) -> dict[str, Any]:
+    """A form's data: what was posted; or, posted with ``refresh`` (a picker's "show the
+    choices" button, without JavaScript), nothing bound and the post kept as initial values,
+    so that the form comes back with the new choices and no error."""
+    if request.method != "POST":
+        return {"data": None, "files": None, "initial": initial}
+    if "refresh" in request.POST:
+        kept = {k: v for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"}
+        return {"data": None, "files": None, "initial": {**initial, **kept}}
+    return {"data": request.POST, "files": request.FILES, "initial": initial}
 
 
 def _submit(actor: Actor, person: Any, data: dict[str, Any]) -> Any:
@@ -435,14 +527,12 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
     channels = counter_channels(
         pack, OUTLET_CHANNELS.get(outlet.kind, ()), instant_issuance=outlet.instant_issuance
     )
-    centres = backup_centres_near(region=outlet.district)
     form = ApplyForm(
-        request.POST or None,
-        request.FILES or None,
+        **_posted(request, {}),
         pack=pack,
         english=english_page(),
         channels=channels,
-        centres=centres,
+        region=outlet.district,
     )
     context: dict[str, Any] = {"form": form, "outlet": outlet}
     status = 200
@@ -465,12 +555,178 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
                 status = error.status
         else:
             context["form"] = ApplyForm(
-                pack=pack,
-                english=english_page(),
-                channels=channels,
-                centres=centres,
+                pack=pack, english=english_page(), channels=channels, region=outlet.district
             )
     template = template_for(
         request, "applications/counter.html", "applications/htmx/counter_result.html"
     )
     return render(request, template, context, status=status)
+
+
+# --------------------------------------------------------------------------------------------
+# Pickers: the options of an outlet field, reloaded when its bank or district changes
+# --------------------------------------------------------------------------------------------
+
+
+@actor_required()
+def outlet_options(request: HttpRequest) -> HttpResponse:
+    """The ``<option>``s of a picker (htmx): a bank's branches (``for=branch``) or the
+    community centres (``for=centre``) of one district, as the form itself offers them.
+
+    Outlets are public service points, so any signed-in role may ask; the service still
+    checks the outlet finally chosen.
+    """
+    picker = request.GET.get("for", "")
+    district = request.GET.get("centre_district") or request.GET.get("district", "")
+    if picker == PICK_BRANCH:
+        bank = request.GET.get("bank", "")
+        # The pack's banks (the form names them), when "as the policy decides" is chosen.
+        offered = [b for b in request.GET.get("banks", "").split(",") if b]
+        banks = [bank] if bank else offered
+        outlets = outlet_pick(kind=OutletKind.BANK_BRANCH, district=district, banks=banks)
+        choices = branch_choices(outlets)
+    elif picker == PICK_CENTRE:
+        choices = centre_choices(outlet_pick(kind=OutletKind.COMMUNITY_CENTRE, district=district))
+    else:
+        raise Http404
+    return render(request, "applications/htmx/outlet_options.html", {"choices": choices})
+
+
+# --------------------------------------------------------------------------------------------
+# The roster as a spreadsheet, and the papers: the collective application form with its
+# roster, and the acceptance receipt (受理回执) of a counter or online application
+# --------------------------------------------------------------------------------------------
+
+
+def _roster_rows(entries: QuerySet[RosterEntry]) -> Iterator[Sequence[Cell]]:
+    statuses = dict(RosterStatus.choices)
+    for entry in entries.iterator(chunk_size=2000):
+        hold_code, hold_name = roster_entry_hold(entry)
+        yield (
+            entry.person.masked_name,
+            entry.person.masked_id_number,
+            str(statuses.get(entry.status, entry.status)),
+            entry.status,
+            hold_name,
+            hold_code,
+            entry.masked_phone or entry.person.masked_phone,
+            entry.reminders,
+            entry.invited_at,
+            entry.confirmed_at,
+        )
+
+
+@actor_required(*COLLECTIVE_ROLES)
+def roster_export(request: HttpRequest, collective_id: int, fmt: str) -> HttpResponseBase:
+    """The collective application's roster as the page lists it (its status filter, masked),
+    as XLSX or CSV."""
+    try:
+        collective = collective_get(actor=request_actor(request), collective_id=collective_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    statuses = dict(RosterStatus.choices)
+    status = request.GET.get("status", "")
+    status = status if status in statuses else ""
+    filters = [(_("Collective application"), f"#{collective.pk} {collective.employer.name}")]
+    if status:
+        filters.append((_("Status"), str(statuses[status])))
+    table = ExportTable(
+        title=_("Roster of collective application #%(id)d") % {"id": collective.pk},
+        file_stem=f"roster-{collective.pk}",
+        columns=[
+            Column(_("Full name"), 12),
+            Column(_("ID number"), 22),
+            *coded(_("Status"), width=18),
+            *coded(_("Not applicable because"), width=40),
+            Column(_("Phone"), 14),
+            Column(_("Reminders"), 8),
+            Column(_("Invited at"), 20),
+            Column(_("Confirmed at"), 20),
+        ],
+        rows=_roster_rows(
+            roster_entries(collective, status=status if status in statuses else None)
+        ),
+        filters=filters,
+    )
+    return export_response(request, table, fmt)
+
+
+@actor_required(*COLLECTIVE_ROLES)
+def collective_form_print(request: HttpRequest, collective_id: int) -> HttpResponse:
+    """The collective application form (单位集体申领表) with its whole roster, to print, sign
+    and stamp: the unit's facts, the arrangement chosen and every staff member, masked."""
+    try:
+        collective = collective_get(actor=request_actor(request), collective_id=collective_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    employer = collective.employer
+    entries = [(entry, roster_entry_hold(entry)[1]) for entry in roster_entries(collective)]
+    decided = pack_decided_under(collective.pack_hash)
+    context = {
+        "collective": collective,
+        "employer": employer,
+        "district_name": name_of(Kind.REGION, employer.insured_district),
+        "channel_name": name_of(Kind.CHANNEL, collective.channel),
+        "bank_name": name_of(Kind.BANK, collective.bank_code),
+        "pickup_name": name_of(Kind.PICKUP, collective.pickup),
+        "entries": entries,
+        "progress": roster_progress(collective),
+    }
+    return render_print(
+        request,
+        "applications/print/collective_form.html",
+        context,
+        packs=[decided[0]] if decided is not None else None,
+    )
+
+
+def _contacts(pack: Pack | None, *, english: bool) -> list[dict[str, str]]:
+    """The bureau's contacts a receipt names: the pack's hotlines and websites."""
+    if pack is None:
+        return []
+    return [
+        {
+            "name": c.name_en if english else c.name_zh,
+            "reach": c.phone or c.url or "",
+            "what": c.what_en if english else c.what_zh,
+        }
+        for c in pack.contacts
+        if c.kind in ("hotline", "website") and (c.phone or c.url)
+    ]
+
+
+@actor_required(Role.CARDHOLDER, *CLERKS)
+def application_receipt(request: HttpRequest, application_id: int) -> HttpResponse:
+    """The acceptance receipt (受理回执) of an application, to print: for the holder from "my
+    applications", for the clerk right after taking it at the counter. The ID number is
+    masked on paper; the name is the holder's own, or masked for anyone else's eyes."""
+    actor = request_actor(request)
+    try:
+        application = application_get(actor=actor, application_id=application_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    person = application.person
+    decided = pack_decided_under(application.pack_hash)
+    english = english_page()
+    context = {
+        "application": application,
+        "applicant_name": person.name if actor.sees_full_identifiers else person.masked_name,
+        "applicant_id_number": person.masked_id_number,
+        "channel_name": name_of(Kind.CHANNEL, application.channel),
+        "action_name": name_of(Kind.ACTION, application.action),
+        "bank_name": name_of(Kind.BANK, application.bank_code),
+        "pickup_name": name_of(Kind.PICKUP, application.pickup),
+        "fee_yuan": f"{application.fee_fen / 100:.2f}",
+        "contacts": _contacts(decided[1] if decided else None, english=english),
+        "back": (
+            reverse("cards:my_applications") + f"#a{application.pk}"
+            if actor.role is Role.CARDHOLDER
+            else reverse("applications:counter")
+        ),
+    }
+    return render_print(
+        request,
+        "applications/print/receipt.html",
+        context,
+        packs=[decided[0]] if decided is not None else None,
+    )

@@ -8,6 +8,7 @@ callers need of it (fee, bank names, templates, pickup paths), so a service asks
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,9 +22,20 @@ from sscard.campaigns.models import Campaign
 from sscard.core.actors import Actor, Role
 from sscard.core.calendar import work_calendar
 from sscard.core.errors import ApplicationError, PermissionDenied
+from sscard.core.exports import PackStamp
+from sscard.core.names import Kind, name_of
 from sscard.kernel.regions import city_of, city_prefix
+from sscard.network.models import Outlet
 from sscard.notifications.services import message_render
-from sscard.policy import Decision, DecisionRequest, Pack, decide, load_pack
+from sscard.policy import (
+    Decision,
+    DecisionRequest,
+    Pack,
+    builtin_pack,
+    builtin_pack_ids,
+    decide,
+    load_pack,
+)
 from sscard.policy.schema import Template
 from sscard.registry.eligibility import EligibleFigures, eligible_figures, person_facts
 from sscard.registry.models import Employer, Person
@@ -88,6 +100,23 @@ def city_of_person(person: Person) -> str:
 _CARD_FEES = frozenset({"production", "replacement"})
 
 
+def pickup_names(codes: Iterable[str], *, english: bool = False) -> dict[str, str]:
+    """Titles of pickup methods (``branch`` → 合作银行服务网点领卡), as the packs in force give
+    them, else as the packs shipped with sscard do (a method of a pack since superseded)."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    in_force = Campaign.objects.filter(status=CampaignStatus.IN_FORCE).order_by("pk")
+    packs = [campaign_pack(c) for c in in_force.only("pack_hash", "source_text")]
+    found: dict[str, str] = {}
+    for pack in [*packs, *(builtin_pack(i) for i in builtin_pack_ids())]:
+        for code in wanted - found.keys():
+            method = pack.pickup_methods.get(code)
+            if method is not None:
+                found[code] = method.title_en if english else method.title_zh
+    return found
+
+
 def pickup_is_postal(pack: Pack, pickup: str) -> bool:
     method = pack.pickup_methods.get(pickup)
     return bool(method and method.postal)
@@ -110,11 +139,12 @@ def postage_for(pack: Pack) -> int:
 
 
 def bank_name(pack: Pack, code: str) -> str:
-    """The bank's name as the pack lists it (a person reads 中国工商银行, never ``ICBC``)."""
+    """The bank's name as the pack lists it (a person reads 中国工商银行, never ``ICBC``); a bank
+    the pack does not list is named as everywhere else (for an SMS: in Chinese)."""
     for bank in pack.banks:
         if bank.code == code:
             return bank.name_zh
-    return code
+    return name_of(Kind.BANK, code, english=False)
 
 
 def template_text(pack: Pack, key: str, **values: object) -> str | None:
@@ -198,6 +228,64 @@ def pack_in_force_for_card(card: _HasPerson) -> PackInForce:
     return pack_in_force_for_person(card.person)
 
 
+def _actor_city(actor: Actor) -> str:
+    """The city an actor works in, from whatever its scope is bound to ("" for none)."""
+    if actor.city_code:
+        return actor.city_code
+    if actor.district_code:
+        return city_of(actor.district_code)
+    if actor.employer_id is not None:
+        district = (
+            Employer.objects.filter(pk=actor.employer_id)
+            .values_list("insured_district", flat=True)
+            .first()
+        )
+        return city_of(district or "")
+    if actor.outlet_id is not None:
+        found = Outlet.objects.filter(pk=actor.outlet_id).values_list("district", flat=True)
+        return city_of(found.first() or "")
+    if actor.person_id is not None:
+        person = Person.objects.filter(pk=actor.person_id).first()
+        return city_of_person(person) if person is not None else ""
+    return ""
+
+
+def pack_stamps_for_actor(actor: Actor) -> list[PackStamp]:
+    """The packs in force where the actor works, for the header of its exports and prints:
+    its city's, or every city's for a role bound to none (production runs for all cities)."""
+    city = _actor_city(actor)
+    campaigns = Campaign.objects.filter(status=CampaignStatus.IN_FORCE).order_by("city_code")
+    if city:
+        campaigns = campaigns.filter(city_code=city)
+    return [
+        PackStamp(
+            pack_id=c.pack_id,
+            pack_hash=c.pack_hash,
+            title_zh=c.title,
+            title_en=campaign_pack(c).title_en,
+            city=c.city_code,
+        )
+        for c in campaigns
+    ]
+
+
+def pack_decided_under(pack_hash: str) -> tuple[PackStamp, Pack] | None:
+    """The pack a decision was taken under (by its content hash), and its stamp for a paper
+    that names it; None for a hash no campaign carried."""
+    campaign = Campaign.objects.filter(pack_hash=pack_hash).order_by("-pk").first()
+    if not pack_hash or campaign is None:
+        return None
+    pack = campaign_pack(campaign)
+    stamp = PackStamp(
+        pack_id=campaign.pack_id,
+        pack_hash=campaign.pack_hash,
+        title_zh=campaign.title,
+        title_en=pack.title_en,
+        city=campaign.city_code,
+    )
+    return stamp, pack
+
+
 def region_in_city_of(actor: Actor, region: str) -> bool:
     """Whether ``region`` lies in the city of a city-bound actor (any region if unbound)."""
     return not actor.city_code or region.startswith(city_prefix(actor.city_code))
@@ -274,3 +362,10 @@ class SchoolNoticeRules:
 
     def allows(self, *, district: str, already_notified: bool = False) -> bool:
         return self.refusal(district=district, already_notified=already_notified) is None
+
+
+def packs_in_force() -> list[Pack]:
+    """The pack of every city's campaign in force, by city: what the public home page says the
+    platform runs today, and whom a visitor may ask (the pack's contact directory)."""
+    campaigns = Campaign.objects.filter(status=CampaignStatus.IN_FORCE).order_by("city_code")
+    return [campaign_pack(campaign) for campaign in campaigns]

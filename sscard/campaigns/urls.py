@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sscard.campaigns import views
+from sscard.core.exports import export_route
 
 app_name = "campaigns"
 urlpatterns = [
@@ -8,5 +9,6 @@ urlpatterns = [
     path("put-in-force/", views.campaign_put_in_force_view, name="put_in_force"),
     path("<int:campaign_id>/withdraw/", views.campaign_withdraw_view, name="withdraw"),
     path("schools/", views.school_list_page, name="schools"),
+    path(export_route("schools/export"), views.school_export, name="school_export"),
     path("schools/notify/", views.school_notify_view, name="school_notify"),
 ]

@@ -3,11 +3,13 @@ and the schools page, where the education side records each school's notice (SH-
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,10 +29,12 @@ from sscard.campaigns.timeline import timeline
 from sscard.core.actors import Role
 from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
+from sscard.core.exports import Cell, Column, ExportTable, coded, export_response, form_filters
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.views import actor_required, english_page, error_page, request_actor
 from sscard.policy import PackError, builtin_pack, load_pack
 from sscard.registry.choices import SchoolKind
+from sscard.registry.models import School
 from sscard.registry.selectors import division_districts, division_names, school_list
 
 OFFICERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
@@ -50,6 +54,13 @@ class CountRow:
 
 @actor_required(*OFFICERS)
 def campaign_overview(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    form = PutInForceForm() if actor.role is Role.CITY_OFFICER else None
+    return render(request, "campaigns/overview.html", _overview_context(request, form))
+
+
+def _overview_context(request: HttpRequest, form: PutInForceForm | None) -> dict[str, object]:
+    """The packs in force with their timelines and counts, the history, and the form."""
     actor = request_actor(request)
     english = english_page()
     day_form = DayForm(request.GET or None)
@@ -86,14 +97,47 @@ def campaign_overview(request: HttpRequest) -> HttpResponse:
                 "phases_now": pack.phases_on(day),
             }
         )
-    context = {
+    return {
         "panels": panels,
         "history": history,
         "day": day,
         "day_form": day_form,
-        "form": PutInForceForm() if actor.role is Role.CITY_OFFICER else None,
+        "form": form,
     }
-    return render(request, "campaigns/overview.html", context)
+
+
+def _pack_problems(error: ApplicationError | PackError) -> list[dict[str, object]]:
+    """Every error of a refused pack, located (line of the YAML text, key path), in the
+    page's language; one entry for a refusal that is not about the pack's text."""
+    english = english_page()
+    details = error.details or {}
+    listed = details.get("errors")
+    if isinstance(listed, list) and listed:
+        return [
+            {
+                "line": item.get("line"),
+                "path": item.get("path", ""),
+                "message": item.get("message_en" if english else "message_zh", ""),
+            }
+            for item in listed
+            if isinstance(item, dict)
+        ]
+    return [
+        {
+            "line": details.get("line"),
+            "path": "",
+            "message": error.message_en if english else error.message_zh,
+        }
+    ]
+
+
+def _pack_refused(
+    request: HttpRequest, form: PutInForceForm, error: ApplicationError | PackError | None
+) -> HttpResponse:
+    """The campaign page again, with why the pack was refused and the choice kept (400)."""
+    context = _overview_context(request, form)
+    context["pack_errors"] = _pack_problems(error) if error is not None else []
+    return render(request, "campaigns/overview.html", context, status=400)
 
 
 @require_POST
@@ -102,8 +146,7 @@ def campaign_put_in_force_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     form = PutInForceForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
-        return HttpResponseRedirect(reverse("campaigns:overview"))
+        return _pack_refused(request, form, None)  # the form says why
     try:
         upload = form.cleaned_data.get("pack_file")
         if upload is not None:
@@ -112,14 +155,13 @@ def campaign_put_in_force_view(request: HttpRequest) -> HttpResponse:
             pack = builtin_pack(form.cleaned_data["pack_id"])
         campaign = campaign_put_in_force(actor=actor, pack=pack)
     except PackError as exc:
-        return error_page(request, ApplicationError.from_coded(exc))
+        return _pack_refused(request, form, exc)
     except UnicodeDecodeError:
-        return error_page(
-            request,
-            CampaignErrorCode.PACK_FILE_NOT_UTF8.error(),
-        )
+        return _pack_refused(request, form, CampaignErrorCode.PACK_FILE_NOT_UTF8.error())
     except ApplicationError as exc:
-        return error_page(request, exc)
+        if exc.code == "permission_denied":
+            return error_page(request, exc)
+        return _pack_refused(request, form, exc)
     messages.success(request, _("“%(title)s” is now in force.") % {"title": campaign.title})
     return HttpResponseRedirect(reverse("campaigns:overview"))
 
@@ -138,16 +180,25 @@ def campaign_withdraw_view(request: HttpRequest, campaign_id: int) -> HttpRespon
 SCHOOL_PAGE_SIZE = 50
 
 
-@actor_required(*OFFICERS)
-def school_list_page(request: HttpRequest) -> HttpResponse:
-    """Schools in the officer's area with each one's notice; record one, or a district's."""
+def _schools_filtered(
+    request: HttpRequest,
+) -> tuple[SchoolFilterForm, list[tuple[str, str]], QuerySet[School]]:
+    """The page's filter, its districts by name, and the schools it selects (the list and its
+    export share them)."""
     actor = request_actor(request)
     english = english_page()
     districts = list(division_districts(actor=actor))
     named = [(d.code, d.name_en if english else d.name_zh) for d in districts]
     form = SchoolFilterForm(request.GET or None, districts=named)
     district = (form.cleaned_data.get("district") if form.is_valid() else None) or None
-    schools = school_list(actor=actor, district=district)
+    return form, named, school_list(actor=actor, district=district)
+
+
+@actor_required(*OFFICERS)
+def school_list_page(request: HttpRequest) -> HttpResponse:
+    """Schools in the officer's area with each one's notice; record one, or a district's."""
+    actor = request_actor(request)
+    form, named, schools = _schools_filtered(request)
     page = Paginator(schools, SCHOOL_PAGE_SIZE).get_page(request.GET.get("page"))
     rules = SchoolNoticeRules(actor)
     kinds = dict(SchoolKind.choices)
@@ -179,6 +230,40 @@ def school_list_page(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+def _school_rows(schools: QuerySet[School], districts: dict[str, str]) -> Iterator[Sequence[Cell]]:
+    kinds = dict(SchoolKind.choices)
+    for school in schools.iterator(chunk_size=2000):
+        yield (
+            school.name,
+            school.code,
+            districts.get(school.district, school.district),
+            school.district,
+            str(kinds.get(school.kind, school.kind)),
+            school.kind,
+            school.notified_on,
+        )
+
+
+@actor_required(*OFFICERS)
+def school_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The schools the page lists, with its district filter, as XLSX or CSV."""
+    form, named, schools = _schools_filtered(request)
+    table = ExportTable(
+        title=_("Schools and their notices"),
+        file_stem="schools",
+        columns=[
+            Column(_("School"), 30),
+            Column(_("School code"), 14),
+            *coded(_("District"), width=20),
+            *coded(_("Kind")),
+            Column(_("Notified on"), 12),
+        ],
+        rows=_school_rows(schools, dict(named)),
+        filters=form_filters(form) if form.is_valid() else [],  # as the list
+    )
+    return export_response(request, table, fmt)
 
 
 @require_POST

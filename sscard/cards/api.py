@@ -17,11 +17,17 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Router, Status
 
 from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import Card, LossReport
-from sscard.cards.rules import counter_id_number, counter_replacement_channel
+from sscard.cards.progress import HolderProgress
+from sscard.cards.rules import (
+    counter_id_number,
+    counter_replacement_channel,
+    counter_replacement_defaults,
+)
 from sscard.cards.schemas import (
     AnswerIn,
     AnswerOut,
@@ -31,6 +37,7 @@ from sscard.cards.schemas import (
     CounterIn,
     LossIn,
     LossOut,
+    MyApplicationOut,
     MyCardsOut,
     ReplacementIn,
     ReplacementOut,
@@ -40,8 +47,10 @@ from sscard.cards.schemas import (
 from sscard.cards.selectors import (
     card_for_counter,
     card_get,
+    card_progress,
     cards_of_holder,
     electronic_card_status,
+    holder_applications,
 )
 from sscard.cards.services import (
     card_activate_financial,
@@ -116,7 +125,34 @@ def card_out(card: Card, today: date) -> dict[str, Any]:
         "enabled_at": card.enabled_at,
         "masked_name": card.person.masked_name,
         "overdue": card_is_overdue(card, today=today),
+        "progress": progress_out(card_progress(card)),
     }
+
+
+def progress_out(progress: HolderProgress) -> dict[str, Any]:
+    """The body of ``ProgressOut``: the derivation the holder's pages draw, in both languages."""
+    steps = [
+        {
+            "key": step.key,
+            "label_zh": _in("zh-hans", step.label),
+            "label_en": _in("en", step.label),
+            "at": step.at,
+            "done": step.done,
+        }
+        for step in progress.steps
+    ]
+    return {
+        "status": progress.status,
+        "label_zh": _in("zh-hans", progress.status_label),
+        "label_en": _in("en", progress.status_label),
+        "done": progress.done,
+        "steps": steps,
+    }
+
+
+def _in(language: str, text: object) -> str:
+    with translation.override(language):
+        return str(text)
 
 
 def _card(actor: Actor, card_id: int, id_number: str | None) -> Card:
@@ -145,6 +181,31 @@ def cards_mine(request: HttpRequest) -> dict[str, Any]:
             "mirrors_physical": status.mirrors_physical,
         }
     return {"cards": [card_out(c, today) for c in cards], "electronic_card": ecard}
+
+
+@router.get(
+    "/applications/mine",
+    response={200: list[MyApplicationOut], **ERRORS},
+)
+def applications_mine(request: HttpRequest) -> list[dict[str, Any]]:
+    """The signed-in holder's applications (and their children's), newest first, each with how
+    far it has come — the steps and status the holder's page shows, derived from the card:
+    "made" once the factory reported it, "done" only with the card in hand and enabled."""
+    return [
+        {
+            "id": found.application.pk,
+            "action": found.application.action,
+            "channel": found.application.channel,
+            "record_status": found.application.status,
+            "applied_on": found.application.applied_on,
+            "due_date": found.application.due_date,
+            "due_date_pending": found.application.due_date_pending,
+            "card_id": found.card.pk if found.card is not None else None,
+            "card_number": found.card.card_number if found.card is not None else None,
+            "progress": progress_out(found.progress),
+        }
+        for found in holder_applications(actor=request_actor(request))
+    ]
 
 
 @router.get(
@@ -233,9 +294,10 @@ def loss_out(report: LossReport) -> dict[str, Any]:
     operation_id=_PUBLISHED + "cards_report_loss",
 )
 def cards_report_loss(request: HttpRequest, card_id: int, body: LossIn) -> Status[dict[str, Any]]:
-    """Report the card lost: blocked at once; temporary by phone or online, formal at the
-    counter (SH-18). Refusals: ``loss_channel_not_offered``, ``loss_formal_not_here``,
-    ``loss_already_reported``, ``card_not_reportable``, ``card_not_in_holders_hands``."""
+    """Report the card lost: blocked at once; temporary by phone or online, temporary or
+    formal (``formal``) at the counter, as the counter page's two buttons (SH-18). Refusals:
+    ``loss_channel_not_offered``, ``loss_formal_not_here``, ``loss_already_reported``,
+    ``card_not_reportable``, ``card_not_in_holders_hands``."""
     actor = request_actor(request)
     report = card_report_loss(
         actor=actor,
@@ -255,7 +317,8 @@ def cards_report_loss(request: HttpRequest, card_id: int, body: LossIn) -> Statu
 def cards_withdraw_loss(
     request: HttpRequest, card_id: int, body: CounterIn | None = None
 ) -> dict[str, Any]:
-    """Withdraw the standing loss report while no replacement has been applied for.
+    """Withdraw the standing loss report while no replacement has been applied for (for a
+    lost card or a damaged one).
 
     Refusals: ``loss_not_reported``, ``loss_withdraw_after_replacement``.
     """
@@ -273,24 +336,35 @@ def cards_replace(
     request: HttpRequest, card_id: int, body: ReplacementIn
 ) -> Status[dict[str, Any]]:
     """Apply for a replacement of a lost or damaged card at the clerk's outlet; the pack in
-    force gives the generation (BJ-10) and the due date (BJ-11). Refusals:
-    ``card_not_replaceable``, ``card_not_in_holders_hands``, and the engine's."""
+    force gives the generation (BJ-10) and the due date (BJ-11). Without a ``pickup``, the one
+    the counter page takes: the policy's own, or where it offers several the first handed
+    over at an outlet (and a posted card's backup centre: the card's, else this community
+    centre). Refusals: ``card_not_replaceable``, ``card_not_in_holders_hands``,
+    ``replacement_already_applied``, and the engine's."""
     actor = request_actor(request)
     card = _card(actor, card_id, body.id_number)
-    channel = body.channel
-    if channel is None and actor.outlet_id is not None:
+    channel, pickup, centre = body.channel, body.pickup, body.backup_centre_id
+    if actor.outlet_id is not None:
+        # What the counter page does: its channel, and the pickup (and backup centre) the
+        # policy leaves to a counter when none is named.
         outlet = outlet_get(actor=actor, outlet_id=actor.outlet_id)
-        channel = counter_replacement_channel(outlet, card)
+        channel = channel or counter_replacement_channel(outlet, card)
+        if pickup is None:
+            defaults = counter_replacement_defaults(
+                outlet, card, reason=body.reason, channel=channel, day=_today()
+            )
+            pickup = defaults.pickup
+            centre = centre if centre is not None else defaults.backup_centre_id
     application = card_replacement_apply(
         actor=actor,
         card=card,
         reason=body.reason,
         channel=channel or "",
         day=_today(),
-        pickup=body.pickup,
+        pickup=pickup,
         bank=body.bank,
         mailing_address=body.mailing_address,
-        backup_centre_id=body.backup_centre_id,
+        backup_centre_id=centre,
     )
     return Status(
         201,

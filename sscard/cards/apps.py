@@ -25,6 +25,35 @@ class CardsConfig(AppConfig):
             _authority_key_labels,
             fields=("kind", "certificate"),
         )
+        _register_person_statuses()
+
+
+def _register_person_statuses() -> None:
+    """Lend a person list (registry) its filters by where the person's current card stands."""
+    from django.db.models import Q
+
+    from sscard.cards.choices import CardBlock, CardStage, SocialSecurityFunction
+    from sscard.cards.selectors import (
+        CARD_STAGES_BEING_MADE,
+        persons_whose_card,
+        persons_without_card,
+    )
+    from sscard.registry.statuses import register_person_status
+
+    register_person_status("no_card", _("No card"), persons_without_card, order=10)
+    statuses = (
+        ("card_being_made", _("Card being made"), Q(stage__in=CARD_STAGES_BEING_MADE)),
+        ("card_at_outlet", _("Card waiting at the outlet"), Q(stage=CardStage.AT_OUTLET)),
+        (
+            "card_not_enabled",
+            _("Card handed over, not enabled"),
+            Q(stage=CardStage.HANDED_OVER, ss_function=SocialSecurityFunction.NOT_ENABLED),
+        ),
+        ("card_enabled", _("Card enabled"), Q(ss_function=SocialSecurityFunction.ENABLED)),
+        ("card_blocked", _("Card reported lost"), ~Q(block=CardBlock.NONE)),
+    )
+    for order, (key, label, condition) in enumerate(statuses, start=3):
+        register_person_status(key, label, persons_whose_card(condition), order=order * 10)
 
 
 def _authority_key_labels(rows: Sequence["CertificateAuthority"]) -> list[str]:

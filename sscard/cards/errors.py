@@ -144,6 +144,12 @@ class CardsErrorCode(ErrorCode):
         "该卡尚未交到持卡人手中，不能挂失或补换。",
         "The card has not been handed to its holder yet; it cannot be reported lost or replaced.",
     )
+    REPLACEMENT_ALREADY_APPLIED = (
+        "replacement_already_applied",
+        409,
+        "该卡已申请补换，不能重复申请。",
+        "A replacement of this card has been applied for already.",
+    )
 
     # At a counter
     ID_NUMBER_REQUIRED = (

@@ -98,6 +98,19 @@ class Card(models.Model):
         verbose_name=_("replaced by"),
     )
     produced_at = models.DateTimeField(_("produced at"), null=True, blank=True)
+    # The card's way to its holder as delivery moves it, for the holder's timeline: when it was
+    # sent on its way, the outlet it goes to or waits at for collection (none while a posted
+    # card is in the post), and when it arrived there.
+    dispatched_at = models.DateTimeField(_("sent on its way at"), null=True, blank=True)
+    pickup_outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outlet to collect it at"),
+    )
+    arrived_at = models.DateTimeField(_("arrived at the outlet at"), null=True, blank=True)
     # Where and when the holder received the card: "on site" for enabling means this outlet
     # (BJ-08); a card delivered by the post has no outlet.
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)

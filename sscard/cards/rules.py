@@ -11,13 +11,20 @@ a page offers the action only when it answers ``None`` (one predicate, so they c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q
 
-from sscard.applications.choices import OUTLET_CHANNELS
+from sscard.applications.choices import OPEN_STATUSES, OUTLET_CHANNELS
+from sscard.applications.models import Application
 from sscard.campaigns.models import Campaign
-from sscard.campaigns.selectors import campaign_pack, city_of_person, pack_in_force_or_none
+from sscard.campaigns.selectors import (
+    campaign_pack,
+    city_of_person,
+    decision_for_person,
+    pack_in_force_or_none,
+)
 from sscard.cards.choices import (
     CardStage,
     CardStatus,
@@ -33,7 +40,7 @@ from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.network.choices import OutletKind
 from sscard.network.models import Bank, Outlet
-from sscard.policy import Pack, replacement_channel
+from sscard.policy import DecisionRequest, Pack, replacement_channel
 from sscard.policy.schema import DEFAULT_SAME_VISIT, Loss, PickupMethod
 
 # Every activation path, for a card that was not issued through an application of a pack
@@ -48,12 +55,24 @@ PATH_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
+# Packs found by their content hash: the same hash is the same pack, whichever campaign put it
+# in force and whenever, so one found is kept for the process (a handful of packs).
+_PACKS_FOUND: dict[str, Pack] = {}
+
+
 def pack_by_hash(pack_hash: str) -> Pack | None:
-    """The pack with this content hash, as a campaign put it in force (parsed once)."""
+    """The pack with this content hash, as a campaign put it in force (parsed once, and
+    looked up once per process)."""
     if not pack_hash:
         return None
+    found = _PACKS_FOUND.get(pack_hash)
+    if found is not None:
+        return found
     campaign = Campaign.objects.filter(pack_hash=pack_hash).order_by("-pk").first()
-    return campaign_pack(campaign) if campaign is not None else None
+    if campaign is None:
+        return None
+    found = _PACKS_FOUND[pack_hash] = campaign_pack(campaign)
+    return found
 
 
 def packs_by_hash(hashes: Iterable[str]) -> dict[str, Pack]:
@@ -309,23 +328,32 @@ def loss_report_refusal(
     return None
 
 
-def loss_withdraw_refusal(*, actor: Actor, standing: LossReport | None) -> ApplicationError | None:
+def loss_withdraw_refusal(
+    *, actor: Actor, standing: LossReport | None, replacement_applied: bool
+) -> ApplicationError | None:
     """Why ``card_loss_withdraw`` would refuse: role, no standing report, or a replacement
-    already applied for (SH-18). ``standing`` is the card's standing report."""
+    already applied for (SH-18, the packs' ``withdrawable_until: replacement_ordered``),
+    whatever its reason: a report confirmed by a replacement for a lost card, or one made
+    before a replacement for a damaged card. ``standing`` is the card's standing report,
+    ``replacement_applied`` the answer of :func:`replacements_applied` for the card."""
     if actor.role not in LOSS_WITHDRAW_ROLES:
         return PermissionDenied("withdraw a loss report", "撤销挂失")
     if standing is None:
         return CardsErrorCode.LOSS_NOT_REPORTED.error()
-    if standing.replacement_id is not None:
+    if standing.replacement_id is not None or replacement_applied:
         return CardsErrorCode.LOSS_WITHDRAW_AFTER_REPLACEMENT.error(
             replacement_id=standing.replacement_id
         )
     return None
 
 
-def replacement_refusal(*, actor: Actor, card: Card, today: date) -> ApplicationError | None:
+def replacement_refusal(
+    *, actor: Actor, card: Card, today: date, replacement_applied: bool
+) -> ApplicationError | None:
     """Why ``card_replacement_apply`` would refuse before asking the engine: role, a card in
-    use and in its holder's hands. The engine then decides on the channel and pickup."""
+    use and in its holder's hands, and no replacement of it applied for already
+    (``replacement_applied``: :func:`replacements_applied`). The engine then decides on the
+    channel and pickup."""
     if actor.role not in CLERK_ROLES:
         return PermissionDenied("take a replacement application", "受理补换申请")
     status = card_status(card, today=today)
@@ -333,7 +361,39 @@ def replacement_refusal(*, actor: Actor, card: Card, today: date) -> Application
         return CardsErrorCode.CARD_NOT_REPLACEABLE.error(status_now=str(status))
     if card.stage not in ENABLEABLE_STAGES:
         return _not_in_holders_hands(card)
+    if replacement_applied:
+        return CardsErrorCode.REPLACEMENT_ALREADY_APPLIED.error()
     return None
+
+
+def replacements_applied(cards: Iterable[Card]) -> set[int]:
+    """The cards among ``cards`` whose replacement (补换) has been applied for, in one query:
+    a card ordered to take its place (``replaced_by``), or — before that card is ordered — an
+    open replacement application of its holder while it still holds its holder's place (one
+    open application per person, so it can only be this card's)."""
+    cards = list(cards)
+    applied = {c.pk for c in cards if c.replaced_by_id is not None}
+    waiting = {c.person_id for c in cards if c.pk not in applied}
+    if waiting:
+        persons = set(
+            Application.objects.filter(
+                person_id__in=waiting,
+                status__in=OPEN_STATUSES,
+                action__in=list(REPLACE_ACTIONS.values()),
+            ).values_list("person_id", flat=True)
+        )
+        applied |= {c.pk for c in cards if c.person_id in persons and _holds_place(c)}
+    return applied
+
+
+def _holds_place(card: Card) -> bool:
+    """The card holds its person's place for its generation (``cards.models.CURRENT_CARD``)."""
+    return (
+        card.replaced_by_id is None
+        and card.stage != CardStage.DEFECTIVE
+        and card.ss_function
+        not in (SocialSecurityFunction.INVALID, SocialSecurityFunction.CANCELLED)
+    )
 
 
 def _not_in_holders_hands(card: Card) -> ApplicationError:
@@ -403,6 +463,52 @@ def counter_replacement_channel(outlet: Outlet, card: Card, *, same_visit: bool 
         return offered[0]
     instant = in_force.pack.same_visit.channels if in_force else DEFAULT_SAME_VISIT.channels
     return instant[0] if instant else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacementDefaults:
+    """What a counter's replacement goes by when the clerk leaves it to the policy."""
+
+    pickup: str | None
+    backup_centre_id: int | None
+
+
+def counter_replacement_defaults(
+    outlet: Outlet, card: Card, *, reason: str, channel: str, day: date
+) -> ReplacementDefaults:
+    """The pickup method and backup centre of a replacement taken at ``outlet``'s counter when
+    the clerk (or the counter system, through the API) names none.
+
+    The pickup is the decision's own where it leaves one; where it offers several (BJ-14's
+    staff: at the branch or by post), the first handed over at an outlet, since the holder
+    stands at one. A pickup that needs a backup centre for an undeliverable card (SH-13) falls
+    back to the card's own application's centre, else this counter when it is a community
+    centre. Nothing is decided where the engine refuses: the service then says why.
+    """
+    action = REPLACE_ACTIONS.get(reason)
+    in_force = pack_in_force_or_none(city_of_person(card.person))
+    if action is None or in_force is None:
+        return ReplacementDefaults(None, None)
+    request = DecisionRequest(action, channel, day, bank=card.bank_code or None)  # type: ignore[arg-type]
+    decision = decision_for_person(person=card.person, request=request)
+    if decision is None or not decision.allowed or not decision.pickup_methods:
+        return ReplacementDefaults(None, None)
+    methods = decision.pickup_methods
+    at_outlet = [m for m in methods if _handover(in_force.pack, m) == "outlet"]
+    pickup = methods[0] if len(methods) == 1 else (at_outlet or list(methods))[0]
+    centre: int | None = None
+    if in_force.pickup_needs_backup_centre(pickup):
+        previous = card.application
+        if previous is not None and previous.backup_centre_id is not None:
+            centre = previous.backup_centre_id
+        elif outlet.kind == OutletKind.COMMUNITY_CENTRE:
+            centre = outlet.pk
+    return ReplacementDefaults(pickup, centre)
+
+
+def _handover(pack: Pack, pickup: str) -> str | None:
+    method = pack.pickup_methods.get(pickup)
+    return method.handover if method is not None else None
 
 
 def counter_id_number(raw: str | None) -> str:

@@ -24,6 +24,28 @@ class VerifyOut(Schema):
     checked_at: datetime
 
 
+class ProgressStepOut(Schema):
+    """One step of a card's way to its holder (``cards.progress``)."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    at: datetime | date | None
+    done: bool
+
+
+class ProgressOut(Schema):
+    """How far an application and its card have come: the steps the holder's pages show, the
+    current one (``status``: submitted, decided, ordered, made, posted, to_outlet, with_team,
+    at_outlet, handed_over, enabled, cancelled) and whether all is done."""
+
+    status: str
+    label_zh: str
+    label_en: str
+    done: bool
+    steps: list[ProgressStepOut]
+
+
 class CardOut(Schema):
     """A card as its holder, a counter or the bureau sees it (no personal identifier)."""
 
@@ -44,6 +66,25 @@ class CardOut(Schema):
     enabled_at: datetime | None
     masked_name: str
     overdue: bool
+    progress: ProgressOut
+
+
+class MyApplicationOut(Schema):
+    """One of the holder's applications and how far it has come, from its card."""
+
+    id: int
+    action: str
+    channel: str
+    record_status: str = Field(
+        description="The application's record: submitted (open), completed (its card is "
+        "ordered) or cancelled. What the holder is told is ``progress``."
+    )
+    applied_on: date
+    due_date: date | None
+    due_date_pending: bool
+    card_id: int | None
+    card_number: str | None
+    progress: ProgressOut
 
 
 class ElectronicCardOut(Schema):

@@ -1,21 +1,27 @@
-"""Reads of the cards, scoped to the actor: a holder's cards and their timeline, a counter's
-view of the person in front of it, the electronic card's status."""
+"""Reads of the cards, scoped to the actor: a holder's cards and their timeline, the holder's
+applications with how far each has come (``cards.progress``), a counter's view of the person in
+front of it, the electronic card's status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _lazy
 
+from sscard.applications.models import Application
+from sscard.applications.selectors import application_list
 from sscard.cards.choices import CardStage, CardStatus
 from sscard.cards.models import Card, LossReport
-from sscard.cards.rules import pack_by_hash
+from sscard.cards.progress import HolderProgress, ProgressStep, progress_of
+from sscard.cards.rules import pack_by_hash, packs_by_hash
 from sscard.cards.status import card_status
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound
 from sscard.core.scope import city_prefix, person_in_city
+from sscard.policy import Pack
 from sscard.registry.models import Person
 from sscard.registry.selectors import person_find_by_id_number
 
@@ -51,7 +57,7 @@ def card_visible(*, actor: Actor) -> QuerySet[Card]:
 def card_get(*, actor: Actor, card_id: int) -> Card:
     found = (
         card_visible(actor=actor)
-        .select_related("person", "application", "handed_over_outlet")
+        .select_related("person", "application", "handed_over_outlet", "pickup_outlet")
         .filter(pk=card_id)
         .first()
     )
@@ -73,7 +79,7 @@ def cards_at_counter(*, actor: Actor, id_number: str) -> CounterView:
     person = person_find_by_id_number(actor=actor, id_number=id_number)
     cards = list(
         Card.objects.filter(person=person)
-        .select_related("application", "handed_over_outlet")
+        .select_related("application", "handed_over_outlet", "pickup_outlet")
         .order_by("-pk")
     )
     return CounterView(person, cards)
@@ -92,7 +98,7 @@ def cards_of_holder(*, actor: Actor) -> list[Card]:
     """The signed-in holder's cards (and their children's), newest first."""
     return list(
         card_visible(actor=actor)
-        .select_related("person", "application", "handed_over_outlet")
+        .select_related("person", "application", "handed_over_outlet", "pickup_outlet")
         .order_by("-pk")
     )
 
@@ -126,44 +132,79 @@ def electronic_card_status(*, person_id: int, today: date) -> ElectronicCardStat
     return ElectronicCardStatus(status, current.pk, mirrors)
 
 
+def card_timeline(card: Card, *, pack: Pack | None = None) -> list[ProgressStep]:
+    """The card's life on the holder's page: the steps of :func:`card_progress`, and its
+    latest loss report (standing, or history)."""
+    steps = list(card_progress(card, pack=pack).steps)
+    report = LossReport.objects.filter(card=card).order_by("-pk").first()
+    if report is not None:
+        steps.append(
+            ProgressStep("loss", _lazy("Reported lost"), report.created_at, report.ended_at is None)
+        )
+    return steps
+
+
+def card_progress(card: Card, *, pack: Pack | None = None) -> HolderProgress:
+    """How far the card (and the application it was ordered for) has come: the one derivation
+    of ``cards.progress``, for the holder's pages and the API alike. ``pack``: the card's, when
+    the caller has it already (else it is looked up)."""
+    if pack is None:
+        pack = pack_by_hash(card.pack_hash)
+    return progress_of(application=card.application, card=card, pack=pack)
+
+
 @dataclass(frozen=True, slots=True)
-class TimelineStep:
-    """One step of a card's life on the holder's page."""
+class ApplicationProgress:
+    """One of the holder's applications, its good card (if ordered) and how far they have
+    come."""
 
-    key: str
-    label: str
-    at: datetime | date | None
-    done: bool
+    application: Application
+    card: Card | None
+    progress: HolderProgress
 
 
-STAGE_ORDER: list[str] = [
+def holder_applications(*, actor: Actor, limit: int = 20) -> list[ApplicationProgress]:
+    """The signed-in holder's applications (and their children's), newest first, each with its
+    card and its progress (``cards.progress``): three queries whatever their number."""
+    applications = list(application_list(actor=actor)[:limit])
+    # One good card per application (a remake where the first was defective).
+    cards = {
+        c.application_id: c
+        for c in Card.objects.filter(application__in=applications)
+        .exclude(stage=CardStage.DEFECTIVE)
+        .select_related("pickup_outlet")
+    }
+    packs = packs_by_hash(a.pack_hash for a in applications)
+    found = []
+    for application in applications:
+        card = cards.get(application.pk)
+        if card is not None:
+            card.application = application
+        progress = progress_of(
+            application=application, card=card, pack=packs.get(application.pack_hash)
+        )
+        found.append(ApplicationProgress(application, card, progress))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# A person list's status filter (the registry offers these; see ``registry.statuses``)
+# --------------------------------------------------------------------------------------------
+
+
+def persons_without_card() -> Q:
+    """Persons with no current card (none ordered, or only replaced, cancelled or defective)."""
+    return ~Q(Exists(Card.current().filter(person=OuterRef("pk"))))
+
+
+def persons_whose_card(condition: Q) -> Callable[[], Q]:
+    """The persons whose current card meets ``condition``, as a condition over ``Person``."""
+    return lambda: Q(Exists(Card.current().filter(condition, person=OuterRef("pk"))))
+
+
+CARD_STAGES_BEING_MADE = (
     CardStage.ORDERED,
     CardStage.PERSONALISED,
     CardStage.PRODUCED,
     CardStage.DISPATCHED,
-    CardStage.AT_OUTLET,
-    CardStage.HANDED_OVER,
-]
-
-
-def card_timeline(card: Card) -> list[TimelineStep]:
-    """Ordered → made → on its way → handed over → enabled, with the dates known so far."""
-    reached = STAGE_ORDER.index(card.stage) if card.stage in STAGE_ORDER else -1
-    steps = [
-        TimelineStep("ordered", _("Card ordered"), card.issued_on, reached >= 0),
-        TimelineStep("produced", _("Card made"), card.produced_at, reached >= 2),
-        TimelineStep("dispatched", _("On its way"), None, reached >= 3),
-        TimelineStep("handed_over", _("Handed over"), card.handed_over_at, reached >= 5),
-        TimelineStep(
-            "enabled",
-            _("Social-security function enabled"),
-            card.enabled_at,
-            card.enabled_at is not None,
-        ),
-    ]
-    report = LossReport.objects.filter(card=card).order_by("-pk").first()
-    if report is not None:
-        steps.append(
-            TimelineStep("loss", _("Reported lost"), report.created_at, report.ended_at is None)
-        )
-    return steps
+)

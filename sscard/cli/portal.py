@@ -7,15 +7,14 @@ from pathlib import Path
 import click
 
 from sscard.cli.common import NOT_SET_UP, _console, _django, _migrate, _system_actor, cli
-from sscard.cli.registry import IMPORT_KINDS, _run_import_with_bar, _summarise
+from sscard.cli.registry import _run_import_with_bar, _summarise
+from sscard.synthetic.cities import DEMO_PACKS
 
 DEMO_PERSONS = 20_000
 DEMO_CITY = "beijing"
-DEMO_PACKS = {"beijing": "beijing-2024", "shanghai": "shanghai-2019"}
-CITY_CODES = {"beijing": "110000", "shanghai": "310000"}
 
 
-def _load_reference(city_code: str) -> None:
+def _load_reference() -> None:
     from sscard.network.services import banks_load
     from sscard.registry.services import divisions_load
 
@@ -25,40 +24,23 @@ def _load_reference(city_code: str) -> None:
 
 
 def _demo_setup(*, persons: int, city: str) -> list[tuple[str, str, str]]:
+    """The demo city (``sscard.testing.demo``, which the browser tests set up too), with the
+    imports' progress bars and a line per step."""
     from django.conf import settings
 
-    from sscard.portal.services import demo_accounts_create
-    from sscard.synthetic.population import generate_population
+    from sscard.core import clock
+    from sscard.testing.demo import demo_city_create
 
     console = _console()
-    data_dir = Path(settings.DATA_DIR)
-    console.print(f"数据目录 / data directory: [bold]{data_dir}[/bold]")
+    console.print(f"数据目录 / data directory: [bold]{settings.DATA_DIR}[/bold]")
     _migrate()
-    city_code = CITY_CODES[city]
-    _load_reference(city_code)
-    out = data_dir / "demo" / f"{city}-{persons}"
-    if not (out / "persons.csv").exists():
-        console.print(f"生成示例人口 / generating {persons:,} synthetic persons → {out}")
-        generate_population(city=city, persons=persons, out_dir=out)
-    for kind in IMPORT_KINDS:
-        job = _run_import_with_bar(kind, out / f"{kind}.csv")
-        console.print("  " + _summarise(job))
-    from sscard.campaigns.services import campaign_put_in_force
-    from sscard.policy import builtin_pack
-
-    campaign = campaign_put_in_force(actor=_system_actor(), pack=builtin_pack(DEMO_PACKS[city]))
-    console.print(f"  policy in force: {campaign.title} ({campaign.pack_id})")
-    accounts = demo_accounts_create(actor=_system_actor(), city_code=city_code)
-    if city == "beijing":
-        from sscard.core import clock
-        from sscard.testing.demo import demo_cards_create
-
-        cards = demo_cards_create(today=clock.today())
-        console.print(
-            f"  cards: {cards.made} made, {cards.handed_over} handed over and enabled, "
-            f"{cards.waiting} applications waiting for production"
-        )
-    return accounts
+    return demo_city_create(
+        city=city,
+        persons=persons,
+        today=clock.today(),
+        import_file=_run_import_with_bar,
+        say=console.print,
+    )
 
 
 def _print_accounts(accounts: list[tuple[str, str, str]], url: str) -> None:
@@ -121,7 +103,7 @@ def setup(city: str, demo_outlets: bool) -> None:
     console = _console()
     console.print(f"数据目录 / data directory: [bold]{settings.DATA_DIR}[/bold]")
     _migrate()
-    _load_reference(CITY_CODES[city])
+    _load_reference()
     campaign = campaign_put_in_force(actor=_system_actor(), pack=builtin_pack(DEMO_PACKS[city]))
     console.print(
         f"  {Division.objects.count():,} divisions, {Bank.objects.count():,} banks; "

@@ -10,7 +10,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from sscard.core.models import AuditChainHead, AuditCheckpoint, AuditEvent, CalendarYear, ImportJob
+from sscard.core.models import (
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    BackgroundJob,
+    CalendarYear,
+    ImportJob,
+)
 
 admin.site.site_header = _("Social Security Card Service Platform administration")
 admin.site.site_title = _("Social Security Card Service Platform administration")
@@ -104,6 +111,18 @@ class ImportJobAdmin(ReadOnlyAdmin):
     search_fields = ("file_name", "file_digest", "actor_label")
     date_hierarchy = "started_at"
     readonly_fields = tuple(f.name for f in ImportJob._meta.fields)
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id", "kind", "object_type", "object_id", "file_name", "status", "created_at",
+        "finished_at", "actor_label",
+    )  # fmt: skip
+    list_filter = ("kind", "status")
+    search_fields = ("file_name", "file_digest", "actor_label", "object_id")
+    date_hierarchy = "created_at"
+    readonly_fields = tuple(f.name for f in BackgroundJob._meta.fields)
 
 
 @admin.register(CalendarYear)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import os
 import socket
 from abc import ABC, abstractmethod
@@ -38,15 +37,22 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sscard.core import clock
-from sscard.core.actors import Actor
+from sscard.core import background, clock
+from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append_many
 from sscard.core.errors import ApplicationError, ErrorCode, PermissionDenied
 from sscard.core.exports import safe_cell
 from sscard.core.import_errors import FileRefused, ImportErrorCode
 from sscard.core.models import ImportJob
-from sscard.core.prepare import RowError, prepared_chunks
-from sscard.core.tables import TableStream, check_header, check_whole_file, open_table
+from sscard.core.prepare import RowError, RowRefused, prepared_chunks
+from sscard.core.tables import (
+    TableStream,
+    check_header,
+    check_whole_file,
+    open_table,
+    table_header,
+)
+from sscard.core.uploads import file_digest_new, spool_remove
 
 Progress = Callable[[int, int], None]
 """Called with (rows read, bytes read) after each chunk."""
@@ -285,9 +291,11 @@ class ImportContext:
         default_factory=lambda: {"inserted": 0, "unchanged": 0, "refused": 0}
     )
 
-    def refuse(self, error: RowError) -> None:
-        """Report a refused row (``SomeErrorCode.X.at(row, column)``); count it."""
-        self.report.add(error)
+    def refuse(self, *errors: RowError) -> None:
+        """Report a refused row with every error found in it (``SomeErrorCode.X.at(row,
+        column)``, one per faulty cell); count the row once."""
+        for error in errors:
+            self.report.add(error)
         self.counts["refused"] += 1
 
 
@@ -417,7 +425,7 @@ def _chunks(
 
 
 def _file_digest(path: Path) -> str:
-    digest = hashlib.new("sm3") if "sm3" in hashlib.algorithms_available else hashlib.sha256()
+    digest = file_digest_new()
     with path.open("rb") as fh:
         while block := fh.read(1 << 22):
             digest.update(block)
@@ -427,7 +435,7 @@ def _file_digest(path: Path) -> str:
 HOST = socket.gethostname()[:255]
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -454,7 +462,7 @@ def import_jobs_fail_abandoned(*, now: datetime | None = None) -> list[int]:
         status=ImportJob.Status.RUNNING
     ).values_list("pk", "host", "pid", "heartbeat_at"):
         dead_here = (
-            host == HOST and pid is not None and pid != os.getpid() and not (_process_alive(pid))
+            host == HOST and pid is not None and pid != os.getpid() and not (process_alive(pid))
         )
         if dead_here or (heartbeat is not None and heartbeat < stale):
             abandoned.append(pk)
@@ -465,9 +473,13 @@ def import_jobs_fail_abandoned(*, now: datetime | None = None) -> list[int]:
     return abandoned
 
 
-def _resumable(kind: str, digest: str) -> ImportJob | None:
-    """The failed import of the same file that a new run continues, if any."""
-    last = ImportJob.objects.filter(kind=kind, file_digest=digest).order_by("-pk").first()
+def _resumable(kind: str, digest: str, *, before: int) -> ImportJob | None:
+    """The failed import of the same file that the run of job ``before`` continues, if any."""
+    last = (
+        ImportJob.objects.filter(kind=kind, file_digest=digest, pk__lt=before)
+        .order_by("-pk")
+        .first()
+    )
     if last is None or last.status != ImportJob.Status.FAILED or last.rows_committed == 0:
         return None
     return last
@@ -485,6 +497,10 @@ def _chain(job: ImportJob) -> frozenset[int]:
     return frozenset(ids)
 
 
+class ImportInterrupted(Exception):
+    """The server is stopping: the import ends after its last committed chunk, resumable."""
+
+
 def run_import(
     *,
     spec: ImportSpec,
@@ -495,89 +511,251 @@ def run_import(
     progress: Progress | None = None,
     chunk_rows: int | None = None,
 ) -> ImportJob:
-    """Import one file; return its job. A file refused as a whole raises ``FileRefused``.
+    """Import one file now, in the caller; return its job. A file refused as a whole raises
+    ``FileRefused``.
 
     Each chunk commits on its own, with the job's position in the file; a run of a file whose
     last import failed after committing chunks resumes after its last committed row.
     """
+    job = import_queue(spec=spec, actor=actor, path=path, file_name=file_name)
+    return import_run(
+        job_id=job.pk,
+        spec=spec,
+        actor=actor,
+        path=path,
+        today=today,
+        progress=progress,
+        chunk_rows=chunk_rows,
+    )
+
+
+def import_queue(
+    *,
+    spec: ImportSpec,
+    actor: Actor,
+    path: Path,
+    file_name: str,
+    digest: str | None = None,
+    spooled: bool = False,
+) -> ImportJob:
+    """Record the import of a file, queued to run (by :func:`import_run`, here or off the
+    request); refuse at once a file whose header cannot be read or is not its kind's.
+
+    The checks here read only the file's first rows, so a page answers at once however large
+    the file; the rest of it is checked when the import runs. ``spooled``: the file waits in
+    the uploads folder for the import, which removes it once read (``digest`` was taken as it
+    was written). A refused file raises ``FileRefused`` naming its (refused) job.
+    """
     if not actor.may_import:
         raise PermissionDenied("import registry data", "批量导入登记数据")
+    job = ImportJob.objects.create(
+        kind=spec.kind,
+        status=ImportJob.Status.QUEUED,
+        file_name=file_name[:255],
+        file_digest=digest or _file_digest(path),
+        file_bytes=path.stat().st_size,
+        actor_role=str(actor.role),
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        started_at=timezone.now(),
+        spool_path=str(path) if spooled else "",
+    )
+    try:
+        check_header(table_header(path), spec.columns)
+    except FileRefused as exc:
+        _finish_badly(job, ImportJob.Status.REFUSED, exc, None)
+        if spooled:
+            spool_remove(path)
+            ImportJob.objects.filter(pk=job.pk).update(spool_path="")
+        exc.details.setdefault("job_id", job.pk)
+        raise
+    return job
+
+
+def _job_actor(job: ImportJob) -> Actor:
+    """Who queued the job, as its audit events name them (the import runs on their behalf)."""
+    return Actor(role=Role(job.actor_role), label=job.actor_label, user_id=job.actor_user_id)
+
+
+def _claim(job_id: int, now: datetime) -> ImportJob | None:
+    """Take the queued job for this process; ``None`` if another took it, or it is not queued."""
+    taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING,
+        host=HOST,
+        pid=os.getpid(),
+        heartbeat_at=now,
+        started_at=now,
+    )
+    return ImportJob.objects.get(pk=job_id) if taken else None
+
+
+_CARRIED = ("rows_committed", "rows_read", "rows_inserted", "rows_unchanged", "rows_refused")
+
+
+def _carry(job: ImportJob, previous: ImportJob) -> None:
+    """Continue the failed run of the same file: its position in the file and its counts."""
+    job.resumed_from = previous
+    for name in _CARRIED:
+        setattr(job, name, getattr(previous, name))
+    job.save(update_fields=["resumed_from", *_CARRIED])
+
+
+def import_run(
+    *,
+    job_id: int,
+    spec: ImportSpec,
+    actor: Actor | None = None,
+    path: Path | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int | None = None,
+) -> ImportJob:
+    """Run a queued import (here, or in a task); return its job. A file refused as a whole
+    raises ``FileRefused`` (the job says so too, with its located messages).
+
+    ``actor`` defaults to who queued it, ``path`` to its spooled upload, which is removed once
+    read. A job not queued any more (another worker took it) is answered as it is. When the
+    server stops (:func:`sscard.core.background.stopping`) the import ends after its last
+    committed chunk, ``import_interrupted``, and keeps its upload for the next run to resume.
+    """
     now = timezone.now()
+    job = _claim(job_id, now)
+    if job is None:
+        return ImportJob.objects.get(pk=job_id)
+    file = path or Path(job.spool_path)
+    if not file.is_file():
+        # Its upload is gone (removed by hand, or the data directory was changed).
+        _finish_badly(job, ImportJob.Status.FAILED, "import_upload_missing", None)
+        job.refresh_from_db()
+        return job
     import_jobs_fail_abandoned(now=now)
-    job, previous = _job_open(spec=spec, actor=actor, path=path, file_name=file_name, now=now)
+    previous = _resumable(spec.kind, job.file_digest, before=job.pk)
+    if previous is not None:
+        _carry(job, previous)
     report = ErrorReport(Path(settings.SSCARD_REPORTS_DIR) / f"import-{job.pk}-{spec.kind}.csv")
+    keep_upload = False
     try:
         if previous is not None and previous.report_path:
             report.carry(Path(previous.report_path), through_row=previous.rows_committed)
-        # Refuse a broken file before any chunk commits, so a refused file leaves nothing.
-        check_whole_file(path)
-        stream = open_table(path)
-        positions = check_header(stream.header, spec.columns)
-        ctx = ImportContext(
-            job=job,
-            actor=actor,
-            today=today or clock.today(),
-            now=now,
-            writer=BulkWriter(),
-            report=report,
-            file_jobs=_chain(job),
-            counts={
-                "inserted": job.rows_inserted,
-                "unchanged": job.rows_unchanged,
-                "refused": job.rows_refused,
-            },
+        _import_file(
+            job,
+            spec,
+            actor or _job_actor(job),
+            file,
+            report,
+            _Run(today=today or clock.today(), now=now, progress=progress, chunk_rows=chunk_rows),
         )
-        spec.begin(ctx)
-        _run_chunks(spec, ctx, stream, positions, chunk_rows, progress, job)
-        report_path = report.close()
-        job.report_path = str(report_path or "")
-        job.status = (
-            ImportJob.Status.PARTIAL if ctx.counts["refused"] else (ImportJob.Status.SUCCEEDED)
-        )
-        job.finished_at = timezone.now()
-        job.save(update_fields=["report_path", "status", "finished_at"])
-        if job.rows_inserted:
-            _refresh_statistics(spec.table)
+        return job
+    except ImportInterrupted:
+        keep_upload = True
+        report.close()
+        _finish_badly(job, ImportJob.Status.FAILED, "import_interrupted", report)
+        job.refresh_from_db()
         return job
     except ApplicationError as exc:
         report.close()
-        _finish_badly(job, ImportJob.Status.REFUSED, exc.code, report)
+        _finish_badly(job, ImportJob.Status.REFUSED, exc, report)
         exc.details.setdefault("job_id", job.pk)
         raise
     except BaseException:
         report.close()
         _finish_badly(job, ImportJob.Status.FAILED, "internal_error", report)
         raise
+    finally:
+        if job.spool_path and not keep_upload:
+            spool_remove(job.spool_path)
+            ImportJob.objects.filter(pk=job.pk).update(spool_path="")
+            job.spool_path = ""
 
 
-def _job_open(
-    *, spec: ImportSpec, actor: Actor, path: Path, file_name: str, now: datetime
-) -> tuple[ImportJob, ImportJob | None]:
-    """The job of this run, and the failed run of the same file it resumes (whose position in
-    the file and counts it carries on from), if any."""
-    digest = _file_digest(path)
-    previous = _resumable(spec.kind, digest)
-    carried = previous or ImportJob()
-    job = ImportJob.objects.create(
-        kind=spec.kind,
-        file_name=file_name[:255],
-        file_digest=digest,
-        file_bytes=path.stat().st_size,
-        actor_role=str(actor.role),
-        actor_label=actor.label,
-        actor_user_id=actor.user_id,
-        started_at=now,
-        host=HOST,
-        pid=os.getpid(),
-        heartbeat_at=now,
-        resumed_from=previous,
-        rows_committed=carried.rows_committed,
-        rows_read=carried.rows_read,
-        rows_inserted=carried.rows_inserted,
-        rows_unchanged=carried.rows_unchanged,
-        rows_refused=carried.rows_refused,
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """How one run goes: its day, its start, who watches its progress, its chunk size."""
+
+    today: date
+    now: datetime
+    progress: Progress | None
+    chunk_rows: int | None
+
+
+def _import_file(
+    job: ImportJob, spec: ImportSpec, actor: Actor, path: Path, report: ErrorReport, run: _Run
+) -> None:
+    """Check the whole file, then import it chunk by chunk and record how it ended."""
+    # Refuse a broken file before any chunk commits, so a refused file leaves nothing.
+    check_whole_file(path)
+    stream = open_table(path)
+    positions = check_header(stream.header, spec.columns)
+    ctx = ImportContext(
+        job=job,
+        actor=actor,
+        today=run.today,
+        now=run.now,
+        writer=BulkWriter(),
+        report=report,
+        file_jobs=_chain(job),
+        counts={
+            "inserted": job.rows_inserted,
+            "unchanged": job.rows_unchanged,
+            "refused": job.rows_refused,
+        },
     )
-    return job, previous
+    spec.begin(ctx)
+    _run_chunks(spec, ctx, stream, positions, run.chunk_rows, run.progress, job)
+    if job.spool_path:
+        # Read to the end: the upload goes before the job says it is done.
+        spool_remove(job.spool_path)
+        job.spool_path = ""
+    report_path = report.close()
+    job.report_path = str(report_path or "")
+    job.status = ImportJob.Status.PARTIAL if ctx.counts["refused"] else ImportJob.Status.SUCCEEDED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["report_path", "status", "finished_at", "spool_path"])
+    if job.rows_inserted:
+        _refresh_statistics(spec.table)
+
+
+def import_jobs_recover(*, queue: Callable[[int], None]) -> list[int]:
+    """Queue again what a stopped or killed server left; answer the ids of the jobs queued.
+
+    A job still queued is queued again (whoever takes it first runs it). An import stopped
+    half-way (``import_interrupted``, or abandoned: its process is gone or its heartbeat
+    stale) whose upload is still in the uploads folder continues as a new job, which resumes
+    after its last committed chunk.
+    """
+    import_jobs_fail_abandoned()
+    queued = list(
+        ImportJob.objects.filter(status=ImportJob.Status.QUEUED).values_list("pk", flat=True)
+    )
+    stopped = ImportJob.objects.filter(
+        status=ImportJob.Status.FAILED, error_code__in=("import_interrupted", "import_abandoned")
+    ).exclude(spool_path="")
+    for job in stopped:
+        # Hand the upload over to one new job only, whichever server gets here first.
+        handed = ImportJob.objects.filter(pk=job.pk, spool_path=job.spool_path).update(
+            spool_path=""
+        )
+        if handed and Path(job.spool_path).is_file():
+            queued.append(_job_again(job).pk)
+    for pk in queued:
+        queue(pk)
+    return queued
+
+
+def _job_again(job: ImportJob) -> ImportJob:
+    """A new queued job for the upload of a stopped one (its run resumes the stopped one)."""
+    return ImportJob.objects.create(
+        kind=job.kind,
+        status=ImportJob.Status.QUEUED,
+        file_name=job.file_name,
+        file_digest=job.file_digest,
+        file_bytes=job.file_bytes,
+        actor_role=job.actor_role,
+        actor_label=job.actor_label,
+        actor_user_id=job.actor_user_id,
+        started_at=timezone.now(),
+        spool_path=job.spool_path,
+    )
 
 
 @dataclass
@@ -638,31 +816,55 @@ def _run_chunks(
                 workers=settings.SSCARD_IMPORT_WORKERS if parallel else 0,
             )
         )
-    for item in work:
-        facts = ahead.popleft()
-        read += facts.size
-        with transaction.atomic():
-            for error in facts.errors:
-                ctx.refuse(error)
-            fact = spec.process(ctx, item)
-            if fact is not None:
-                audit_append_many(actor=ctx.actor, facts=[fact])
-            ctx.report.flush()
-            job.rows_read = read
-            job.rows_inserted = ctx.counts["inserted"]
-            job.rows_unchanged = ctx.counts["unchanged"]
-            job.rows_refused = ctx.counts["refused"]
-            job.rows_committed = facts.last_row
-            job.chunks_committed += 1
-            job.heartbeat_at = timezone.now()
-            job.report_path = str(ctx.report.path if ctx.report.count else "")
-            job.save(update_fields=[*_PROGRESS_FIELDS, "report_path"])
-        if progress is not None:
-            progress(read, stream.bytes_read())
+    try:
+        for item in work:
+            if background.stopping():
+                raise ImportInterrupted
+            facts = ahead.popleft()
+            read += facts.size
+            _commit_chunk(spec, ctx, job, item, facts, read, stream.bytes_read())
+            if progress is not None:
+                progress(read, stream.bytes_read())
+    finally:
+        # Stop the reader and the workers now, not when the generator is collected: a stopping
+        # server must not wait for them.
+        close = getattr(work, "close", None)
+        if close is not None:
+            close()
     job.rows_read = read
 
 
+def _commit_chunk(
+    spec: ImportSpec,
+    ctx: ImportContext,
+    job: ImportJob,
+    item: Any,
+    facts: _ChunkFacts,
+    read: int,
+    bytes_read: int,
+) -> None:
+    """Write one chunk and the job's progress in one transaction (the job's heartbeat)."""
+    with transaction.atomic():
+        for error in facts.errors:
+            ctx.refuse(error)
+        fact = spec.process(ctx, item)
+        if fact is not None:
+            audit_append_many(actor=ctx.actor, facts=[fact])
+        ctx.report.flush()
+        job.rows_read = read
+        job.rows_inserted = ctx.counts["inserted"]
+        job.rows_unchanged = ctx.counts["unchanged"]
+        job.rows_refused = ctx.counts["refused"]
+        job.rows_committed = facts.last_row
+        job.bytes_read = bytes_read
+        job.chunks_committed += 1
+        job.heartbeat_at = timezone.now()
+        job.report_path = str(ctx.report.path if ctx.report.count else "")
+        job.save(update_fields=[*_PROGRESS_FIELDS, "report_path"])
+
+
 _PROGRESS_FIELDS = (
+    "bytes_read",
     "rows_read",
     "rows_inserted",
     "rows_unchanged",
@@ -687,14 +889,20 @@ def _refresh_statistics(table: str) -> None:
             cursor.execute("PRAGMA optimize")
 
 
-def _finish_badly(job: ImportJob, status: str, code: str, report: ErrorReport) -> None:
-    """Record how the import ended; the chunks it committed stay, for a rerun to resume after."""
+def _finish_badly(
+    job: ImportJob, status: str, why: str | ApplicationError, report: ErrorReport | None
+) -> None:
+    """Record how the import ended, and why (a refusal's messages locate it: row, cell,
+    columns); the chunks it committed stay, for a rerun to resume after."""
+    refusal = why if isinstance(why, ApplicationError) else None
     with contextlib.suppress(Exception):
         ImportJob.objects.filter(pk=job.pk).update(
             status=status,
-            error_code=code,
+            error_code=refusal.code if refusal else str(why),
+            error_message_zh=refusal.message_zh if refusal else "",
+            error_message_en=refusal.message_en if refusal else "",
             finished_at=timezone.now(),
-            report_path=str(report.path if report.count else ""),
+            report_path=str(report.path if report is not None and report.count else ""),
         )
 
 
@@ -703,12 +911,17 @@ __all__ = [
     "ErrorReport",
     "FileRefused",
     "ImportContext",
+    "ImportInterrupted",
     "ImportSpec",
     "Progress",
     "RowError",
+    "RowRefused",
     "classify_existing",
     "id_ranges",
     "import_jobs_fail_abandoned",
+    "import_jobs_recover",
+    "import_queue",
+    "import_run",
     "insert_keyed",
     "run_import",
 ]

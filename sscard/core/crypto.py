@@ -29,6 +29,9 @@ from sscard.kernel.gm import FieldCipher, GmError, hmac_sm3, sm4_gcm_decrypt, sm
 
 ID_NUMBER = "id_number"
 PHONE = "phone"
+PHONE_TAIL = "phone_tail"
+"""The index field of a phone's last four digits (``kernel.masks.phone_tail``): its own HMAC
+domain, so a tail's index never equals any full number's."""
 
 RETIRED_CACHE_SECONDS = 30.0
 """How long a process trusts its list of retired versions before asking the database again."""
@@ -224,6 +227,18 @@ def id_number_indexes(id_number: str) -> list[bytes]:
 
 def phone_indexes(phone: str) -> list[bytes]:
     return [_cipher(v).index(phone, field=PHONE) for v in live_key_versions()]
+
+
+def phone_tail_index(phone: str) -> bytes | None:
+    """The index of a full phone's last four digits under the current key (what a row stores
+    beside the phone); None for a number too short to have them."""
+    tail = masks.phone_tail(phone)
+    return field_cipher().index(tail, field=PHONE_TAIL) if tail else None
+
+
+def phone_tail_indexes(tail: str) -> list[bytes]:
+    """The index of four trailing digits under every live key: what a search asks for."""
+    return [_cipher(v).index(tail, field=PHONE_TAIL) for v in live_key_versions()]
 
 
 def id_number_index_matches(id_number: str, stored: bytes | memoryview) -> bool:

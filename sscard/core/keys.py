@@ -4,6 +4,8 @@ Every model's encrypted fields are found by convention: a ``BinaryField`` named 
 holds values of cipher field ``<x>``, and its lookup index, if any, is ``<x>_index``. The first
 byte of a value is the key version it was written under (see ``sscard.core.crypto``), so a row
 records its own version and a rotation killed half-way resumes with the rows still behind.
+An index of a part of a value (a phone's last four digits) follows no convention: its app
+registers it (:func:`register_derived_index`) and rotation recomputes it with the value.
 
 Wrapped secrets (private keys kept by :func:`~sscard.core.crypto.secret_wrap`) cannot be found
 by convention: each needs its label to open, which only its app knows. Their apps register
@@ -24,6 +26,7 @@ from django.db.models.lookups import Exact
 
 from sscard.core.crypto import (
     WRAP_MAGIC,
+    VersionedFieldCipher,
     field_cipher,
     key_version_of,
     secret_unwrap,
@@ -36,12 +39,38 @@ INDEX_SUFFIX = "_index"
 
 
 @dataclass(frozen=True)
+class DerivedIndex:
+    """A keyed index of a part of an encrypted value, in a column of its own (a phone's last
+    four digits, ``Person.phone_tail_index``): no convention can find it, so its app registers
+    it (:func:`register_derived_index`), and rotation recomputes it under the value's new key."""
+
+    index: str
+    field: str
+    derive: Callable[[str], str]
+    """The part of the plain value that is indexed; an empty part stores NULL."""
+
+
+_derived: dict[tuple[str, str], tuple[DerivedIndex, ...]] = {}
+
+
+def register_derived_index(
+    model: type[models.Model], *, enc: str, index: str, field: str, derive: Callable[[str], str]
+) -> None:
+    """Let rotation keep ``model.index`` (an index of ``derive(value of enc)`` in cipher field
+    ``field``) under the same key version as ``enc`` (called from ``AppConfig.ready``)."""
+    key = (model._meta.label_lower, enc)
+    kept = tuple(d for d in _derived.get(key, ()) if d.index != index)
+    _derived[key] = (*kept, DerivedIndex(index, field, derive))
+
+
+@dataclass(frozen=True)
 class EncryptedColumn:
-    """One encrypted field of a model and its lookup index."""
+    """One encrypted field of a model, its lookup index and the indexes derived from it."""
 
     enc: str
     index: str | None
     field: str
+    derived: tuple[DerivedIndex, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,7 @@ def encrypted_tables() -> list[EncryptedTable]:
                 enc=f.name,
                 index=base + INDEX_SUFFIX if base + INDEX_SUFFIX in names else None,
                 field=base,
+                derived=_derived.get((model._meta.label_lower, f.name), ()),
             )
             for f in model._meta.concrete_fields
             if isinstance(f, models.BinaryField)
@@ -166,11 +196,14 @@ def rotate_chunk_in_transaction(
         plain = cipher.decrypt_many([blob for _, blob in stale], field=column.field)
         sealed = cipher.encrypt_many(plain, field=column.field)
         indexes = cipher.index_many(plain, field=column.field) if column.index else None
+        derived = {d.index: _derived_indexes(cipher, d, plain) for d in column.derived}
         for j, (pk, _blob) in enumerate(stale):
             values = changed.setdefault(pk, {})
             values[column.enc] = sealed[j]
             if column.index and indexes is not None:
                 values[column.index] = indexes[j]
+            for name, keyed in derived.items():
+                values[name] = keyed[j]
     # One UPDATE per set of columns: a row whose other value is already current (written
     # meanwhile) must keep it, not receive a blank for a column it has no new value for.
     groups: dict[tuple[str, ...], list[models.Model]] = {}
@@ -182,6 +215,19 @@ def rotate_chunk_in_transaction(
     for fields, objects in groups.items():
         table.model._default_manager.bulk_update(objects, list(fields))
     return sorted(changed), pks[-1], len(locked)
+
+
+def _derived_indexes(
+    cipher: VersionedFieldCipher, derived: DerivedIndex, plain: Sequence[str]
+) -> list[bytes | None]:
+    """``derived``'s index of each plain value under ``cipher``'s key, None for an empty part."""
+    parts = [derived.derive(value) for value in plain]
+    present = [k for k, part in enumerate(parts) if part]
+    made = cipher.index_many([parts[k] for k in present], field=derived.field)
+    out: list[bytes | None] = [None] * len(parts)
+    for k, keyed in zip(present, made, strict=True):
+        out[k] = keyed
+    return out
 
 
 _M = TypeVar("_M", bound=models.Model)

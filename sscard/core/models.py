@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -86,6 +87,7 @@ class ImportJob(models.Model):
         OUTLETS = "outlets", _("Outlets")
 
     class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import job", "Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         PARTIAL = "partial", _("Done, some rows refused")
@@ -104,6 +106,9 @@ class ImportJob(models.Model):
     rows_unchanged = models.BigIntegerField(_("rows unchanged"), default=0)
     rows_refused = models.BigIntegerField(_("rows refused"), default=0)
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    # Why a file was refused as a whole, located (row, cell, columns), in both languages.
+    error_message_zh = models.TextField(_("error (Chinese)"), blank=True)
+    error_message_en = models.TextField(_("error (English)"), blank=True)
     report_path = models.CharField(_("error report"), max_length=500, blank=True)
     actor_role = models.CharField(_("actor role"), max_length=32)
     actor_label = models.CharField(_("actor"), max_length=150)
@@ -117,6 +122,11 @@ class ImportJob(models.Model):
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     # Chunks commit one by one; a rerun of the same file (same digest) resumes after this row.
     rows_committed = models.BigIntegerField(_("last committed row"), default=0)
+    # How far into the file the import has read (its progress against ``file_bytes``).
+    bytes_read = models.BigIntegerField(_("bytes read"), default=0)
+    # The uploaded file waiting in the data directory for the background import to read it
+    # (empty once read: it holds personal data in the clear; the job keeps its SM3 digest).
+    spool_path = models.CharField(_("spooled upload"), max_length=500, blank=True)
     chunks_committed = models.IntegerField(_("chunks committed"), default=0)
     resumed_from = models.ForeignKey(
         "self",
@@ -134,6 +144,54 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.file_name} ({self.status})"
+
+
+class BackgroundJob(models.Model):
+    """Work a page or the API started off the request (后台任务), e.g. an uploaded file a task
+    reads: who started it, on what, how it ended. (Bulk imports have their own record,
+    ``ImportJob``, with their counts and their resumption.)"""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import job", "Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        REFUSED = "refused", _("File refused")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    # Who started it, role and scope (``Actor``): the task acts on their behalf.
+    actor = models.JSONField(_("actor"), default=dict)
+    # What the work is given besides the file (e.g. the day it counts as done on).
+    params = models.JSONField(_("parameters"), default=dict)
+    actor_label = models.CharField(_("actor"), max_length=150)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_digest = models.CharField(_("file SM3 digest"), max_length=64, blank=True)
+    file_bytes = models.BigIntegerField(_("file size"), default=0)
+    # The upload waiting in the data directory for the task; empty once read.
+    spool_path = models.CharField(_("spooled upload"), max_length=500, blank=True)
+    result = models.JSONField(_("result"), default=dict)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_message_zh = models.TextField(_("error (Chinese)"), blank=True)
+    error_message_en = models.TextField(_("error (English)"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Where it runs: a running job whose process is gone on this host is queued again.
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["object_type", "object_id", "kind"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.object_type}:{self.object_id} ({self.status})"
 
 
 class CalendarYear(models.Model):

@@ -39,6 +39,14 @@ class RowError:
     message_en: str
 
 
+@dataclass(frozen=True, slots=True)
+class RowRefused:
+    """Every error of one refused row: the report lists each, the row counts once."""
+
+    row: int
+    errors: tuple[RowError, ...]
+
+
 _STATE: dict[str, Any] = {}
 
 

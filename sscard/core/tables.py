@@ -230,6 +230,14 @@ def _close(stream: TableStream) -> None:
         close()
 
 
+def table_header(path: Path) -> list[str]:
+    """The header row of a CSV or XLSX file, reading no further (``FileRefused`` if the file
+    cannot be read as a table at all)."""
+    stream = open_table(path)
+    _close(stream)
+    return stream.header
+
+
 def check_header(header: list[str], expected: tuple[str, ...]) -> dict[str, int]:
     """Map each expected column to its position; refuse missing, unknown or repeated columns."""
     names = [h.strip().lstrip("\ufeff") for h in header]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -37,6 +38,12 @@ def english_page() -> bool:
 def error_text(error: ApplicationError) -> str:
     """The error's message in the language of the page being served."""
     return error.message(get_language() or "zh-hans")
+
+
+def flash_refusal(request: HttpRequest, error: ApplicationError) -> None:
+    """Tell the user, on the next page, why their request was refused: the message they read;
+    the code only as the message's tag (``class="… code-<code>"``), for scripts and tests."""
+    messages.error(request, error_text(error), extra_tags=f"code-{error.code}")
 
 
 def error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:

@@ -22,6 +22,7 @@ from sscard.cards.rules import (
     loss_report_refusal,
     loss_withdraw_refusal,
     replacement_refusal,
+    replacements_applied,
     standing_loss_reports,
 )
 from sscard.cards.selectors import CounterView, cards_at_counter
@@ -44,6 +45,7 @@ ENABLE = "enable"
 ACTIVATE_FINANCIAL = "activate-financial"
 CLOSE_FINANCIAL = "close-financial"
 REPORT_LOSS = "report-loss"
+REPORT_LOSS_TEMPORARY = "report-loss-temporary"
 WITHDRAW_LOSS = "withdraw-loss"
 REPLACE = "replace"
 INSTANT_REPLACEMENT = "instant-replacement"
@@ -54,9 +56,16 @@ COUNTER_ACTIONS = (
     ACTIVATE_FINANCIAL,
     CLOSE_FINANCIAL,
     REPORT_LOSS,
+    REPORT_LOSS_TEMPORARY,
     WITHDRAW_LOSS,
     REPLACE,
     INSTANT_REPLACEMENT,
+)
+# Actions that cannot be taken back at the counter (a block, a lifted block, a closed account,
+# a replacement applied for): the page asks the clerk to confirm each before it acts; the API,
+# a counter system's call, acts at once.
+CONFIRMED_ACTIONS = frozenset(
+    {CLOSE_FINANCIAL, REPORT_LOSS, REPORT_LOSS_TEMPORARY, WITHDRAW_LOSS, REPLACE}
 )
 
 
@@ -108,6 +117,7 @@ def counter_cards(
     """The person's cards with the actions this clerk may take on each, newest first."""
     shipments = open_shipments_here(actor=actor, card_ids=[c.pk for c in view.cards])
     standing = standing_loss_reports(view.cards, today=today)
+    replaced = replacements_applied(view.cards)
     pack = _pack_of(view)
     terms = pack.loss if pack is not None else None
     instant = instant_offered(outlet, pack)
@@ -122,12 +132,45 @@ def counter_cards(
                 shipment=shipment,
                 actions=frozenset(
                     _actions(
-                        actor, card, shipment, outlet, terms, standing.get(card.pk), today, instant
+                        actor,
+                        card,
+                        shipment,
+                        outlet,
+                        terms,
+                        _Loss(standing.get(card.pk), card.pk in replaced),
+                        today,
+                        instant,
                     )
                 ),
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Loss:
+    """The card's standing loss report, and whether its replacement has been applied for."""
+
+    report: LossReport | None
+    replacement_applied: bool
+
+
+def _loss_report_offered(
+    actor: Actor, card: Card, terms: Loss | None, loss: _Loss, today: date, *, formal: bool
+) -> bool:
+    return (
+        terms is not None
+        and loss_report_refusal(
+            actor=actor,
+            card=card,
+            channel=LossChannel.COUNTER,
+            formal=formal,
+            terms=terms,
+            standing=loss.report,
+            today=today,
+        )
+        is None
+    )
 
 
 def _actions(
@@ -136,7 +179,7 @@ def _actions(
     shipment: Shipment | None,
     outlet: Outlet,
     terms: Loss | None,
-    report: LossReport | None,
+    loss: _Loss,
     today: date,
     instant: bool,
 ) -> list[str]:
@@ -154,19 +197,20 @@ def _actions(
         )
         is None,
         CLOSE_FINANCIAL: financial_close_refusal(actor=actor, card=card, outlet=outlet) is None,
-        REPORT_LOSS: terms is not None
-        and loss_report_refusal(
-            actor=actor,
-            card=card,
-            channel=LossChannel.COUNTER,
-            formal=True,
-            terms=terms,
-            standing=report,
-            today=today,
+        REPORT_LOSS: _loss_report_offered(actor, card, terms, loss, today, formal=True),
+        # A temporary report (临时挂失) at the counter, as the holder makes one online: only
+        # where the pack's terms have a temporary block (else every report is formal).
+        REPORT_LOSS_TEMPORARY: terms is not None
+        and terms.temporary_block_days is not None
+        and _loss_report_offered(actor, card, terms, loss, today, formal=False),
+        WITHDRAW_LOSS: loss_withdraw_refusal(
+            actor=actor, standing=loss.report, replacement_applied=loss.replacement_applied
         )
         is None,
-        WITHDRAW_LOSS: loss_withdraw_refusal(actor=actor, standing=report) is None,
-        REPLACE: replacement_refusal(actor=actor, card=card, today=today) is None,
+        REPLACE: replacement_refusal(
+            actor=actor, card=card, today=today, replacement_applied=loss.replacement_applied
+        )
+        is None,
     }
     offered[INSTANT_REPLACEMENT] = offered[REPLACE] and instant
     return [name for name in COUNTER_ACTIONS if offered.get(name)]

@@ -72,3 +72,11 @@ class DeliveryErrorCode(ErrorCode):
         "请选择补换原因和办理方式。",
         "Choose the reason and the way of the replacement.",
     )
+
+    # --- the papers of delivery -------------------------------------------------------------
+    NOTHING_DISPATCHED = (
+        "nothing_dispatched",
+        409,
+        "批次#{batch}尚未发出任何卡片，暂无交接单。",
+        "No card of batch #{batch} has been dispatched yet: there is no hand-over sheet.",
+    )

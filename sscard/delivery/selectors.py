@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from sscard.core.actors import Actor, Role
+from sscard.core.errors import NotFound
 from sscard.delivery.choices import ShipmentStatus
 from sscard.delivery.models import Shipment
 from sscard.network.choices import OutletKind
@@ -67,3 +68,39 @@ def open_shipments_here(*, actor: Actor, card_ids: Iterable[int]) -> dict[int, S
             status__in=[ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_OUTLET],
         )
     }
+
+
+def card_ready_notice(*, actor: Actor, card_id: int) -> Shipment:
+    """The shipment that waits at an outlet for the card's holder, for its card-ready notice
+    (领卡通知): the clerk's outlet's stock, or the holder's own (or their child's) card.
+    Anything else answers ``not_found``, as a missing card does."""
+    shipments = Shipment.objects.filter(
+        card_id=card_id, status=ShipmentStatus.AT_OUTLET
+    ).select_related("card__person", "outlet__bank")
+    clerk = actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
+    if clerk and actor.outlet_id is not None:
+        shipments = shipments.filter(outlet_id=actor.outlet_id)
+    elif actor.role is Role.CARDHOLDER and actor.person_id is not None:
+        shipments = shipments.filter(
+            Q(card__person_id=actor.person_id) | Q(card__person__guardian_id=actor.person_id)
+        )
+    else:
+        shipments = shipments.none()
+    found = shipments.first()
+    if found is None or found.outlet is None:
+        raise NotFound("card", what_zh="该卡")
+    return found
+
+
+def batch_shipments(*, batch_id: int) -> QuerySet[Shipment]:
+    """The first leg of each card of a batch (the one dispatch wrote), by destination: the
+    rows of the batch's hand-over sheet (交接单)."""
+    first_legs = Shipment.objects.filter(card_id=OuterRef("card_id")).order_by(
+        "dispatched_at", "pk"
+    )
+    return (
+        Shipment.objects.filter(card__batch_entry__batch_id=batch_id)
+        .filter(pk=Subquery(first_legs.values("pk")[:1]))
+        .select_related("card__person", "outlet__bank")
+        .order_by("method", "outlet__code", "card__card_number")
+    )

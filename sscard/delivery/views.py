@@ -9,11 +9,19 @@ Views parse, call a service or selector, and render.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +31,11 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from sscard.campaigns.selectors import pack_in_force_for_city
 from sscard.cards.choices import CardStatus, LossChannel
 from sscard.cards.models import Card
-from sscard.cards.rules import counter_id_number, counter_replacement_channel
+from sscard.cards.rules import (
+    counter_id_number,
+    counter_replacement_channel,
+    counter_replacement_defaults,
+)
 from sscard.cards.selectors import CounterView, card_for_counter, cards_at_counter
 from sscard.cards.services import (
     card_activate_financial,
@@ -35,16 +47,33 @@ from sscard.cards.services import (
 )
 from sscard.core.actors import Actor, Role
 from sscard.core.clock import today as _today
+from sscard.core.confirm import ConfirmStep, confirmed
 from sscard.core.errors import ApplicationError
+from sscard.core.exports import Cell, Column, ExportTable, coded, export_response
 from sscard.core.htmx import htmx_partial
-from sscard.core.views import actor_required, english_page, error_page, error_text, request_actor
+from sscard.core.names import Kind, name_of
+from sscard.core.prints import render_print
+from sscard.core.views import (
+    actor_required,
+    english_page,
+    error_page,
+    error_text,
+    flash_refusal,
+    request_actor,
+)
 from sscard.delivery import counter as actions
-from sscard.delivery.choices import ShipmentStatus
+from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
 from sscard.delivery.counter import CounterCard, counter_cards, holder_serve, instant_offered
 from sscard.delivery.errors import DeliveryErrorCode
 from sscard.delivery.forms import ReplacementForm, ServeForm
 from sscard.delivery.models import Shipment
-from sscard.delivery.selectors import clerk_outlet, outlet_stock, stock_counts
+from sscard.delivery.selectors import (
+    batch_shipments,
+    card_ready_notice,
+    clerk_outlet,
+    outlet_stock,
+    stock_counts,
+)
 from sscard.delivery.services import (
     batch_dispatch,
     card_hand_over,
@@ -56,6 +85,7 @@ from sscard.kernel.regions import city_of
 from sscard.network.models import Outlet
 from sscard.network.selectors import bank_names
 from sscard.policy import Pack
+from sscard.production.selectors import batch_get, batch_has_dispatched_cards
 
 CLERKS = (Role.BANK_CLERK, Role.COMMUNITY_CLERK)
 STOCK_ROWS = 200
@@ -84,10 +114,13 @@ class CardRow:
     report: bool
     withdraw: bool
     replace: bool
+    report_temporary: bool = False
     bank_name: str = ""
     message: str = ""
     error: ApplicationError | None = None
     error_message: str = ""
+    # The question asked before an action that cannot be taken back (``CONFIRMED_ACTIONS``).
+    confirm: ConfirmStep | None = None
 
 
 def _outlet(actor: Actor) -> Outlet:
@@ -117,6 +150,7 @@ def _row(
     counted: CounterCard,
     banks: dict[str, str],
     flash: tuple[str, ApplicationError | None] | None = None,
+    confirm: ConfirmStep | None = None,
 ) -> CardRow:
     offered = counted.actions
     message, error = flash or ("", None)
@@ -131,11 +165,13 @@ def _row(
         activate=actions.ACTIVATE_FINANCIAL in offered,
         close=actions.CLOSE_FINANCIAL in offered,
         report=actions.REPORT_LOSS in offered,
+        report_temporary=actions.REPORT_LOSS_TEMPORARY in offered,
         withdraw=actions.WITHDRAW_LOSS in offered,
         replace=actions.REPLACE in offered,
         message=message,
         error=error,
         error_message=error_text(error) if error is not None else "",
+        confirm=confirm,
     )
 
 
@@ -145,12 +181,17 @@ def _served(
     id_number: str,
     outlet: Outlet,
     flash: dict[int, tuple[str, ApplicationError | None]] | None = None,
+    confirm: ConfirmStep | None = None,
+    confirm_card: int | None = None,
 ) -> dict[str, Any]:
     actor = request_actor(request)
     flash = flash or {}
     counted = counter_cards(actor=actor, view=view, outlet=outlet, today=_today())
     banks = bank_names((c.card.bank_code for c in counted), english=english_page())
-    rows = [_row(c, banks, flash.get(c.card.pk)) for c in counted]
+    rows = [
+        _row(c, banks, flash.get(c.card.pk), confirm if c.card.pk == confirm_card else None)
+        for c in counted
+    ]
     return {
         "person": view.person,
         "id_number": id_number,
@@ -193,7 +234,7 @@ def stock_receive_view(request: HttpRequest) -> HttpResponse:
     try:
         received = outlet_receive(actor=request_actor(request))
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
     else:
         if received:
             messages.success(
@@ -242,13 +283,19 @@ def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_
         return _("The new card %(number)s is made and handed over; it is enabled.") % {
             "number": new.card_number
         }
+    channel = counter_replacement_channel(outlet, card)
+    # "As the policy decides": the pickup (and backup centre) the API's twin takes too.
+    defaults = counter_replacement_defaults(
+        outlet, card, reason=data["reason"], channel=channel, day=_today()
+    )
     application = card_replacement_apply(
         actor=actor,
         card=card,
         reason=data["reason"],
-        channel=counter_replacement_channel(outlet, card),
+        channel=channel,
         day=_today(),
-        pickup=data["pickup"] or None,
+        pickup=data["pickup"] or defaults.pickup,
+        backup_centre_id=defaults.backup_centre_id,
     )
     text = _("Replacement application #%(id)d taken.") % {"id": application.pk}
     if application.due_date:
@@ -285,12 +332,89 @@ def _action(
             actor=actor, card=card, channel=LossChannel.COUNTER, today=today, formal=True
         )
         return _("The card is reported lost (formal) and blocked.")
+    if name == actions.REPORT_LOSS_TEMPORARY:
+        report = card_report_loss(
+            actor=actor, card=card, channel=LossChannel.COUNTER, today=today, formal=False
+        )
+        return _("The card is reported lost (temporary) and blocked until %(until)s.") % {
+            "until": report.blocked_until.isoformat() if report.blocked_until else "—"
+        }
     if name == actions.WITHDRAW_LOSS:
         card_loss_withdraw(actor=actor, card=card, today=today)
         return _("The loss report is withdrawn; the block is lifted.")
     if name == actions.REPLACE:
         return _replace(request, actor, outlet, card, id_number)
     raise Http404
+
+
+def _question(action: str, card: Card, request: HttpRequest) -> tuple[str, str]:
+    """What the clerk is asked before ``action`` on ``card``, and the button that says yes."""
+    number = {"number": card.card_number}
+    if action == actions.REPORT_LOSS:
+        return _(
+            "Report card %(number)s lost with a formal report? It is blocked at once and "
+            "stays blocked until the report is withdrawn."
+        ) % number, _("Yes, report it lost")
+    if action == actions.REPORT_LOSS_TEMPORARY:
+        return _(
+            "Report card %(number)s lost temporarily? It is blocked at once; the block lapses "
+            "after the policy's term unless the report is confirmed or withdrawn."
+        ) % number, _("Yes, report it lost")
+    if action == actions.WITHDRAW_LOSS:
+        return _(
+            "Withdraw the loss report on card %(number)s? The block is lifted and the card "
+            "works again."
+        ) % number, _("Yes, withdraw the report")
+    if action == actions.CLOSE_FINANCIAL:
+        return _(
+            "Close the financial function of card %(number)s? Its bank account is closed."
+        ) % number, _("Yes, close it")
+    if request.POST.get("mode") == "instant":
+        question = _(
+            "Replace card %(number)s now? A new card is made and handed over in this visit, "
+            "and the old one stops working once the new one is enabled."
+        )
+    else:
+        question = _(
+            "Take a replacement of card %(number)s? A new card is applied for; a lost card's "
+            "loss report can no longer be withdrawn."
+        )
+    return question % number, _("Yes, take the replacement")
+
+
+def _ask(
+    request: HttpRequest, outlet: Outlet, card: Card, id_number: str, action: str
+) -> HttpResponse | None:
+    """Draw the question before ``action`` in the card's row (``core.confirm``); None when the
+    action is not offered for this card, so that the service says why."""
+    actor = request_actor(request)
+    view = cards_at_counter(actor=actor, id_number=id_number)
+    counted = counter_cards(actor=actor, view=view, outlet=outlet, today=_today())
+    this = next((c for c in counted if c.card.pk == card.pk), None)
+    if this is None or action not in this.actions:
+        return None
+    question, button = _question(action, card, request)
+    url = reverse("delivery:card_action", args=[card.pk, action])
+    carried = ("reason", "mode", "pickup") if action == actions.REPLACE else ()
+    step = ConfirmStep(
+        action=action,
+        question=question,
+        button=button,
+        url=url,
+        target="closest .card-row",
+        fields=(
+            ("id_number", id_number),
+            *((name, request.POST.get(name, "")) for name in carried),
+        ),
+        back_url=reverse("delivery:serve"),
+        back_fields=(("id_number", id_number),),
+        back_target="#served",
+    )
+    context = _served(request, view, id_number, outlet, confirm=step, confirm_card=card.pk)
+    if not htmx_partial(request):
+        return _page(request, outlet, **context)
+    row = next(r for r in context["rows"] if r.card.pk == card.pk)
+    return render(request, "delivery/htmx/card_row.html", {**context, "row": row})
 
 
 @require_POST
@@ -307,6 +431,10 @@ def card_action_view(request: HttpRequest, card_id: int, action: str) -> HttpRes
         card = card_for_counter(actor=actor, id_number=id_number, card_id=card_id)
     except ApplicationError as error:
         return error_page(request, error)
+    if action in actions.CONFIRMED_ACTIONS and not confirmed(request):
+        asked = _ask(request, outlet, card, id_number, action)
+        if asked is not None:
+            return asked
     flash: tuple[str, ApplicationError | None]
     try:
         flash = (_action(action, request, actor, outlet, card, id_number), None)
@@ -333,7 +461,7 @@ def batch_dispatch_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     try:
         summary = batch_dispatch(actor=request_actor(request), batch_id=batch_id)
     except ApplicationError as error:
-        messages.error(request, f"{error_text(error)} ({error.code})")
+        flash_refusal(request, error)
     else:
         messages.success(
             request,
@@ -349,3 +477,118 @@ def batch_dispatch_view(request: HttpRequest, batch_id: int) -> HttpResponse:
             },
         )
     return HttpResponseRedirect(reverse("production:batch", args=[batch_id]))
+
+
+# --------------------------------------------------------------------------------------------
+# The stock as a spreadsheet, and the papers of delivery: the card-ready notice (领卡通知) and
+# a batch's hand-over sheet (交接单)
+# --------------------------------------------------------------------------------------------
+
+
+def _stock_rows(stock: QuerySet[Shipment]) -> Iterator[Sequence[Cell]]:
+    methods, statuses = dict(ShipmentMethod.choices), dict(ShipmentStatus.choices)
+    for shipment in stock.iterator(chunk_size=2000):
+        yield (
+            shipment.card.card_number,
+            shipment.card.person.masked_name,
+            str(methods.get(shipment.method, shipment.method)),
+            shipment.method,
+            str(statuses.get(shipment.status, shipment.status)),
+            shipment.status,
+            shipment.dispatched_at,
+            shipment.received_at,
+        )
+
+
+@actor_required(*CLERKS)
+def stock_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The outlet's stock as the counter lists it (all of it, not the page's first rows)."""
+    actor = request_actor(request)
+    outlet = _outlet(actor)
+    table = ExportTable(
+        title=_("This outlet's stock"),
+        file_stem=f"stock-{outlet.code}",
+        columns=[
+            Column(_("Card number"), 12),
+            Column(_("Holder"), 12),
+            *coded(_("How it comes"), width=24),
+            *coded(_("Status"), width=18),
+            Column(_("Dispatched at"), 20),
+            Column(_("Received"), 20),
+        ],
+        rows=_stock_rows(outlet_stock(actor=actor)),
+        filters=[(_("Outlet"), f"{outlet.name} ({outlet.code})")],
+    )
+    return export_response(request, table, fmt)
+
+
+@actor_required(*CLERKS, Role.CARDHOLDER)
+def card_ready_notice_view(request: HttpRequest, card_id: int) -> HttpResponse:
+    """The card-ready notice (领卡通知) of a card in an outlet's stock, to print: for the clerk
+    to hand or send to its holder (the name masked, as the stock list shows it), or for the
+    holder themself."""
+    actor = request_actor(request)
+    try:
+        shipment = card_ready_notice(actor=actor, card_id=card_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    card, outlet = shipment.card, shipment.outlet
+    person = card.person
+    own = actor.role is Role.CARDHOLDER
+    context = {
+        "card": card,
+        "outlet": outlet,
+        "shipment": shipment,
+        "holder_name": person.name if own and person.pk == actor.person_id else person.masked_name,
+        "bank_name": name_of(Kind.BANK, card.bank_code),
+        "district_name": name_of(Kind.REGION, outlet.district if outlet else ""),
+        "back": reverse("cards:mine") if own else reverse("delivery:counter"),
+    }
+    return render_print(request, "delivery/print/card_ready_notice.html", context)
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverGroup:
+    """The cards of a batch going one way: to one outlet, into the post, or with a team."""
+
+    method: str
+    method_name: str
+    outlet: Outlet | None
+    shipments: list[Shipment]
+
+
+def _handover_groups(shipments: QuerySet[Shipment]) -> list[HandoverGroup]:
+    methods = dict(ShipmentMethod.choices)
+    groups: dict[tuple[str, int | None], HandoverGroup] = {}
+    for shipment in shipments:
+        key = (shipment.method, shipment.outlet_id)
+        if key not in groups:
+            name = str(methods.get(shipment.method, shipment.method))
+            groups[key] = HandoverGroup(shipment.method, name, shipment.outlet, [])
+        groups[key].shipments.append(shipment)
+    return list(groups.values())
+
+
+@actor_required(Role.PRODUCTION_OPERATOR)
+def batch_handover_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """A batch's hand-over sheet (交接单), to print: for each destination its cards, their
+    count and the lines where whoever hands them over and whoever takes them sign."""
+    actor = request_actor(request)
+    try:
+        batch = batch_get(actor=actor, batch_id=batch_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    if not batch_has_dispatched_cards(batch.pk):
+        refusal = DeliveryErrorCode.NOTHING_DISPATCHED.error_with(
+            {"batch": batch.pk}, batch=batch.pk
+        )
+        return error_page(request, refusal)
+    groups = _handover_groups(batch_shipments(batch_id=batch.pk))
+    context = {
+        "batch": batch,
+        "channel_name": name_of(Kind.CHANNEL, batch.channel),
+        "groups": groups,
+        "total": sum(len(g.shipments) for g in groups),
+        "dispatched_at": min(s.dispatched_at for g in groups for s in g.shipments),
+    }
+    return render_print(request, "delivery/print/handover_sheet.html", context)

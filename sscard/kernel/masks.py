@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["PHONE_DIGITS_SHOWN", "mask_id_number", "mask_name", "mask_phone"]
+__all__ = ["PHONE_DIGITS_SHOWN", "mask_id_number", "mask_name", "mask_phone", "phone_tail"]
 
 #: How many trailing digits of a phone stay visible.
 PHONE_DIGITS_SHOWN: Final = 4
@@ -47,6 +47,15 @@ def mask_phone(value: str) -> str:
     if len(value) <= PHONE_DIGITS_SHOWN:
         return "*" * len(value)
     return "*" * (len(value) - PHONE_DIGITS_SHOWN) + value[-PHONE_DIGITS_SHOWN:]
+
+
+def phone_tail(value: str) -> str:
+    """The digits :func:`mask_phone` keeps visible (``13812345678`` → ``5678``); empty for a
+    number too short to show any. What a search by "the last four digits" matches on."""
+    value = value.strip()
+    if len(value) <= PHONE_DIGITS_SHOWN:
+        return ""
+    return value[-PHONE_DIGITS_SHOWN:]
 
 
 def mask_name(name: str) -> str:

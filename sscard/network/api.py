@@ -26,7 +26,13 @@ def banks_list(request: HttpRequest) -> QuerySet[Bank]:
 @router.get("/outlets", response={200: list[OutletOut], **ERRORS})
 @paginate(PageNumberPagination, page_size=100)
 def outlets_list(request: HttpRequest, filters: Query[OutletFilter]) -> QuerySet[Outlet]:
-    return outlet_list(actor=request_actor(request), kind=filters.kind, district=filters.district)
+    """Outlets of the caller's city, by kind, district and bank, as the outlets page filters."""
+    return outlet_list(
+        actor=request_actor(request),
+        kind=filters.kind,
+        district=filters.district,
+        bank=filters.bank,
+    )
 
 
 @router.get("/outlets/{int:outlet_id}", response={200: OutletOut, **ERRORS})

@@ -56,9 +56,11 @@ class OutletSpec(ImportSpec):
         candidates: list[tuple[int, str, list[Any], bytes]] = []
         for number, cells in rows:
             code, name, kind, bank_code, district, instant, address = (c.strip() for c in cells)
-            problem = self._problem(number, code, name, kind, bank_code, district, instant, address)
-            if problem is not None:
-                ctx.refuse(problem)
+            problems = self._problems(
+                number, code, name, kind, bank_code, district, instant, address
+            )
+            if problems:
+                ctx.refuse(*problems)
                 continue
             normal = [code, name, kind, bank_code, district, instant in ("1", "true"), address]
             digest = row_digest("\x1f".join(map(str, normal)), kind="outlets")
@@ -84,7 +86,7 @@ class OutletSpec(ImportSpec):
             extra=list,
         )
 
-    def _problem(
+    def _problems(
         self,
         number: int,
         code: str,
@@ -94,22 +96,26 @@ class OutletSpec(ImportSpec):
         district: str,
         instant: str,
         address: str,
-    ) -> RowError | None:
+    ) -> list[RowError]:
+        """Every error of an outlet row, one per faulty cell."""
+        problems = []
         if not OUTLET_CODE.fullmatch(code):
-            return NetworkErrorCode.OUTLET_CODE_INVALID.at(number, "outlet_code")
+            problems.append(NetworkErrorCode.OUTLET_CODE_INVALID.at(number, "outlet_code"))
         if not name or len(name) > 200 or len(address) > 200:
-            return RegistryErrorCode.NAME_INVALID.at(number, "name")
+            problems.append(RegistryErrorCode.NAME_INVALID.at(number, "name"))
         if kind not in KINDS:
-            return NetworkErrorCode.OUTLET_KIND_INVALID.at(number, "kind", kinds=sorted(KINDS))
+            problems.append(
+                NetworkErrorCode.OUTLET_KIND_INVALID.at(number, "kind", kinds=sorted(KINDS))
+            )
         if kind in NEEDS_BANK and bank_code not in self.banks:
-            return NetworkErrorCode.BANK_UNKNOWN.at(number, "bank_code")
+            problems.append(NetworkErrorCode.BANK_UNKNOWN.at(number, "bank_code"))
         if kind == OutletKind.COMMUNITY_CENTRE and bank_code:
-            return NetworkErrorCode.BANK_NOT_ALLOWED.at(number, "bank_code")
+            problems.append(NetworkErrorCode.BANK_NOT_ALLOWED.at(number, "bank_code"))
         if district not in self.districts:
-            return RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "district")
+            problems.append(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "district"))
         if instant not in ("0", "1", "true", "false", ""):
-            return NetworkErrorCode.BOOLEAN_INVALID.at(number, "instant_issuance")
-        return None
+            problems.append(NetworkErrorCode.BOOLEAN_INVALID.at(number, "instant_issuance"))
+        return problems
 
 
 def import_outlets(

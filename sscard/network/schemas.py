@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
@@ -11,6 +11,7 @@ from sscard.network.models import Outlet
 class OutletFilter(Schema):
     kind: OutletKind | None = None
     district: str | None = None
+    bank: str | None = Field(None, description="The bank's code (e.g. ICBC)")
 
 
 class BankOut(Schema):

@@ -6,27 +6,61 @@ role may read them; relying parties are partners' accounts and only the bureau l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.db.models import Q, QuerySet
 
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, region_in_city
+from sscard.kernel import regions
 from sscard.network.choices import RelyingPartyKind
 from sscard.network.models import Bank, Outlet, RelyingParty
 
 
 def outlet_list(
-    *, actor: Actor, kind: str | None = None, district: str | None = None
+    *,
+    actor: Actor,
+    kind: str | None = None,
+    district: str | None = None,
+    bank: str | None = None,
 ) -> QuerySet[Outlet]:
-    """Outlets of the actor's city by code, optionally of one kind or district."""
+    """Outlets of the actor's city by code, optionally of one kind, district or bank (its
+    code)."""
     outlets = _outlets_visible(actor)
     if kind:
         outlets = outlets.filter(kind=kind)
     if district:
         outlets = outlets.filter(district=district)
+    if bank:
+        outlets = outlets.filter(bank__code=bank)
     return outlets.order_by("code")
+
+
+OUTLET_PICK_MAX = 100
+"""At most this many outlets in one picker: a district's, never a whole city's list."""
+
+
+def outlet_pick(*, kind: str, district: str, banks: Collection[str] | None = None) -> list[Outlet]:
+    """The outlets a form offers to choose from: those of ``kind`` (and of one of ``banks``,
+    their codes) in ``district``, by name; when the district has none, those of its city.
+
+    A picker filters by the chosen bank and the holder's (or the employer's) district instead
+    of listing every outlet; without a district, or in a city with none, it offers nothing.
+    """
+    outlets = Outlet.objects.filter(kind=kind).select_related("bank")
+    if banks is not None:
+        outlets = outlets.filter(bank__code__in=list(banks))
+    if not district:
+        return []
+    here = list(outlets.filter(district=district).order_by("name", "pk")[:OUTLET_PICK_MAX])
+    if here:
+        return here
+    prefix = regions.city_prefix(regions.city_of(district))
+    if not prefix:
+        return []
+    city = outlets.filter(district__startswith=prefix)
+    return list(city.order_by("district", "name", "pk")[:OUTLET_PICK_MAX])
 
 
 def _outlets_visible(actor: Actor) -> QuerySet[Outlet]:

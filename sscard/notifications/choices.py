@@ -11,3 +11,17 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+
+
+class SmsTemplate(models.TextChoices):
+    """The SMS templates a pack may define (``templates:``), by what each tells the holder: the
+    outbox shows this name, never the key. A pack's own new key is shown as it is."""
+
+    APPLICATION_RECEIVED = "application_received", _("Application received")
+    CONFIRM_REQUEST = "confirm_request", _("Request to confirm card data")
+    CARD_READY = "card_ready", _("Card ready for collection")
+    CARD_POSTED = "card_posted", _("Card posted")
+    REPLACEMENT_READY = "replacement_ready", _("Replacement card ready")
+    UNDELIVERABLE = "undeliverable", _("Card could not be delivered")
+    SCHOOL_NOTICE = "school_notice", _("School's notice to parents")
+    LOSS_REPORTED = "loss_reported", _("Loss report received")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import translation
 
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import PermissionDenied
+from sscard.notifications.choices import SmsTemplate
 from sscard.notifications.models import OutboxMessage
 
 OUTBOX_ROLES = frozenset({Role.CITY_OFFICER, Role.SYSTEM})
@@ -19,3 +21,9 @@ def outbox_list(*, actor: Actor, status: str | None = None) -> QuerySet[OutboxMe
     if status:
         messages = messages.filter(status=status)
     return messages
+
+
+def sms_template_names(codes: frozenset[str], english: bool) -> dict[str, str]:
+    """What each SMS template tells the holder (``card_ready`` → 领卡通知), for the outbox."""
+    with translation.override("en" if english else "zh-hans"):
+        return {t.value: str(t.label) for t in SmsTemplate if t.value in codes}

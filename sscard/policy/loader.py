@@ -10,6 +10,7 @@ campaign can record exactly what it put in force.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, Final
@@ -125,22 +126,40 @@ _ZH_BY_TYPE: Final = {
 }
 
 
-def _pack_error(error: ErrorDetails, all_errors: list[ErrorDetails]) -> PackError:
+def _located(error: ErrorDetails, root: yaml.Node | None) -> dict[str, Any]:
+    """One error of a refused pack: its key path, its line, its messages in both languages."""
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     kind = error["type"]
     path = _path(tuple(error["loc"]), str(ctx.pop("path", "") or ""))
-    summary = [
-        {
-            "path": _path(tuple(e["loc"]), str((e.get("ctx") or {}).get("path", "") or "")),
-            "type": e["type"],
-            "message_en": e["msg"],
-        }
-        for e in all_errors
-    ]
     if kind.startswith("pack_"):
         zh = str(ctx.pop("message_zh", error["msg"]))
         en = str(ctx.pop("message_en", error["msg"]))
-        details = {"path": path, **ctx, "errors": summary}
+    elif kind == "extra_forbidden":
+        key = path.rsplit(".", 1)[-1]
+        zh, en = f"未知字段“{key}”。", f"unknown key “{key}”."
+    else:
+        zh, en = f"{_ZH_BY_TYPE.get(kind, '取值无效')}（{error['msg']}）。", f"{error['msg']}."
+    return {
+        "path": path,
+        "type": kind,
+        "line": _line_of(root, path),
+        "message_zh": zh,
+        "message_en": en,
+        "ctx": ctx,
+    }
+
+
+def _pack_error(
+    error: ErrorDetails, all_errors: list[ErrorDetails], root: yaml.Node | None = None
+) -> PackError:
+    first = _located(error, root)
+    path, kind, ctx = first["path"], first["type"], first.pop("ctx")
+    # Every error of the pack, each with its key path and line (a page lists them all).
+    summary = [{k: v for k, v in _located(e, root).items() if k != "ctx"} for e in all_errors]
+    where = {"path": path, "line": first["line"]}
+    if kind.startswith("pack_"):
+        zh, en = first["message_zh"], first["message_en"]
+        details = {**where, **ctx, "errors": summary}
         return PackError(
             kind, f"{path}：{zh}" if path else zh, f"{path}: {en}" if path else en, details
         )
@@ -150,14 +169,14 @@ def _pack_error(error: ErrorDetails, all_errors: list[ErrorDetails]) -> PackErro
             "pack_unknown_key",
             f"{path}：未知字段“{key}”。",
             f"{path}: unknown key “{key}”.",
-            {"path": path, "errors": summary},
+            {**where, "errors": summary},
         )
     zh = _ZH_BY_TYPE.get(kind, "取值无效")
     return PackError(
         "pack_schema_invalid",
         f"{path}：{zh}（{error['msg']}）。",
         f"{path}: {error['msg']}.",
-        {"path": path, "error": kind, "errors": summary},
+        {**where, "error": kind, "errors": summary},
     )
 
 
@@ -209,7 +228,39 @@ def load_pack(source: str | Path) -> Pack:
         return Pack.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        raise _pack_error(errors[0], errors) from None
+        raise _pack_error(errors[0], errors, _compose(text)) from None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The YAML node tree of the text (where each key and item sits), if it parses."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+_PATH_PART: Final = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _line_of(root: yaml.Node | None, path: str) -> int | None:
+    """The line (from 1) of the key or item ``path`` names (``phases[0].rules[2].banks``); of
+    its nearest written ancestor when it is missing from the text."""
+    if root is None:
+        return None
+    node, line = root, root.start_mark.line + 1
+    for index, key in _PATH_PART.findall(path):
+        found: tuple[yaml.Node, int] | None = None
+        if index and isinstance(node, yaml.SequenceNode) and int(index) < len(node.value):
+            item = node.value[int(index)]
+            found = (item, item.start_mark.line + 1)
+        elif key and isinstance(node, yaml.MappingNode):
+            found = next(
+                ((v, k.start_mark.line + 1) for k, v in node.value if k.value == key), None
+            )
+        if found is None:
+            break
+        node, line = found
+    return line
 
 
 def builtin_pack_ids() -> list[str]:

@@ -4,7 +4,8 @@
 # ``@paginate``'s wrapper, whose module could not resolve postponed (string) annotations.
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -49,7 +50,7 @@ def imports_list(request: HttpRequest) -> QuerySet[ImportJob]:
     return import_job_list(actor=request_actor(request))
 
 
-@router.get("/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS})
+@router.get("/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS}, url_name="imports_get")
 def imports_get(request: HttpRequest, job_id: int) -> ImportJob:
     return import_job_get(actor=request_actor(request), job_id=job_id)
 
@@ -80,18 +81,24 @@ def imports_report(request: HttpRequest, job_id: int) -> FileResponse:
 # "/imports/7".
 @router.post(
     "/imports/{kind}",
-    response={201: ImportJobOut, 400: ErrorOut, 413: ErrorOut, **ERRORS},
+    response={201: ImportJobOut, 202: ImportJobOut, 400: ErrorOut, 413: ErrorOut, **ERRORS},
     summary="Import a CSV or XLSX file",
 )
 def imports_create(
-    request: HttpRequest, kind: ImportJob.Kind, file: File[UploadedFile]
+    request: HttpRequest, response: HttpResponse, kind: ImportJob.Kind, file: File[UploadedFile]
 ) -> Status[ImportJob]:
-    """Run a bulk import of one file; answer the finished job (a refused file answers its error).
+    """Queue the bulk import of one file and answer its job at once: 202 while it is queued or
+    runs (poll ``status_url``, also in ``Location``, until ``finished_at`` is set), 201 if it
+    has finished already (where imports run in the caller). A file whose header is wrong is
+    refused at once (400, with the refused job's id in ``details.job_id``); a file refused
+    further in ends its job ``refused``, with the located messages.
 
     Valid rows go in and refused rows are listed in the job's error report.
     """
     job = import_upload(actor=request_actor(request), kind=kind, upload=file)
-    return Status(201, job)
+    waiting = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    response["Location"] = reverse("api:imports_get", kwargs={"job_id": job.pk})
+    return Status(202 if waiting else 201, job)
 
 
 @router.get(

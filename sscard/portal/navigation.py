@@ -138,7 +138,7 @@ NAVIGATION: tuple[Entry, ...] = (
     ),
     Entry(
         frozenset({Role.CARDHOLDER}),
-        "applications:mine",
+        "cards:my_applications",
         _("My applications"),
         _("Confirm your card data, apply online, follow your application."),
     ),
@@ -291,7 +291,12 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
 LATER: dict[Role, tuple[str | Promise, ...]] = {
     Role.CITY_OFFICER: (_("Watch the application funnel"),),
     Role.DISTRICT_OFFICER: (_("Watch your district's application funnel"),),
-    Role.EMPLOYER_HR: (_("Follow each card of your staff"),),
+    Role.EMPLOYER_HR: (
+        _(
+            "Each employee's card and how far it has come, shown on the staff list itself "
+            "(today the list is filtered by where the cards stand)"
+        ),
+    ),
 }
 
 
@@ -300,3 +305,217 @@ def current_url(path: str, urls: list[str]) -> str | None:
     ``/me/cards/`` marks "My cards" and not "My record" (``/me/``) too."""
     under = [u for u in urls if u != "/" and path.startswith(u)]
     return max(under, key=len) if under else None
+
+
+def links_by_target(actor: Actor, *, is_staff: bool = False) -> dict[str, str]:
+    """The navigation rows this actor gets, as their target (URL name or path) and URL."""
+    return {
+        entry.target: _action(entry, actor).url
+        for entry in NAVIGATION
+        if _applies(entry, actor, is_staff=is_staff)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Ability:
+    """A sentence of the public home page, and the navigation rows that make it true: each
+    ``target`` is a row's target that every one of the sentence's roles gets (a test holds
+    the page to it). ``roles`` narrows the audience's roles for this sentence."""
+
+    text: Promise
+    targets: tuple[str, ...]
+    roles: frozenset[Role] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Whom the public home page speaks to and what they can do here today; ``later`` is what
+    the signed-in home lists as coming (the same words, from ``LATER``)."""
+
+    mark: str
+    title: Promise
+    roles: frozenset[Role]
+    abilities: tuple[Ability, ...]
+    later: tuple[str | Promise, ...] = ()
+
+
+_LOOKUP = _(
+    "At the counter, find the applicant by the ID number on their ID card and see their record"
+)
+_TOKENS = _("Issue and revoke API tokens for your systems")
+
+# The public home page, role by role: only what a signed-in user of the role finds in the
+# navigation above.
+AUDIENCES: tuple[Audience, ...] = (
+    Audience(
+        "局",
+        _("Bureau officers (city and district)"),
+        OFFICERS,
+        (
+            Ability(
+                _(
+                    "Search the persons and employers of your city or district, identifiers "
+                    "masked, and export the lists"
+                ),
+                ("registry:person_list", "registry:employer_list"),
+            ),
+            Ability(
+                _(
+                    "See the policy pack in force, its phases and who is eligible on any day; "
+                    "record schools' notices"
+                ),
+                ("campaigns:overview", "campaigns:schools"),
+            ),
+            Ability(
+                _("Follow overdue cards and the backlog per bank, outlet and district"),
+                ("reports:overdue",),
+            ),
+            Ability(
+                _(
+                    "City bureau: put a policy pack in force, load the registry in bulk from "
+                    "CSV or Excel files, keep the working-day calendar and read the SMS outbox"
+                ),
+                (
+                    "campaigns:overview",
+                    "portal:import_list",
+                    "reports:calendar",
+                    "notifications:outbox",
+                ),
+                roles=frozenset({Role.CITY_OFFICER}),
+            ),
+        ),
+        later=LATER[Role.CITY_OFFICER],
+    ),
+    Audience(
+        "单",
+        _("Employer HR"),
+        frozenset({Role.EMPLOYER_HR}),
+        (
+            Ability(
+                _(
+                    "Search your unit's staff as the registry holds them, by where each card "
+                    "stands, and export the list"
+                ),
+                ("registry:employer_staff",),
+            ),
+            Ability(
+                _(
+                    "Apply for your staff collectively: choose the pickup and the bank outlet, "
+                    "invite them by SMS to confirm their card data, submit"
+                ),
+                ("applications:collective",),
+            ),
+        ),
+        later=LATER[Role.EMPLOYER_HR],
+    ),
+    Audience(
+        "银",
+        _("Bank clerks"),
+        frozenset({Role.BANK_CLERK}),
+        (
+            Ability(_LOOKUP, ("registry:person_lookup",)),
+            Ability(
+                _("Take applications, and an employer's collective application on its behalf"),
+                ("applications:counter", "applications:collective"),
+            ),
+            Ability(
+                _(
+                    "Take in the outlet's cards, hand them over, enable them, activate the "
+                    "financial function, take loss reports and replacements, instantly where "
+                    "the outlet makes cards"
+                ),
+                ("delivery:counter",),
+            ),
+        ),
+    ),
+    Audience(
+        "社",
+        _("Community centre clerks"),
+        frozenset({Role.COMMUNITY_CLERK}),
+        (
+            Ability(_LOOKUP, ("registry:person_lookup",)),
+            Ability(
+                _("Take first applications and replacements with a photo taken on the spot"),
+                ("applications:counter",),
+            ),
+            Ability(
+                _(
+                    "Hand over the cards sent to the centre, among them those the post could "
+                    "not deliver"
+                ),
+                ("delivery:counter",),
+            ),
+        ),
+    ),
+    Audience(
+        "制",
+        _("Card production operators"),
+        frozenset({Role.PRODUCTION_OPERATOR}),
+        (
+            Ability(
+                _(
+                    "Form production batches, personalise the cards, exchange sealed files "
+                    "with the card factory, remake defects and dispatch"
+                ),
+                ("production:batches",),
+            ),
+            Ability(_("See the service outlets that cards are sent to"), ("network:outlet_list",)),
+        ),
+    ),
+    Audience(
+        "人",
+        _("Cardholders and parents"),
+        frozenset({Role.CARDHOLDER}),
+        (
+            Ability(
+                _("See your own registration data in full, and each clerk who looked it up"),
+                ("registry:me", "portal:access_events"),
+            ),
+            Ability(
+                _(
+                    "Confirm the card data your employer asks you to, apply online (for your "
+                    "child too) and follow the application"
+                ),
+                ("cards:my_applications",),
+            ),
+            Ability(
+                _("Follow your card, enable it online and report it lost"),
+                ("cards:mine",),
+            ),
+            Ability(
+                _("Find a bank branch or community centre near you"),
+                ("network:outlet_list",),
+            ),
+        ),
+    ),
+    Audience(
+        "医",
+        _("Hospitals, pharmacies and other API clients"),
+        frozenset({Role.RELYING_PARTY}),
+        (
+            Ability(_TOKENS, ("portal:token_list",)),
+            Ability(
+                _(
+                    "Verify a card with the reader's string — is it good, and whose is it? — "
+                    "and ask the card to prove itself"
+                ),
+                ("/api/v1/docs",),
+            ),
+        ),
+    ),
+    Audience(
+        "邮",
+        _("The post"),
+        frozenset({Role.POST}),
+        (
+            Ability(_TOKENS, ("portal:token_list",)),
+            Ability(
+                _(
+                    "Report each card delivered, or not, through the API; a report sent "
+                    "twice changes nothing"
+                ),
+                ("/api/v1/docs",),
+            ),
+        ),
+    ),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.urls import reverse
 from ninja import Schema
 
 from sscard.core.models import ImportJob
@@ -34,13 +35,22 @@ class ImportJobOut(Schema):
     rows_unchanged: int
     rows_refused: int
     error_code: str
+    error_message_zh: str
+    error_message_en: str
     has_report: bool
+    bytes_read: int
     started_at: datetime
     finished_at: datetime | None
+    status_url: str
 
     @staticmethod
     def resolve_has_report(obj: ImportJob) -> bool:
         return bool(obj.report_path)
+
+    @staticmethod
+    def resolve_status_url(obj: ImportJob) -> str:
+        """Where to poll the job while it is queued or runs."""
+        return reverse("api:imports_get", kwargs={"job_id": obj.pk})
 
 
 class AccessEventOut(Schema):

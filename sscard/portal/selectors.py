@@ -12,6 +12,7 @@ from typing import overload
 from django.conf import settings
 from django.db.models import QuerySet
 
+from sscard.campaigns.selectors import packs_in_force
 from sscard.core.actors import ROLE_LABELS, Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.models import AuditEvent, ImportJob
@@ -163,3 +164,51 @@ class AccessEventPages(Sequence[AccessEvent]):
         if isinstance(index, slice):
             return access_events_named(self._events[index], english=self._english)
         return access_events_named([self._events[index]], english=self._english)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    """One entry of a pack's contact directory, in the page's language."""
+
+    name: str
+    what: str
+    phone: str = ""
+    url: str = ""
+    # "Each bank's hotline": the pack's banks and their numbers, as the directory means them.
+    banks: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def href(self) -> str:
+        return self.url if "://" in self.url else f"https://{self.url}"
+
+
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """A city's campaign in force as the home pages tell it: its title and whom to ask."""
+
+    title: str
+    contacts: tuple[ContactLine, ...]
+
+
+def public_directory(*, english: bool) -> list[InForce]:
+    """What each city's pack in force is called and its contact directory, for the home pages
+    (the platform's own words, never a number typed into a template)."""
+    directory = []
+    for pack in packs_in_force():
+        banks = tuple(
+            (bank.name_en if english else bank.name_zh, bank.hotline)
+            for bank in pack.banks
+            if bank.hotline
+        )
+        contacts = tuple(
+            ContactLine(
+                name=contact.name_en if english else contact.name_zh,
+                what=contact.what_en if english else contact.what_zh,
+                phone=contact.phone or "",
+                url=contact.url or "",
+                banks=banks if contact.kind == "bank_hotlines" else (),
+            )
+            for contact in pack.contacts
+        )
+        directory.append(InForce(pack.title_en if english else pack.title, contacts))
+    return directory

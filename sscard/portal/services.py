@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -14,28 +15,23 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from sscard.core import background
 from sscard.core.actors import ROLE_LABELS, Actor, Role
 from sscard.core.audit import AuditFact, audit_append
-from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.bulk import ImportSpec, import_jobs_recover, import_queue, import_run
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.models import ImportJob
-from sscard.core.uploads import spooled_upload
+from sscard.core.uploads import spool_remove, spool_upload
 from sscard.kernel.gm import sm3
 from sscard.network.choices import OutletKind, RelyingPartyKind
-from sscard.network.imports import OutletSpec, import_outlets
+from sscard.network.imports import OutletSpec
 from sscard.network.models import Outlet, RelyingParty
 from sscard.network.selectors import outlet_first, relying_party_first_hospital
 from sscard.portal.errors import PortalErrorCode
 from sscard.portal.models import Account, ApiToken
 from sscard.registry.choices import DivisionLevel
 from sscard.registry.errors import RegistryErrorCode
-from sscard.registry.imports import (
-    EmployerSpec,
-    PersonSpec,
-    SchoolSpec,
-    import_employers,
-    import_persons,
-    import_schools,
-)
+from sscard.registry.imports import EmployerSpec, PersonSpec, SchoolSpec, school_spec
 from sscard.registry.models import Division, Employer, Person
 from sscard.registry.selectors import employer_first_with_staff, person_list
 
@@ -360,12 +356,12 @@ def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-Importer = Callable[..., ImportJob]
-IMPORTERS: dict[str, Importer] = {
-    ImportJob.Kind.PERSONS: import_persons,
-    ImportJob.Kind.EMPLOYERS: import_employers,
-    ImportJob.Kind.SCHOOLS: import_schools,
-    ImportJob.Kind.OUTLETS: import_outlets,
+# The spec of each kind of file; the schools' depends on the file's header (notice dates).
+IMPORT_SPECS: dict[str, Callable[[Path], ImportSpec]] = {
+    ImportJob.Kind.PERSONS: lambda _path: PersonSpec(),
+    ImportJob.Kind.EMPLOYERS: lambda _path: EmployerSpec(),
+    ImportJob.Kind.SCHOOLS: school_spec,
+    ImportJob.Kind.OUTLETS: lambda _path: OutletSpec(),
 }
 # The header row each kind of file must have.
 IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -377,15 +373,53 @@ IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def import_upload(*, actor: Actor, kind: str, upload: UploadedFile[bytes]) -> ImportJob:
-    """Run the bulk import of an uploaded file and return its job.
+    """Queue the bulk import of an uploaded file and return its job at once.
 
-    The file is kept on disk only while the import reads it: it holds personal data in the
-    clear, and the job keeps its SM3 digest.
+    The file waits in the data directory's uploads folder (not the request's temporary file)
+    for the import, which runs off the request (``sscard.core.background``: a task, or the
+    server's own pool) and removes the file once read: it holds personal data in the clear,
+    and the job keeps its SM3 digest. Only the header is checked here, so the answer comes at
+    once however large the file; a file whose header is wrong is refused here (its job says
+    so), one refused further in says so on its job. Where work runs in the caller (tests, a
+    command line) the job is answered finished.
     """
     if not actor.may_import:
         raise PermissionDenied("import registry data", "批量导入登记数据")
-    importer = IMPORTERS.get(kind)
-    if importer is None:
+    spec_for = IMPORT_SPECS.get(kind)
+    if spec_for is None:
         raise PortalErrorCode.IMPORT_KIND_UNKNOWN.error(kind=kind)
-    with spooled_upload(upload, prefix="upload") as (path, file_name):
-        return importer(actor=actor, path=path, file_name=file_name)
+    spooled = spool_upload(upload, prefix="import")
+    try:
+        job = import_queue(
+            spec=spec_for(spooled.path),
+            actor=actor,
+            path=spooled.path,
+            file_name=spooled.name,
+            digest=spooled.digest,
+            spooled=True,
+        )
+    except BaseException:
+        spool_remove(spooled.path)
+        raise
+    from sscard.portal.tasks import import_job_task
+
+    background.submit(import_job_task, job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import (the task's body): its file's refusal is recorded on the job."""
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        return import_run(job_id=job.pk, spec=IMPORT_SPECS[job.kind](Path(job.spool_path)))
+    except ApplicationError:
+        return ImportJob.objects.get(pk=job_id)
+
+
+def import_jobs_resume() -> list[int]:
+    """Queue again the imports a stopped server left (a starting server's hook): queued ones,
+    and those stopped half-way whose upload is still there, which resume."""
+    from sscard.portal.tasks import import_job_task
+
+    return import_jobs_recover(queue=lambda pk: background.submit(import_job_task, pk))

@@ -6,24 +6,33 @@ file and the factory's result."""
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from sscard.core.clock import today
+from sscard.core.models import BackgroundJob
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
 from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch
-from sscard.production.schemas import BatchOut, ResultOut
-from sscard.production.selectors import batch_get, batch_list, batch_progress
+from sscard.production.schemas import BatchOut, ResultJobOut, ResultOut
+from sscard.production.selectors import (
+    batch_get,
+    batch_page_get,
+    batch_progress,
+    batch_rows,
+    batch_steps,
+    result_job_get,
+)
 from sscard.production.services import (
     batch_export,
     batch_start,
     batches_form,
-    factory_result_import,
 )
+from sscard.production.services.result_jobs import factory_result_queue
 
 router = Router(tags=["production"])
 WRITE_ERRORS = {409: ErrorOut, **ERRORS}
@@ -33,25 +42,34 @@ MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 def batch_out(batch: Batch) -> dict[str, Any]:
     progress = batch_progress(batch)
+    steps = batch_steps(batch)
     return {
         "id": batch.pk,
         "kind": batch.kind,
         "channel": batch.channel,
         "collected_on": batch.collected_on,
         "status": batch.status,
+        "phase": str(steps.phase),
         "card_count": batch.card_count,
         "personalised": progress.personalised,
         "produced": progress.produced,
         "defective": progress.defective,
+        "to_dispatch": getattr(batch, "n_to_dispatch", 0),
         "percent_personalised": progress.percent_personalised,
         "created_at": batch.created_at,
+        "next": {
+            "start": steps.start,
+            "export": steps.export,
+            "upload_result": steps.upload,
+            "dispatch": steps.dispatch,
+        },
     }
 
 
 @router.get("/production/batches", response={200: list[BatchOut], **ERRORS})
 def batches(request: HttpRequest) -> list[dict[str, Any]]:
     """Every batch, oldest collection first, with its progress."""
-    return [batch_out(b) for b in batch_list(actor=request_actor(request))[:500]]
+    return [batch_out(b) for b in batch_rows(actor=request_actor(request))[:500]]
 
 
 @router.post("/production/batches", response={201: list[BatchOut], **WRITE_ERRORS})
@@ -59,13 +77,13 @@ def batches_create(request: HttpRequest) -> Status[list[dict[str, Any]]]:
     """Form batches of the submitted applications by channel and collection date (SH-10)."""
     actor = request_actor(request)
     formed = batches_form(actor=actor, today=today())
-    return Status(201, [batch_out(b) for b in formed])
+    return Status(201, [batch_out(batch_page_get(actor=actor, batch_id=b.pk)) for b in formed])
 
 
 @router.get("/production/batches/{int:batch_id}", response={200: BatchOut, **ERRORS})
 def batches_get(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     """One batch and its progress (poll it while it is personalised)."""
-    return batch_out(batch_get(actor=request_actor(request), batch_id=batch_id))
+    return batch_out(batch_page_get(actor=request_actor(request), batch_id=batch_id))
 
 
 @router.post("/production/batches/{int:batch_id}/start", response={200: BatchOut, **WRITE_ERRORS})
@@ -73,7 +91,7 @@ def batches_start(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     """Start or resume personalisation: the workers share the batch chunk by chunk."""
     actor = request_actor(request)
     batch_start(actor=actor, batch_id=batch_id)
-    return batch_out(batch_get(actor=actor, batch_id=batch_id))
+    return batch_out(batch_page_get(actor=actor, batch_id=batch_id))
 
 
 @router.post("/production/batches/{int:batch_id}/export", response={200: None, **WRITE_ERRORS})
@@ -97,23 +115,57 @@ def batches_manifest(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/production/batches/{int:batch_id}/results", response={200: ResultOut, **WRITE_ERRORS}
+    "/production/batches/{int:batch_id}/results",
+    response={200: ResultOut, 202: ResultJobOut, **WRITE_ERRORS},
 )
-def batches_result(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
+def batches_result(
+    request: HttpRequest, response: HttpResponse, batch_id: int, file: File[UploadedFile]
+) -> Status[Any]:
     """Import the factory's result file (CSV: card_number, card_id_code, outcome,
-    defect_reason). All or nothing; the same file again changes nothing."""
+    defect_reason). All or nothing; the same file again changes nothing.
+
+    It is imported off the request: the answer is 202 with the queued job (poll its
+    ``status_url``, also in ``Location``); where the import has ended already it is 200 with
+    the counts, as the job's ``result`` will hold them, and a refusal answers its error."""
     if (file.size or 0) > MAX_RESULT_BYTES:
         raise RequestErrorCode.PAYLOAD_TOO_LARGE.error()
-    result = factory_result_import(
+    job = factory_result_queue(
         actor=request_actor(request),
         batch_id=batch_id,
         data=file.read(),
-        today=today(),
+        file_name=file.name or "",
     )
+    if job.status == BackgroundJob.Status.SUCCEEDED:
+        return Status(200, job.result)
+    response["Location"] = _job_url(job)
+    return Status(202, _job_out(job))
+
+
+def _job_url(job: BackgroundJob) -> str:
+    return reverse("api:production_result_job", kwargs={"job_id": job.pk})
+
+
+def _job_out(job: BackgroundJob) -> dict[str, Any]:
     return {
-        "id": result.pk,
-        "made": result.made,
-        "defective": result.defective,
-        "unchanged": result.unchanged,
-        "remake_batch_id": result.remake_batch_id,
+        "id": job.pk,
+        "status": job.status,
+        "batch_id": int(job.object_id),
+        "file_name": job.file_name,
+        "result": job.result if job.status == BackgroundJob.Status.SUCCEEDED else {},
+        "error_code": job.error_code,
+        "error_message_zh": job.error_message_zh,
+        "error_message_en": job.error_message_en,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "status_url": _job_url(job),
     }
+
+
+@router.get(
+    "/production/result-jobs/{int:job_id}",
+    response={200: ResultJobOut, **ERRORS},
+    url_name="production_result_job",
+)
+def result_jobs_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    """A queued result import: its status, then its counts or why it was refused."""
+    return _job_out(result_job_get(actor=request_actor(request), job_id=job_id))

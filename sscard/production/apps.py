@@ -20,6 +20,14 @@ class ProductionConfig(AppConfig):
         from sscard.production.models import CardKey
 
         register_wrapped_secrets(CardKey, "key_wrapped", _card_key_labels)
+        # A starting embedded server queues again what a stopped one left: the batches it was
+        # personalising, the result files it was importing.
+        from sscard.core import background
+        from sscard.production.services.batches import batches_personalising_resume
+        from sscard.production.services.result_jobs import factory_result_jobs_resume
+
+        background.on_startup(batches_personalising_resume)
+        background.on_startup(factory_result_jobs_resume)
 
 
 def _card_key_labels(rows: Sequence["CardKey"]) -> list[str]:

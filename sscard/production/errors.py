@@ -40,6 +40,12 @@ class ProductionErrorCode(ErrorCode):
         "该批次尚未发往制卡厂。",
         "This batch has not been sent to the card factory.",
     )
+    BATCH_RESULTS_COMPLETE = (
+        "batch_results_complete",
+        409,
+        "制卡厂已报告该批次全部卡片的制作结果。",
+        "The card factory has reported on every card of this batch already.",
+    )
 
     # --- the factory's result file: all or nothing, the first wrong row named -----------------
     FACTORY_RESULT_ENCODING = (

@@ -12,7 +12,16 @@ from sscard.cards.choices import CardStage
 from sscard.cards.rules import made_in_the_visit_q
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.models import BackgroundJob
 from sscard.production.models import Batch, BatchCard, FactoryExport, FactoryResult
+from sscard.production.rules import (
+    BatchPhase,
+    batch_dispatch_offered,
+    batch_export_refusal,
+    batch_phase,
+    batch_result_refusal,
+    batch_start_refusal,
+)
 
 # Who runs production (forms, starts, exports, imports, dispatches): the services check it.
 OPERATORS = frozenset({Role.PRODUCTION_OPERATOR, Role.CITY_OFFICER, Role.SYSTEM})
@@ -129,3 +138,73 @@ def applications_waiting() -> int:
         .exclude(made_in_the_visit_q())
         .count()
     )
+
+
+def batch_cards(*, actor: Actor, batch_id: int) -> QuerySet[BatchCard]:
+    """A batch's cards in card order, with their holders (masked forms only), their
+    applications and the outlet each is to be collected at (its own, or its unit's)."""
+    batch_get(actor=actor, batch_id=batch_id)  # the scope and the refusal of the batch
+    return (
+        BatchCard.objects.filter(batch_id=batch_id)
+        .select_related(
+            "card",
+            "card__person",
+            "card__application",
+            "card__application__outlet",
+            "card__application__collective__pickup_outlet",
+        )
+        .order_by("card__card_number", "card_id")
+    )
+
+
+# Stages a card reaches once production has handed it on (to an outlet, the post or a team).
+SHIPPED_STAGES = (CardStage.DISPATCHED, CardStage.AT_OUTLET, CardStage.HANDED_OVER)
+
+
+def batch_has_dispatched_cards(batch_id: int) -> bool:
+    """Whether any card of the batch has left production: its hand-over sheet (交接单) exists
+    then. The batch page's "Print" link and the sheet's page ask this same question."""
+    return BatchCard.objects.filter(batch_id=batch_id, card__stage__in=SHIPPED_STAGES).exists()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSteps:
+    """A batch's phase and the next steps its pages offer: each exactly when its service
+    would accept it (``production.rules``)."""
+
+    phase: BatchPhase
+    start: bool
+    export: bool
+    upload: bool
+    dispatch: bool
+
+
+def batch_steps(batch: Batch) -> BatchSteps:
+    """The phase and offered steps of a batch from :func:`batch_rows` (annotated), or counted
+    now."""
+    progress = batch_progress(batch)
+    to_dispatch = getattr(batch, "n_to_dispatch", None)
+    if to_dispatch is None:
+        to_dispatch = BatchCard.objects.filter(
+            batch_id=batch.pk, card__stage=CardStage.PRODUCED
+        ).count()
+    reported = progress.produced + progress.defective
+    return BatchSteps(
+        phase=batch_phase(
+            batch, reported=reported, made=progress.produced, to_dispatch=to_dispatch
+        ),
+        start=batch_start_refusal(batch) is None,
+        export=batch_export_refusal(batch, reported=reported) is None,
+        upload=batch_result_refusal(batch) is None,
+        dispatch=batch_dispatch_offered(to_dispatch=to_dispatch),
+    )
+
+
+def result_job_get(*, actor: Actor, job_id: int) -> BackgroundJob:
+    """A result import queued on a batch the caller sees (``not_found`` otherwise)."""
+    job = BackgroundJob.objects.filter(
+        pk=job_id, kind="factory_result", object_type="production.batch"
+    ).first()
+    if job is None or not batch_list(actor=actor).filter(pk=int(job.object_id)).exists():
+        raise NotFound("result import", what_zh="该结果导入任务")
+    return job

@@ -3,61 +3,80 @@ factory's results and its defects. Views parse, call a service or selector, and 
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from sscard.cards.choices import CardStage
 from sscard.core.actors import Role
 from sscard.core.clock import today
+from sscard.core.confirm import ConfirmStep, confirmed
 from sscard.core.errors import ApplicationError
+from sscard.core.exports import Cell, CodeNames, Column, ExportTable, coded, export_response
 from sscard.core.htmx import htmx_partial
-from sscard.core.views import actor_required, english_page, error_text, request_actor
-from sscard.policy.engine import CHANNEL_NAMES
-from sscard.production.choices import BatchStatus
+from sscard.core.jobs import job_latest
+from sscard.core.models import BackgroundJob
+from sscard.core.names import Kind, name_of
+from sscard.core.views import (
+    actor_required,
+    flash_refusal,
+    request_actor,
+)
+from sscard.kernel.gm import sm3
+from sscard.production.choices import BatchKind, BatchStatus, FactoryOutcome
 from sscard.production.forms import ResultUploadForm
-from sscard.production.models import Batch
+from sscard.production.models import Batch, BatchCard
 from sscard.production.selectors import (
     applications_waiting,
+    batch_cards,
     batch_defects,
     batch_exports,
+    batch_has_dispatched_cards,
     batch_page_get,
     batch_progress,
     batch_results,
     batch_rows,
+    batch_steps,
     latest_exports,
 )
 from sscard.production.services import (
+    ResultCheck,
     batch_export,
     batch_start,
     batches_form,
-    factory_result_import,
+    factory_result_check,
 )
+from sscard.production.services.result_jobs import RESULT_JOB, factory_result_queue
 
 OPERATOR = Role.PRODUCTION_OPERATOR
 PAGE_SIZE = 50
 
 
 def _channel(code: str) -> str:
-    names = CHANNEL_NAMES.get(code)
-    if names is None:
-        return code
-    if not english_page():
-        return names[0]
-    # The engine's English names run inside sentences ("a partner bank outlet"); a table
-    # cell wants the name alone.
-    text = re.sub(r"^(a|an|the) ", "", names[1])
-    return text[:1].upper() + text[1:]
+    return name_of(Kind.CHANNEL, code)
 
 
 def _row(batch: Batch) -> dict[str, Any]:
@@ -72,11 +91,13 @@ def _row(batch: Batch) -> dict[str, Any]:
         # measured to the end of both, so that rounding leaves no gap after them
         "defective_pct": 100 * (progress.produced + progress.defective) // total - made_pct,
         "to_dispatch": getattr(batch, "n_to_dispatch", 0),
+        # the phase, and each next step offered exactly when its service would accept it
+        "steps": batch_steps(batch),
     }
 
 
 def _refused(request: HttpRequest, error: ApplicationError) -> None:
-    messages.error(request, f"{error_text(error)} ({error.code})")
+    flash_refusal(request, error)
 
 
 def _to_batch(batch_id: int) -> HttpResponseRedirect:
@@ -121,6 +142,12 @@ def _detail_context(request: HttpRequest, batch: Batch) -> dict[str, Any]:
         "defects": list(batch_defects(actor=request_actor(request), batch_id=batch.pk)[:500]),
         "upload_form": ResultUploadForm(),
         "polling": batch.status == BatchStatus.PERSONALISING,
+        # the hand-over sheet is offered by the question its page asks
+        "handover": batch_has_dispatched_cards(batch.pk),
+        # the latest result import: polled while it runs, then how it ended
+        **_result_job_context(
+            batch, job_latest(kind=RESULT_JOB, object_type="production.batch", object_id=batch.pk)
+        ),
     }
 
 
@@ -199,35 +226,248 @@ def batch_file_view(request: HttpRequest, batch_id: int, name: str) -> FileRespo
 @require_POST
 @actor_required(OPERATOR)
 def batch_result_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    data = _result_data(request, batch_id)
+    if isinstance(data, HttpResponse):
+        return data
+    try:
+        # Imported off the request (a task, or the server's own pool): the page answers at
+        # once and shows the job until it ends; where work runs in the caller, it has ended.
+        job = factory_result_queue(actor=request_actor(request), batch_id=batch_id, data=data)
+    except ApplicationError as error:
+        _refused(request, error)
+        return _to_batch(batch_id)
+    if job.status != BackgroundJob.Status.SUCCEEDED:
+        messages.info(
+            request,
+            _("The result file is being imported; this page shows the outcome when it is done."),
+        )
+        return _to_batch(batch_id)
+    imported_before, text = result_outcome(job.result)
+    (messages.info if imported_before else messages.success)(request, text)
+    return _to_batch(batch_id)
+
+
+def result_outcome(result: dict[str, Any]) -> tuple[bool, str]:
+    """What a finished result import did, as the operator reads it: (imported before, text)."""
+    if result.get("imported_before"):
+        when = timezone.localtime(datetime.fromisoformat(str(result["created_at"])))
+        return True, _("This result file was imported on %(when)s already; nothing changed.") % {
+            "when": when.strftime("%Y-%m-%d %H:%M")
+        }
+    text = _(
+        "Factory result imported: %(made)d made, %(defective)d defective, "
+        "%(unchanged)d already recorded."
+    ) % {"made": result["made"], "defective": result["defective"], "unchanged": result["unchanged"]}
+    if result.get("remake_batch_id") is not None:
+        text += " " + _("The defective cards are remade in batch #%(batch)d.") % {
+            "batch": result["remake_batch_id"]
+        }
+    return False, text
+
+
+@actor_required(OPERATOR)
+def batch_result_job_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The batch's latest result import, polled every 2 s while it is queued or runs; once it
+    has ended, the page reloads to show the result (or, refused, why: row and code)."""
+    batch = batch_page_get(actor=request_actor(request), batch_id=batch_id)
+    job = job_latest(kind=RESULT_JOB, object_type="production.batch", object_id=batch.pk)
+    waiting = job is not None and job.status in _WAITING
+    if htmx_partial(request) and not waiting and request.GET.get("polling") == "1":
+        return HttpResponseClientRefresh()
+    if not htmx_partial(request):
+        return _to_batch(batch_id)
+    return render(request, "production/htmx/result_job.html", _result_job_context(batch, job))
+
+
+_WAITING = (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING)
+
+
+def _result_job_context(batch: Batch, job: BackgroundJob | None) -> dict[str, Any]:
+    """The latest result import of the batch as its panel shows it."""
+    if job is None:
+        return {"batch": batch, "result_job": None}
+    english = get_language() == "en"
+    outcome = result_outcome(job.result)[1] if job.status == BackgroundJob.Status.SUCCEEDED else ""
+    return {
+        "batch": batch,
+        "result_job": job,
+        "result_waiting": job.status in _WAITING,
+        "result_outcome": outcome,
+        "result_error": job.error_message_en if english else job.error_message_zh,
+    }
+
+
+# A result file that reports defective cards is kept here (owner-only, named by its SM3) while
+# the operator is asked to confirm: the confirmation posts its name, not the file again.
+STAGED_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _staging_dir() -> Path:
+    return Path(settings.SSCARD_FACTORY_DIR) / "incoming"
+
+
+def _stage(data: bytes) -> str:
+    """Keep an uploaded result file until it is confirmed; answer its name (its SM3)."""
+    name = sm3(data).hex()
+    folder = _staging_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle = os.open(folder / f"{name}.csv", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    return name
+
+
+def _result_data(request: HttpRequest, batch_id: int) -> bytes | HttpResponse:
+    """The result file to import: the upload, or — confirmed — the one kept for it. A file
+    that would cancel and remake defective cards is not imported before the operator
+    confirms (``core.confirm``): the page asks, with the counts the import would give."""
+    staged = request.POST.get("staged", "")
+    if confirmed(request) and STAGED_NAME.match(staged):
+        path = _staging_dir() / f"{staged}.csv"
+        if path.is_file():
+            kept = path.read_bytes()
+            path.unlink(missing_ok=True)
+            return kept
+        messages.error(request, _("The result file is no longer here; upload it again."))
+        return _to_batch(batch_id)
     form = ResultUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors.get("file", [])))
         return _to_batch(batch_id)
-    imported_before = set(batch_results(batch_id).values_list("pk", flat=True))
+    data: bytes = form.cleaned_data["file"].read()
     try:
-        result = factory_result_import(
-            actor=request_actor(request),
-            batch_id=batch_id,
-            data=form.cleaned_data["file"].read(),
-            today=today(),
-        )
+        check = factory_result_check(actor=request_actor(request), batch_id=batch_id, data=data)
     except ApplicationError as error:
         _refused(request, error)
-    else:
-        if result.pk in imported_before:
-            messages.info(
-                request,
-                _("This result file was imported on %(when)s already; nothing changed.")
-                % {"when": timezone.localtime(result.created_at).strftime("%Y-%m-%d %H:%M")},
-            )
-            return _to_batch(batch_id)
-        text = _(
-            "Factory result imported: %(made)d made, %(defective)d defective, "
-            "%(unchanged)d already recorded."
-        ) % {"made": result.made, "defective": result.defective, "unchanged": result.unchanged}
-        if result.remake_batch_id is not None:
-            text += " " + _("The defective cards are remade in batch #%(batch)d.") % {
-                "batch": result.remake_batch_id
-            }
-        messages.success(request, text)
-    return _to_batch(batch_id)
+        return _to_batch(batch_id)
+    if check.defective and not check.imported_before:
+        return _ask_defects(request, batch_id, check, _stage(data))
+    return data
+
+
+def _ask_defects(
+    request: HttpRequest, batch_id: int, check: ResultCheck, name: str
+) -> HttpResponse:
+    """The batch page with the question before defective cards are cancelled and remade."""
+    step = ConfirmStep(
+        action="import-result",
+        question=_(
+            "The file reports %(made)d cards made and %(defective)d defective. The defective "
+            "cards are cancelled at once and remade in a new batch. Import it?"
+        )
+        % {"made": check.made, "defective": check.defective},
+        button=_("Yes, import it and remake the defective cards"),
+        url=reverse("production:results", args=[batch_id]),
+        target="",
+        fields=(("staged", name),),
+        back_url=reverse("production:batch", args=[batch_id]),
+    )
+    batch = batch_page_get(actor=request_actor(request), batch_id=batch_id)
+    return render(
+        request, "production/batch.html", {**_detail_context(request, batch), "confirm": step}
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Exports: the batches list and a batch's cards
+# --------------------------------------------------------------------------------------------
+
+
+def _batch_export_rows(batches: QuerySet[Batch]) -> Iterator[Sequence[Cell]]:
+    channels = CodeNames(Kind.CHANNEL)
+    kinds, statuses = dict(BatchKind.choices), dict(BatchStatus.choices)
+    for batch in batches.iterator(chunk_size=500):
+        progress = batch_progress(batch)
+        yield (
+            batch.pk,
+            str(kinds.get(batch.kind, batch.kind)),
+            batch.kind,
+            channels(batch.channel),
+            batch.channel,
+            batch.collected_on,
+            str(statuses.get(batch.status, batch.status)),
+            batch.status,
+            progress.total,
+            progress.personalised,
+            progress.produced,
+            progress.defective,
+            getattr(batch, "n_to_dispatch", 0),
+            batch.created_at,
+        )
+
+
+@actor_required(OPERATOR)
+def batch_list_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """Every batch with its progress, as the batches page lists them, as XLSX or CSV."""
+    table = ExportTable(
+        title=_("Production batches"),
+        file_stem="batches",
+        columns=[
+            Column(_("Batch"), 8),
+            *coded(_("Kind")),
+            *coded(_("Channel"), width=24),
+            Column(_("Collected on"), 12),
+            *coded(_("Status")),
+            Column(_("Cards"), 8),
+            Column(_("Personalised"), 10),
+            Column(_("Made"), 8),
+            Column(_("Defective"), 8),
+            Column(_("To dispatch"), 10),
+            Column(_("Formed at"), 20),
+        ],
+        rows=_batch_export_rows(batch_rows(actor=request_actor(request))),
+    )
+    return export_response(request, table, fmt)
+
+
+def _batch_card_rows(entries: QuerySet[BatchCard]) -> Iterator[Sequence[Cell]]:
+    banks, pickups = CodeNames(Kind.BANK), CodeNames(Kind.PICKUP)
+    stages, outcomes = dict(CardStage.choices), dict(FactoryOutcome.choices)
+    for entry in entries.iterator(chunk_size=2000):
+        card = entry.card
+        application = card.application
+        outlet = None
+        if application is not None:
+            collective = application.collective
+            outlet = application.outlet or (collective.pickup_outlet if collective else None)
+        pickup = application.pickup if application is not None else ""
+        yield (
+            card.card_number,
+            card.person.masked_name,
+            card.person.masked_id_number,
+            banks(card.bank_code),
+            card.bank_code,
+            str(stages.get(card.stage, card.stage)),
+            card.stage,
+            str(outcomes.get(entry.outcome, entry.outcome)),
+            entry.outcome,
+            entry.defect_reason,
+            pickups(pickup),
+            pickup,
+            outlet.name if outlet is not None else "",
+            outlet.code if outlet is not None else "",
+        )
+
+
+@actor_required(OPERATOR)
+def batch_card_export(request: HttpRequest, batch_id: int, fmt: str) -> StreamingHttpResponse:
+    """A batch's card list (holders masked, as production works on them), as XLSX or CSV."""
+    entries = batch_cards(actor=request_actor(request), batch_id=batch_id)
+    table = ExportTable(
+        title=_("Cards of batch #%(batch)d") % {"batch": batch_id},
+        file_stem=f"batch-{batch_id}-cards",
+        columns=[
+            Column(_("Card number"), 12),
+            Column(_("Full name"), 12),
+            Column(_("ID number"), 22),
+            *coded(_("Bank"), width=20),
+            *coded(_("Stage")),
+            *coded(_("Factory outcome")),
+            Column(_("Defect"), 20),
+            *coded(_("Pickup method"), width=24),
+            *coded(_("Pickup outlet"), width=30),
+        ],
+        rows=_batch_card_rows(entries),
+        filters=[(_("Batch"), f"#{batch_id}")],
+    )
+    return export_response(request, table, fmt)

@@ -15,16 +15,17 @@ from sscard.core.views import request_actor
 from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.models import Employer, Person
 from sscard.registry.schemas import (
+    EmployerFilter,
     EmployerOut,
     PersonDetailOut,
     PersonFilter,
     PersonLookupIn,
     PersonOut,
+    PersonSearchIn,
 )
 from sscard.registry.selectors import (
     employer_get,
     employer_list,
-    employer_staff,
     person_find_by_id_number,
     person_get,
     person_identifiers,
@@ -56,13 +57,38 @@ def _detail(*, actor: Actor, person: Person) -> PersonDetailOut:
     )
 
 
+def _searched(
+    request: HttpRequest, search: PersonFilter, id_number: str | None = None
+) -> QuerySet[Person]:
+    return person_list(
+        actor=request_actor(request),
+        category=search.category,
+        district=search.district,
+        employer_id=search.employer_id,
+        id_number=id_number,
+        name=search.name,
+        phone_tail=search.phone_tail,
+        employer=search.employer,
+        status=search.status,
+    )
+
+
 @router.get("/persons", response={200: list[PersonOut], **ERRORS}, summary="List persons")
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
 def persons_list(request: HttpRequest, filters: Query[PersonFilter]) -> QuerySet[Person]:
-    """Persons in the caller's scope, masked. Counter clerks may not list (403)."""
-    return person_list(
-        actor=request_actor(request), category=filters.category, district=filters.district
-    )
+    """Persons in the caller's scope, masked, searched as the persons page searches (422
+    ``phone_tail_invalid``, ``search_name_invalid``, ``person_status_unknown``). Counter
+    clerks may not list or search (403): they find one holder by the full ID number
+    (``POST /persons/lookup``)."""
+    return _searched(request, filters)
+
+
+@router.post("/persons/search", response={200: list[PersonOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def persons_search(request: HttpRequest, body: PersonSearchIn) -> QuerySet[Person]:
+    """The same search with a full ID number in the body (never in a URL): at most one person
+    of the caller's scope, masked; an invalid number answers its ``id_*`` code (422)."""
+    return _searched(request, body, id_number=body.id_number)
 
 
 @router.get("/persons/{int:person_id}", response={200: PersonDetailOut, **ERRORS})
@@ -92,9 +118,14 @@ def persons_lookup(request: HttpRequest, body: PersonLookupIn) -> PersonDetailOu
 
 @router.get("/employers", response={200: list[EmployerOut], **ERRORS})
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def employers_list(request: HttpRequest, district: str | None = None) -> QuerySet[Employer]:
-    """Employers in the caller's scope."""
-    return employer_list(actor=request_actor(request), district=district)
+def employers_list(request: HttpRequest, filters: Query[EmployerFilter]) -> QuerySet[Employer]:
+    """Employers in the caller's scope, by a part of the name or the whole credit code."""
+    return employer_list(
+        actor=request_actor(request),
+        district=filters.district,
+        name=filters.name,
+        credit_code=filters.credit_code,
+    )
 
 
 @router.get("/employers/{int:employer_id}", response={200: EmployerOut, **ERRORS})
@@ -104,7 +135,11 @@ def employers_get(request: HttpRequest, employer_id: int) -> Employer:
 
 @router.get("/employers/{int:employer_id}/staff", response={200: list[PersonOut], **ERRORS})
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def employers_staff(request: HttpRequest, employer_id: int) -> QuerySet[Person]:
-    """The staff of one employer in the caller's scope, masked."""
-    _, staff = employer_staff(actor=request_actor(request), employer_id=employer_id)
-    return staff
+def employers_staff(
+    request: HttpRequest, employer_id: int, filters: Query[PersonFilter]
+) -> QuerySet[Person]:
+    """The staff of one employer in the caller's scope, masked, searched as the staff page
+    searches (the employer is this one whatever ``employer`` or ``employer_id`` say)."""
+    employer = employer_get(actor=request_actor(request), employer_id=employer_id)
+    staff = filters.model_copy(update={"employer_id": employer.pk, "employer": None})
+    return _searched(request, staff)

@@ -22,6 +22,25 @@ class RegistryErrorCode(ErrorCode):
         "This outlet has reached this hour's limit of lookups of other people's records; "
         "try again later.",
     )
+    # A search of a person list (issue 12, point 4).
+    PHONE_TAIL_INVALID = (
+        "phone_tail_invalid",
+        422,
+        "请输入手机号码的后4位数字。",
+        "Enter the last 4 digits of the mobile phone number.",
+    )
+    SEARCH_NAME_INVALID = (
+        "search_name_invalid",
+        422,
+        "请输入姓名或姓名的开头（不超过64个字）。",
+        "Enter a name or its beginning (at most 64 characters).",
+    )
+    PERSON_STATUS_UNKNOWN = (
+        "person_status_unknown",
+        422,
+        "没有这种办卡状态可供筛选。",
+        "There is no such card or application status to filter by.",
+    )
     FIELD_KEY_UNKNOWN = (
         "field_key_unknown",
         400,

@@ -29,7 +29,7 @@ from sscard.core.crypto import (
 )
 from sscard.core.import_errors import FileRefused
 from sscard.core.models import ImportJob
-from sscard.core.prepare import RowError
+from sscard.core.prepare import RowError, RowRefused
 from sscard.core.tables import open_table
 from sscard.kernel import creditcode
 from sscard.registry.choices import PersonCategory, SchoolKind
@@ -77,28 +77,22 @@ class EmployerSpec(ImportSpec):
     def process(self, ctx: ImportContext, rows: list[tuple[int, list[str]]]) -> AuditFact | None:
         candidates: list[tuple[int, str, list[Any], bytes]] = []
         for number, cells in rows:
-            cells = [c.strip() for c in cells]
-            code, name, district, banks_text = cells
+            code, name, district, banks_text = (c.strip() for c in cells)
+            errors: list[RowError] = []
             try:
                 code = creditcode.parse(code).value
             except creditcode.CreditCodeError as exc:
-                ctx.refuse(
+                errors.append(
                     RowError(number, "credit_code", exc.code, exc.message_zh, exc.message_en)
                 )
-                continue
-            if not name or len(name) > 200:
-                ctx.refuse(RegistryErrorCode.NAME_INVALID.at(number, "name"))
-                continue
-            sendable = name_sendable(name)
-            if sendable is not None:
-                ctx.refuse(sendable.at(number, "name"))
-                continue
+            errors += _name_errors(number, name, limit=200)
             if district not in self.districts:
-                ctx.refuse(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "insured_district"))
-                continue
+                errors.append(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "insured_district"))
             banks = [b for b in (p.strip() for p in banks_text.split(";")) if b]
             if any(not BANK_CODE.fullmatch(b) for b in banks):
-                ctx.refuse(RegistryErrorCode.BANK_CODE_INVALID.at(number, "payroll_banks"))
+                errors.append(RegistryErrorCode.BANK_CODE_INVALID.at(number, "payroll_banks"))
+            if errors:
+                ctx.refuse(*errors)
                 continue
             row = [code, name, district, json.dumps(banks)]
             candidates.append((number, code, row, _row_digest(self.kind, row)))
@@ -131,28 +125,10 @@ class SchoolSpec(ImportSpec):
         for number, cells in rows:
             code, name, district, kind, *rest = (c.strip() for c in cells)
             notified = rest[0] if rest else ""
-            if not SCHOOL_CODE.fullmatch(code):
-                ctx.refuse(RegistryErrorCode.SCHOOL_CODE_INVALID.at(number, "school_code"))
-                continue
-            if not name or len(name) > 200:
-                ctx.refuse(RegistryErrorCode.NAME_INVALID.at(number, "name"))
-                continue
-            if district not in self.districts:
-                ctx.refuse(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "district"))
-                continue
-            if kind not in SCHOOL_KINDS:
-                ctx.refuse(
-                    RegistryErrorCode.SCHOOL_KIND_INVALID.at(
-                        number, "kind", kinds=sorted(SCHOOL_KINDS)
-                    )
-                )
-                continue
             notified_on = _notice_date(notified)
-            if notified_on is None and notified:
-                ctx.refuse(RegistryErrorCode.NOTIFIED_ON_INVALID.at(number, "notified_on"))
-                continue
-            if notified_on is not None and notified_on > ctx.today:
-                ctx.refuse(RegistryErrorCode.NOTIFIED_ON_IN_FUTURE.at(number, "notified_on"))
+            errors = self._errors(ctx, number, code, name, district, kind, notified)
+            if errors:
+                ctx.refuse(*errors)
                 continue
             # A row without a notice date digests as before the column existed, so files
             # imported earlier stay "unchanged" when imported again.
@@ -173,6 +149,43 @@ class SchoolSpec(ImportSpec):
             extra_columns=("created_at",),
         )
 
+    def _errors(
+        self,
+        ctx: ImportContext,
+        number: int,
+        code: str,
+        name: str,
+        district: str,
+        kind: str,
+        notified: str,
+    ) -> list[RowError]:
+        """Every error of a school row, one per faulty cell."""
+        errors = []
+        if not SCHOOL_CODE.fullmatch(code):
+            errors.append(RegistryErrorCode.SCHOOL_CODE_INVALID.at(number, "school_code"))
+        if not name or len(name) > 200:
+            errors.append(RegistryErrorCode.NAME_INVALID.at(number, "name"))
+        if district not in self.districts:
+            errors.append(RegistryErrorCode.DISTRICT_UNKNOWN.at(number, "district"))
+        if kind not in SCHOOL_KINDS:
+            errors.append(
+                RegistryErrorCode.SCHOOL_KIND_INVALID.at(number, "kind", kinds=sorted(SCHOOL_KINDS))
+            )
+        notified_on = _notice_date(notified)
+        if notified_on is None and notified:
+            errors.append(RegistryErrorCode.NOTIFIED_ON_INVALID.at(number, "notified_on"))
+        if notified_on is not None and notified_on > ctx.today:
+            errors.append(RegistryErrorCode.NOTIFIED_ON_IN_FUTURE.at(number, "notified_on"))
+        return errors
+
+
+def _name_errors(number: int, name: str, *, limit: int) -> list[RowError]:
+    """A name's error, if any: empty or too long, or unfit for an outgoing message."""
+    if not name or len(name) > limit:
+        return [RegistryErrorCode.NAME_INVALID.at(number, "name")]
+    sendable = name_sendable(name)
+    return [] if sendable is None else [sendable.at(number, "name")]
+
 
 class SchoolNoticeSpec(SchoolSpec):
     """Schools with the day of each school's notice (``notified_on``, may be empty per row)."""
@@ -190,11 +203,11 @@ def _notice_date(text: str) -> date | None:
         return None
 
 
-def _school_spec(path: Path) -> SchoolSpec:
+def school_spec(path: Path) -> SchoolSpec:
     """The schools spec that matches the file's header: with or without the notice column."""
     try:
         stream = open_table(path)
-    except FileRefused:
+    except (FileRefused, OSError):
         return SchoolSpec()  # the import refuses the file itself, and records why
     rows = stream.rows
     if isinstance(rows, Generator):
@@ -270,12 +283,12 @@ class PersonSpec(ImportSpec):
         )
 
     def process(
-        self, ctx: ImportContext, rows: list[PreparedPerson | RowError]
+        self, ctx: ImportContext, rows: list[PreparedPerson | RowRefused]
     ) -> AuditFact | None:
         valid: list[PreparedPerson] = []
         for item in rows:
-            if isinstance(item, RowError):
-                ctx.refuse(item)
+            if isinstance(item, RowRefused):
+                ctx.refuse(*item.errors)
             else:
                 valid.append(item)
         stored = ctx.writer.probe(
@@ -381,5 +394,5 @@ def import_schools(
     """Import schools from CSV/XLSX (columns: ``SchoolSpec.columns``, optionally
     ``notified_on``, the day of the school's notice, YYYY-MM-DD)."""
     return _run_import(
-        spec=_school_spec(path), actor=actor, path=path, file_name=file_name, progress=progress
+        spec=school_spec(path), actor=actor, path=path, file_name=file_name, progress=progress
     )

@@ -81,7 +81,8 @@ class Person(models.Model):
     """A person of the social insurance registry (参保人员及户籍人员).
 
     The ID number and phone are stored SM4-encrypted (``*_enc``) and found through a keyed SM3
-    index (``*_index``); the masked forms are kept for display so that pages never decrypt.
+    index (``*_index``; the phone's last four digits have one too); the masked forms are kept
+    for display so that pages never decrypt. The name is plain, indexed for a prefix search.
     """
 
     id_number_index = models.BinaryField(max_length=16, unique=True, editable=False)
@@ -95,6 +96,9 @@ class Person(models.Model):
     phone_index = models.BinaryField(max_length=16, null=True, editable=False, db_index=True)
     phone_enc = models.BinaryField(null=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=11, blank=True)
+    # The keyed index of the phone's last four digits (``core.crypto.phone_tail_index``), for
+    # a search by them within a scope; written with the phone, recomputed by key rotation.
+    phone_tail_index = models.BinaryField(max_length=16, null=True, editable=False)
     hukou_region = models.CharField(_("household registration region"), max_length=6, blank=True)
     insured_region = models.CharField(_("insured region"), max_length=6, blank=True)
     category = models.CharField(_("category"), max_length=24, choices=PersonCategory.choices)
@@ -136,6 +140,12 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["insured_region", "category"]),
             models.Index(fields=["hukou_region", "category"]),
+            # ``varchar_pattern_ops`` on PostgreSQL: the B-tree serves ``LIKE '张%'`` (a name's
+            # prefix) whatever the database's collation; other backends ignore the class.
+            models.Index(
+                fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["phone_tail_index"], name="person_phone_tail"),
         ]
 
     def __str__(self) -> str:

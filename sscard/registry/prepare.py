@@ -1,7 +1,8 @@
 """Pure per-row preparation of a persons import; runs in worker processes (no Django here).
 
 Each row is parsed and checked, its ID number and phone encrypted (SM4) and indexed (keyed
-SM3), and its content digested, so that the parent only has to probe, classify and write.
+SM3; the phone's last four digits too), and its content digested, so that the parent only has
+to probe, classify and write.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 from functools import cached_property
 from typing import NamedTuple
 
-from sscard.core.prepare import RowError, Rows
+from sscard.core.prepare import RowError, RowRefused, Rows
 from sscard.kernel import idnumber, masks, messages, regions
 from sscard.kernel.gm import FieldCipher, sm3
 from sscard.notifications.errors import NotificationErrorCode
@@ -20,6 +21,7 @@ from sscard.registry.errors import RegistryErrorCode
 
 ID_NUMBER = "id_number"
 PHONE = "phone"
+PHONE_TAIL = "phone_tail"  # the same fields as ``sscard.core.crypto`` (no Django here)
 ROW_SEPARATOR = "\x1f"
 MOBILE = re.compile(r"1[3-9]\d{9}")
 BANK_CODE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
@@ -75,6 +77,7 @@ PAYLOAD_COLUMNS = (
     "phone_index",
     "phone_enc",
     "phone_masked",
+    "phone_tail_index",
     "hukou_region",
     "insured_region",
     "category",
@@ -154,55 +157,91 @@ def _id_number_refused(number: int, column: str, error: idnumber.IdNumberError) 
     return RowError(number, column, error.code, error.message_zh, error.message_en)
 
 
-def _check_cells(
-    state: PersonPrepState, number: int, cells: list[str]
-) -> RowError | tuple[idnumber.IdNumber, list[str], int | None, int | None, str]:
-    (raw_id, name, phone, hukou, insured, category, employer_code, school_code, guardian_raw,
-     bank, address) = cells  # fmt: skip
-    try:
-        parsed = idnumber.parse(raw_id, today=state.today)
-    except idnumber.IdNumberError as exc:
-        return _id_number_refused(number, "id_number", exc)
-    name = name.strip()
+def _name_errors(number: int, name: str) -> list[RowError]:
     if not name or len(name) > 64 or _DIGIT.search(name):
-        return RegistryErrorCode.NAME_INVALID.at(number, "name")
+        return [RegistryErrorCode.NAME_INVALID.at(number, "name")]
     sendable = name_sendable(name)
-    if sendable is not None:
-        return sendable.at(number, "name")
+    return [] if sendable is None else [sendable.at(number, "name")]
+
+
+def _place_errors(
+    state: PersonPrepState, number: int, phone: str, hukou: str, insured: str, bank: str
+) -> list[RowError]:
+    """The phone, the regions and the pension bank."""
+    errors = []
     if phone and not MOBILE.fullmatch(phone):
-        return NotificationErrorCode.PHONE_INVALID.at(number, "phone")
+        errors.append(NotificationErrorCode.PHONE_INVALID.at(number, "phone"))
     if hukou and not regions.is_known(hukou):
-        return RegistryErrorCode.REGION_UNKNOWN.at(number, "hukou_region")
+        errors.append(RegistryErrorCode.REGION_UNKNOWN.at(number, "hukou_region"))
     if insured and insured not in state.districts:
-        return RegistryErrorCode.REGION_UNKNOWN.at(number, "insured_region")
+        errors.append(RegistryErrorCode.REGION_UNKNOWN.at(number, "insured_region"))
+    if bank and not BANK_CODE.fullmatch(bank):
+        errors.append(RegistryErrorCode.BANK_CODE_INVALID.at(number, "pension_bank"))
+    return errors
+
+
+def _link_errors(
+    state: PersonPrepState,
+    number: int,
+    category: str,
+    employer_code: str,
+    school_code: str,
+) -> tuple[list[RowError], int | None, int | None]:
+    """The category and what it ties the person to: errors, employer id, school id."""
+    errors = []
     if category not in state.categories:
-        return RegistryErrorCode.CATEGORY_INVALID.at(
-            number, "category", categories=sorted(state.categories)
+        errors.append(
+            RegistryErrorCode.CATEGORY_INVALID.at(
+                number, "category", categories=sorted(state.categories)
+            )
         )
     employer_id = state.employers.get(employer_code) if employer_code else None
     if employer_code and employer_id is None:
-        return RegistryErrorCode.EMPLOYER_UNKNOWN.at(number, "employer_credit_code")
-    if category == STAFF and employer_id is None:
-        return RegistryErrorCode.EMPLOYER_REQUIRED.at(number, "employer_credit_code")
+        errors.append(RegistryErrorCode.EMPLOYER_UNKNOWN.at(number, "employer_credit_code"))
+    elif category == STAFF and employer_id is None:
+        errors.append(RegistryErrorCode.EMPLOYER_REQUIRED.at(number, "employer_credit_code"))
     school_id = state.schools.get(school_code) if school_code else None
     if school_code and school_id is None:
-        return RegistryErrorCode.SCHOOL_UNKNOWN.at(number, "school_code")
-    if bank and not BANK_CODE.fullmatch(bank):
-        return RegistryErrorCode.BANK_CODE_INVALID.at(number, "pension_bank")
+        errors.append(RegistryErrorCode.SCHOOL_UNKNOWN.at(number, "school_code"))
+    return errors, employer_id, school_id
+
+
+def _check_cells(
+    state: PersonPrepState, number: int, cells: list[str]
+) -> RowRefused | tuple[idnumber.IdNumber, list[str], int | None, int | None, str]:
+    """The row's values checked and normalised, or every error found in it (one per faulty
+    cell: a clerk correcting the file sees them all at once)."""
+    (raw_id, name, phone, hukou, insured, category, employer_code, school_code, guardian_raw,
+     bank, address) = cells  # fmt: skip
+    errors: list[RowError] = []
+    parsed: idnumber.IdNumber | None = None
+    try:
+        parsed = idnumber.parse(raw_id, today=state.today)
+    except idnumber.IdNumberError as exc:
+        errors.append(_id_number_refused(number, "id_number", exc))
+    name = name.strip()
+    errors += _name_errors(number, name)
+    errors += _place_errors(state, number, phone, hukou, insured, bank)
+    links, employer_id, school_id = _link_errors(
+        state, number, category, employer_code, school_code
+    )
+    errors += links
     guardian = ""
     if guardian_raw:
         try:
             guardian = idnumber.parse(guardian_raw, today=state.today).value
         except idnumber.IdNumberError as exc:
-            return _id_number_refused(number, "guardian_id_number", exc)
+            errors.append(_id_number_refused(number, "guardian_id_number", exc))
     if len(address) > 200:
-        return RegistryErrorCode.ADDRESS_TOO_LONG.at(number, "address")
+        errors.append(RegistryErrorCode.ADDRESS_TOO_LONG.at(number, "address"))
+    if errors or parsed is None:
+        return RowRefused(number, tuple(errors))
     normalised = [parsed.value, name, phone, hukou, insured, category, employer_code,
                   school_code, guardian, bank, address]  # fmt: skip
     return parsed, normalised, employer_id, school_id, guardian
 
 
-def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson | RowError]:
+def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson | RowRefused]:
     """Check, encrypt and index one chunk of person rows; keep the rows' order.
 
     The row digest (what makes a re-import of the same row a no-op) is an SM3 hash over the
@@ -211,7 +250,7 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
     """
     cipher = state.cipher
     checked = [_check_cells(state, number, cells) for number, cells in rows]
-    valid = [c for c in checked if not isinstance(c, RowError)]
+    valid = [c for c in checked if not isinstance(c, RowRefused)]
     ids = [c[0].value for c in valid]
     head = bytes([state.key_version])  # a value's first byte names its key version
     id_indexes = cipher.index_many(ids, field=ID_NUMBER)
@@ -219,6 +258,8 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
     phones = [c[1][2] for c in valid if c[1][2]]
     phone_indexes = iter(cipher.index_many(phones, field=PHONE))
     phone_encs = iter(head + b[1:] for b in cipher.encrypt_many(phones, field=PHONE))
+    tails = [t for t in map(masks.phone_tail, phones) if t]
+    tail_indexes = iter(cipher.index_many(tails, field=PHONE_TAIL))
     guardians = [c[4] for c in valid if c[4]]
     guardian_indexes = iter(cipher.index_many(guardians, field=ID_NUMBER))
     older = [
@@ -234,16 +275,17 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
     text_copy = state.text_copy
     job_id = state.job_id
     created = state.created
-    out: list[PreparedPerson | RowError] = []
+    out: list[PreparedPerson | RowRefused] = []
     k = 0
     for (number, _cells), item in zip(rows, checked, strict=True):
-        if isinstance(item, RowError):
+        if isinstance(item, RowRefused):
             out.append(item)
             continue
         parsed, cells, employer_id, school_id, guardian = item
         phone = cells[2]
         phone_index = next(phone_indexes) if phone else None
         phone_enc = next(phone_encs) if phone else None
+        tail_index = next(tail_indexes) if phone and masks.phone_tail(phone) else None
         guardian_index = next(guardian_indexes) if guardian else None
         id_index = id_indexes[k]
         rest = sep.join([cells[1], *cells[3:8], *cells[9:]]).encode()
@@ -272,6 +314,7 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
                     copy_bytes(phone_index),
                     copy_bytes(phone_enc),
                     mask_phone(phone) if phone else "",
+                    copy_bytes(tail_index),
                     cells[3],
                     cells[4],
                     cells[5],
@@ -297,6 +340,7 @@ def prepare_persons(state: PersonPrepState, rows: Rows) -> list[PreparedPerson |
                 phone_index,
                 phone_enc,
                 mask_phone(phone) if phone else "",
+                tail_index,
                 cells[3],
                 cells[4],
                 cells[5],

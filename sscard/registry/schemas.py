@@ -11,8 +11,38 @@ from sscard.registry.models import Employer, Person
 
 
 class PersonFilter(Schema):
+    """A person list's search, as the persons page takes it (every filter narrows the scope)."""
+
     category: PersonCategory | None = None
+    district: str | None = Field(None, description="Insured or household-registration district")
+    name: str | None = Field(None, max_length=64, description="A whole name or its beginning")
+    phone_tail: str | None = Field(
+        None, description="The phone's last 4 digits (found through their keyed index)"
+    )
+    employer_id: int | None = None
+    employer: str | None = Field(
+        None, max_length=200, description="A part of the employer's name, or its credit code"
+    )
+    status: str | None = Field(
+        None,
+        description="Where the person's card or application stands: no_card, "
+        "application_open, card_being_made, card_at_outlet, card_not_enabled, card_enabled, "
+        "card_blocked",
+    )
+
+
+class PersonSearchIn(PersonFilter):
+    """The same search with a full ID number, which goes in the body, never in a URL."""
+
+    id_number: str | None = Field(None, min_length=1, max_length=32)
+
+
+class EmployerFilter(Schema):
     district: str | None = None
+    name: str | None = Field(None, max_length=200, description="A part of the name")
+    credit_code: str | None = Field(
+        None, max_length=18, description="The whole unified social credit code"
+    )
 
 
 class _PersonFields(Schema):

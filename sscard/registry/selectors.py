@@ -7,19 +7,30 @@ operation cannot forget to. An object outside the scope answers exactly as a mis
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextChoices
+from django.utils import translation
 
 from sscard.core.actors import Actor, Role, needs_birth_date
 from sscard.core.clock import today
-from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_indexes
+from sscard.core.crypto import (
+    ID_NUMBER,
+    PHONE,
+    field_cipher,
+    id_number_indexes,
+    phone_tail_indexes,
+)
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city, region_in_city
-from sscard.kernel import idnumber
-from sscard.registry.choices import DivisionLevel
+from sscard.kernel import idnumber, regions
+from sscard.registry.choices import DivisionLevel, PersonCategory, Sex
+from sscard.registry.errors import RegistryErrorCode
 from sscard.registry.models import Division, Employer, Person, School
+from sscard.registry.statuses import person_status_condition
 
 # Roles that work on lists of persons; the others see one person at a time or none.
 PERSON_LIST_ROLES = frozenset(
@@ -75,10 +86,20 @@ def person_list(
     category: str | None = None,
     district: str | None = None,
     employer_id: int | None = None,
+    id_number: str | None = None,
+    name: str | None = None,
+    phone_tail: str | None = None,
+    employer: str | None = None,
+    status: str | None = None,
 ) -> QuerySet[Person]:
-    """Persons in the actor's scope, oldest record first; counter and API roles may not list.
+    """Persons in the actor's scope, oldest record first; counter and API roles may not list
+    (a counter finds one person by the full ID number: :func:`person_find_by_id_number`).
 
-    ``district`` matches the insured or the household-registration region.
+    Every filter narrows the scope, never widens it. ``district`` matches the insured or the
+    household-registration region; ``id_number`` (a full number) and ``phone_tail`` (the
+    phone's last four digits) are found through their keyed indexes, never by decrypting;
+    ``name`` matches a whole name or its beginning; ``employer`` a part of the employer's name
+    or its whole credit code; ``status`` is a key of ``registry.statuses``.
     """
     if actor.role not in PERSON_LIST_ROLES:
         raise PermissionDenied("list persons", "查看人员名单")
@@ -89,7 +110,52 @@ def person_list(
         persons = persons.filter(Q(insured_region=district) | Q(hukou_region=district))
     if employer_id is not None:
         persons = persons.filter(employer_id=employer_id)
+    if id_number:
+        persons = persons.filter(id_number_index__in=id_number_indexes(_id_number(id_number)))
+    if name:
+        persons = persons.filter(name__startswith=_search_name(name))
+    if phone_tail:
+        persons = persons.filter(phone_tail_index__in=phone_tail_indexes(_phone_tail(phone_tail)))
+    if employer and employer.strip():
+        persons = persons.filter(
+            employer_id__in=Employer.objects.filter(_employers_matching(employer)).values("pk")
+        )
+    if status:
+        persons = persons.filter(person_status_condition(status))
     return persons.select_related("employer").order_by("pk")
+
+
+PHONE_TAIL_DIGITS = re.compile(r"\d{4}")
+SEARCH_NAME_MAX = 64
+
+
+def _id_number(value: str) -> str:
+    """The full ID number in its stored (18-digit) form; the kernel's ``id_*`` code (422) if
+    it is none."""
+    try:
+        return idnumber.parse(value, today=today()).value
+    except idnumber.IdNumberError as exc:
+        raise ApplicationError.from_coded(exc, status=422) from exc
+
+
+def _search_name(value: str) -> str:
+    name = value.strip()
+    if not name or len(name) > SEARCH_NAME_MAX:
+        raise RegistryErrorCode.SEARCH_NAME_INVALID.error()
+    return name
+
+
+def _phone_tail(value: str) -> str:
+    tail = value.strip()
+    if not PHONE_TAIL_DIGITS.fullmatch(tail):
+        raise RegistryErrorCode.PHONE_TAIL_INVALID.error()
+    return tail
+
+
+def _employers_matching(text: str) -> Q:
+    """Employers whose name holds ``text``, or whose credit code it is (upper-cased)."""
+    text = text.strip()
+    return Q(name__icontains=text) | Q(credit_code=text.upper())
 
 
 def person_get(*, actor: Actor, person_id: int) -> Person:
@@ -160,15 +226,55 @@ def person_identifiers(*, actor: Actor, person: Person) -> PersonIdentifiers:
     )
 
 
-def employer_list(*, actor: Actor, district: str | None = None) -> QuerySet[Employer]:
-    """Employers in the actor's scope, by name."""
+def employer_list(
+    *,
+    actor: Actor,
+    district: str | None = None,
+    name: str | None = None,
+    credit_code: str | None = None,
+) -> QuerySet[Employer]:
+    """Employers in the actor's scope, by name; ``name`` matches a part of the name,
+    ``credit_code`` the whole unified social credit code (its unique index finds it)."""
     if actor.role not in EMPLOYER_ROLES:
         raise PermissionDenied("list employers", "查看单位名单")
     scope = _employer_scope(actor)
     employers = Employer.objects.filter(scope if scope is not None else Q(pk__in=[]))
     if district:
         employers = employers.filter(insured_district=district)
+    if name and name.strip():
+        employers = employers.filter(name__icontains=name.strip())
+    if credit_code and credit_code.strip():
+        employers = employers.filter(credit_code=credit_code.strip().upper())
     return employers.order_by("name", "pk")
+
+
+# Roles that choose an employer in a form: the list roles, and a bank clerk opening a
+# collective application for a unit at its outlet (BJ-07).
+EMPLOYER_PICK_ROLES = EMPLOYER_ROLES | {Role.BANK_CLERK}
+EMPLOYER_PICK_MAX = 20
+
+
+def employer_pick(*, actor: Actor, text: str, limit: int = EMPLOYER_PICK_MAX) -> list[Employer]:
+    """The first ``limit`` employers the actor may choose whose name holds ``text`` or whose
+    credit code it is; none for a blank text, so a picker never lists every unit.
+
+    A bank clerk chooses among the employers of its city (all of them without one), the list
+    roles within their scope.
+    """
+    if actor.role not in EMPLOYER_PICK_ROLES:
+        raise PermissionDenied("choose employers", "选择单位")
+    if not text.strip():
+        return []
+    scope: Q | None
+    if actor.role is Role.BANK_CLERK:
+        prefix = city_prefix(actor)
+        scope = region_in_city(prefix, "insured_district") if prefix else Q()
+    else:
+        scope = _employer_scope(actor)
+    if scope is None:
+        return []
+    found = Employer.objects.filter(scope).filter(_employers_matching(text))
+    return list(found.order_by("name", "pk")[:limit])
 
 
 def employer_get(*, actor: Actor, employer_id: int) -> Employer:
@@ -213,6 +319,32 @@ def division_names(codes: set[str], *, english: bool = False) -> dict[str, str]:
         return {}
     column = "name_en" if english else "name_zh"
     return dict(Division.objects.filter(code__in=codes).values_list("code", column))
+
+
+def region_names(codes: Iterable[str], *, english: bool = False) -> dict[str, str]:
+    """Names of division codes for people to read: the city's own districts as the division
+    table has them (in English too), any other region of the country as the national table
+    names it in full (``371327`` → 山东省临沂市莒南县; Chinese in English pages too)."""
+    wanted = {c for c in codes if c}
+    found = division_names(wanted, english=english)
+    for code in wanted - set(found):
+        name = regions.region_name(code)
+        if name:
+            found[code] = name
+    return found
+
+
+def _choice_labels(choices: type[TextChoices]) -> Callable[[frozenset[str], bool], dict[str, str]]:
+    def labels(codes: frozenset[str], english: bool) -> dict[str, str]:
+        with translation.override("en" if english else "zh-hans"):
+            return {c.value: str(c.label) for c in choices if c.value in codes}
+
+    return labels
+
+
+#: The registry's codes a person reads by name (registered with ``sscard.core.names``).
+category_names = _choice_labels(PersonCategory)
+sex_names = _choice_labels(Sex)
 
 
 # Roles that see lists of schools: the education side of the bureau (SH-09).

@@ -2,19 +2,22 @@ from __future__ import annotations
 
 from django.urls import path
 
+from sscard.core.exports import export_route
 from sscard.registry import views
 
 app_name = "registry"
 urlpatterns = [
     path("persons/", views.person_list_page, name="person_list"),
-    path("persons/export.csv", views.person_export, name="person_export"),
+    path(export_route("persons/export"), views.person_export, name="person_export"),
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("counter/", views.person_lookup, name="person_lookup"),
     path("me/", views.me, name="me"),
     path("employers/", views.employer_list_page, name="employer_list"),
+    path("employers/pick/", views.employer_pick_view, name="employer_pick"),
+    path(export_route("employers/export"), views.employer_export, name="employer_export"),
     path("employers/<int:employer_id>/", views.employer_staff_page, name="employer_staff"),
     path(
-        "employers/<int:employer_id>/staff.csv",
+        export_route("employers/<int:employer_id>/staff"),
         views.employer_staff_export,
         name="employer_staff_export",
     ),

@@ -8,24 +8,39 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from sscard.core.actors import Role
 from sscard.core.errors import ApplicationError
-from sscard.core.exports import Cell, csv_response
+from sscard.core.exports import (
+    Cell,
+    CodeNames,
+    Column,
+    ExportTable,
+    coded,
+    export_response,
+    form_filters,
+)
 from sscard.core.htmx import htmx_partial, template_for
+from sscard.core.names import Kind, names_of
 from sscard.core.views import actor_required, english_page, error_text, request_actor
+from sscard.kernel.masks import mask_name
 from sscard.registry.choices import DisclosurePurpose
-from sscard.registry.forms import CounterLookupForm, PersonFilterForm
-from sscard.registry.models import Person
+from sscard.registry.forms import (
+    CounterLookupForm,
+    EmployerFilterForm,
+    PersonFilterForm,
+    PersonIdSearchForm,
+)
+from sscard.registry.models import Employer, Person
 from sscard.registry.selectors import (
+    EMPLOYER_PICK_ROLES,
     PERSON_LOOKUP_ROLES,
-    division_names,
+    employer_get,
     employer_list,
-    employer_staff,
+    employer_pick,
     person_find_by_id_number,
     person_get,
     person_identifiers,
@@ -47,52 +62,99 @@ def _page(
     """One page of persons and the names of the regions on it (one query each)."""
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     codes = {c for p in page.object_list for c in (p.hukou_region, p.insured_region) if c}
-    return page, division_names(codes | set(extra_codes), english=english_page())
+    return page, names_of(Kind.REGION, codes | set(extra_codes))
 
 
-def _persons_filtered(request: HttpRequest) -> tuple[PersonFilterForm, QuerySet[Person]]:
+def _persons_filtered(
+    request: HttpRequest, *, employer_id: int | None = None
+) -> tuple[PersonFilterForm, QuerySet[Person]]:
+    """The person list narrowed by the query string's filters (page, htmx and export alike);
+    a refused filter is shown on its field and left out, the others apply."""
     actor = request_actor(request)
     form = PersonFilterForm(request.GET or None, actor=actor, english=english_page())
-    filters = form.cleaned_data if form.is_valid() else {}
+    if employer_id is not None:
+        form.fields.pop("employer", None)  # one employer's staff: that employer
+    found = form.filters()
     persons = person_list(
         actor=actor,
-        category=filters.get("category") or None,
-        district=filters.get("district") or None,
+        category=found.get("category"),
+        district=found.get("district"),
+        employer_id=employer_id,
+        name=found.get("name"),
+        phone_tail=found.get("phone_tail"),
+        employer=found.get("employer"),
+        status=found.get("status"),
     )
     return form, persons
 
 
+def _person_by_id_number(request: HttpRequest, form: PersonIdSearchForm) -> QuerySet[Person]:
+    """The one person in scope with the posted full ID number (none if out of scope)."""
+    if not form.is_valid():
+        return Person.objects.none()
+    try:
+        return person_list(actor=request_actor(request), id_number=form.cleaned_data["id_number"])
+    except ApplicationError as error:
+        if error.status >= 500 or error.code == "permission_denied":
+            raise
+        form.add_error("id_number", error_text(error))
+        return Person.objects.none()
+
+
+def _query(request: HttpRequest) -> str:
+    """The page's filters as a query string without the page number (for page links)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_http_methods(["GET", "POST"])
 @actor_required(*LIST_ROLES)
 def person_list_page(request: HttpRequest) -> HttpResponse:
-    """Persons in scope, masked, filtered and paginated; htmx swaps only the results."""
-    form, persons = _persons_filtered(request)
+    """Persons in scope, masked, searched and paginated, with their count; htmx swaps only the
+    results. The query string's filters narrow the list (page and export links keep them); a
+    full ID number is posted instead, never put in a URL, and finds at most one person."""
+    actor = request_actor(request)
+    id_form = PersonIdSearchForm(request.POST or None)
+    id_search = request.method == "POST"
+    if id_search:
+        form = PersonFilterForm(actor=actor, english=english_page())
+        persons, query = _person_by_id_number(request, id_form), ""
+        if id_form.is_valid():
+            id_form = PersonIdSearchForm()  # the number has done its job: not echoed back
+    else:
+        form, persons = _persons_filtered(request)
+        query = _query(request)
     page, regions = _page(request, persons)
     template = template_for(
         request, "registry/person_list.html", "registry/htmx/person_results.html"
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        template,
-        {"form": form, "page": page, "regions": regions, "query": query.urlencode()},
-    )
+    context = {"form": form, "id_form": id_form, "page": page, "regions": regions}
+    return render(request, template, {**context, "query": query, "id_search": id_search})
 
 
-def _export_header() -> tuple[str, ...]:
-    return (
-        _("Full name"),
-        _("ID number"),
-        _("Sex"),
-        _("Category"),
-        _("Household registration region"),
-        _("Insured region"),
-        _("Employer"),
-        _("Phone"),
-    )
+# A name typed in the search is written into an export's header masked, as the rows are.
+PERSON_FILTER_MASKS = {"name": mask_name}
 
 
-def _export_rows(persons: QuerySet[Person]) -> Iterator[Sequence[Cell]]:
+def _person_columns() -> list[Column]:
+    return [
+        Column(_("Full name"), 12),
+        Column(_("ID number"), 22),
+        *coded(_("Sex"), width=8),
+        *coded(_("Category")),
+        *coded(_("Household registration region"), width=24),
+        *coded(_("Insured region"), width=24),
+        Column(_("Employer"), 30),
+        Column(_("Unified social credit code"), 22),
+        Column(_("Phone"), 14),
+    ]
+
+
+def _person_rows(persons: QuerySet[Person]) -> Iterator[Sequence[Cell]]:
+    """The persons as the list shows them: masked, no birth date; names beside codes."""
+    sexes, categories = CodeNames(Kind.SEX), CodeNames(Kind.CATEGORY)
+    regions = CodeNames(Kind.REGION)
     fields = (
         "name",
         "id_number_masked",
@@ -102,36 +164,45 @@ def _export_rows(persons: QuerySet[Person]) -> Iterator[Sequence[Cell]]:
         "insured_region",
         "phone_masked",
         "employer__name",
+        "employer__credit_code",
     )
-    for person in persons.only(*fields).iterator(chunk_size=2000):
+    for person in persons.select_related("employer").only(*fields).iterator(chunk_size=2000):
+        employer = person.employer
         yield (
             person.masked_name,
             person.masked_id_number,
+            sexes(person.sex),
             person.sex,
+            categories(person.category),
             person.category,
+            regions(person.hukou_region),
             person.hukou_region,
+            regions(person.insured_region),
             person.insured_region,
-            person.employer.name if person.employer else "",
+            employer.name if employer else "",
+            employer.credit_code if employer else "",
             person.masked_phone,
         )
 
 
 @actor_required(*LIST_ROLES)
-def person_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered person list as CSV: masked identifiers, no birth date, spreadsheet-safe."""
-    _, persons = _persons_filtered(request)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return csv_response(
-        file_name=f"persons-{stamp}.csv", header=_export_header(), rows=_export_rows(persons)
+def person_export(request: HttpRequest, fmt: str = "csv") -> StreamingHttpResponse:
+    """The filtered person list as XLSX or CSV: masked, no birth date, spreadsheet-safe."""
+    form, persons = _persons_filtered(request)
+    table = ExportTable(
+        title=_("Persons"),
+        file_stem="persons",
+        columns=_person_columns(),
+        rows=_person_rows(persons),
+        filters=form_filters(form, masks=PERSON_FILTER_MASKS),
     )
+    return export_response(request, table, fmt)
 
 
 def _person_page(request: HttpRequest, person: Person, *, template: str) -> HttpResponse:
     actor = request_actor(request)
     shown = person_identifiers(actor=actor, person=person)
-    regions = division_names(
-        {c for c in (person.hukou_region, person.insured_region) if c}, english=english_page()
-    )
+    regions = names_of(Kind.REGION, (person.hukou_region, person.insured_region))
     return render(request, template, {"person": person, "shown": shown, "regions": regions})
 
 
@@ -180,10 +251,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
         else:
             context["person"] = person
             context["shown"] = person_identifiers(actor=actor, person=person)
-            context["regions"] = division_names(
-                {c for c in (person.hukou_region, person.insured_region) if c},
-                english=english_page(),
-            )
+            context["regions"] = names_of(Kind.REGION, (person.hukou_region, person.insured_region))
             # The number has done its job: do not echo it back into the page.
             context["form"] = CounterLookupForm()
     template = template_for(
@@ -195,35 +263,111 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _employers_filtered(request: HttpRequest) -> tuple[EmployerFilterForm, QuerySet[Employer]]:
+    """The employers in scope narrowed by the query string's filters (page and export)."""
+    actor = request_actor(request)
+    form = EmployerFilterForm(request.GET or None, actor=actor, english=english_page())
+    found = form.filters()
+    employers = employer_list(
+        actor=actor,
+        district=found.get("district"),
+        name=found.get("name"),
+        credit_code=found.get("credit_code"),
+    )
+    return form, employers
+
+
 @actor_required(*LIST_ROLES)
 def employer_list_page(request: HttpRequest) -> HttpResponse:
-    employers = employer_list(actor=request_actor(request))
+    """Employers in scope, searched by name or credit code, paginated with their count."""
+    form, employers = _employers_filtered(request)
     page = Paginator(employers, PAGE_SIZE).get_page(request.GET.get("page"))
-    regions = division_names({e.insured_district for e in page}, english=english_page())
-    return render(request, "registry/employer_list.html", {"page": page, "regions": regions})
+    regions = names_of(Kind.REGION, (e.insured_district for e in page))
+    banks = names_of(Kind.BANK, (c for e in page for c in e.payroll_banks or ()))
+    template = template_for(
+        request, "registry/employer_list.html", "registry/htmx/employer_results.html"
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "regions": regions,
+        "banks": banks,
+        "query": _query(request),
+    }
+    return render(request, template, context)
+
+
+@actor_required(*(r for r in EMPLOYER_PICK_ROLES if r is not Role.SYSTEM))
+def employer_pick_view(request: HttpRequest) -> HttpResponse:
+    """An employer picker's choices (htmx): the first few units matching what was typed, as
+    radio buttons named ``employer``; nothing for an empty text, never every unit."""
+    text = request.GET.get("employer_q", "")[:200]
+    employers = employer_pick(actor=request_actor(request), text=text)
+    return render(request, "registry/htmx/employer_pick.html", {"employers": employers, "q": text})
 
 
 @actor_required(*LIST_ROLES)
 def employer_staff_page(request: HttpRequest, employer_id: int) -> HttpResponse:
-    """One employer in scope and its staff, masked and paginated."""
-    employer, staff = employer_staff(actor=request_actor(request), employer_id=employer_id)
+    """One employer in scope and its staff, masked, searched and paginated (HR's list of its
+    people: by name, phone tail, category, district and status)."""
+    employer = employer_get(actor=request_actor(request), employer_id=employer_id)
+    form, staff = _persons_filtered(request, employer_id=employer.pk)
     page, regions = _page(request, staff, extra_codes={employer.insured_district})
     template = template_for(
         request, "registry/employer_staff.html", "registry/htmx/person_results.html"
     )
-    return render(
-        request,
-        template,
-        {"employer": employer, "page": page, "regions": regions, "query": ""},
-    )
+    context = {"employer": employer, "form": form, "page": page, "regions": regions}
+    return render(request, template, {**context, "query": _query(request)})
 
 
 @actor_required(*LIST_ROLES)
-def employer_staff_export(request: HttpRequest, employer_id: int) -> StreamingHttpResponse:
-    employer, staff = employer_staff(actor=request_actor(request), employer_id=employer_id)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return csv_response(
-        file_name=f"staff-{employer.pk}-{stamp}.csv",
-        header=_export_header(),
-        rows=_export_rows(staff),
+def employer_staff_export(
+    request: HttpRequest, employer_id: int, fmt: str = "csv"
+) -> StreamingHttpResponse:
+    """One employer's staff (HR's roster of its people), as the staff page lists them."""
+    employer = employer_get(actor=request_actor(request), employer_id=employer_id)
+    form, staff = _persons_filtered(request, employer_id=employer.pk)
+    table = ExportTable(
+        title=_("Staff of %(employer)s") % {"employer": employer.name},
+        file_stem=f"staff-{employer.pk}",
+        columns=_person_columns(),
+        rows=_person_rows(staff),
+        filters=[
+            (_("Employer"), f"{employer.name} ({employer.credit_code})"),
+            *form_filters(form, masks=PERSON_FILTER_MASKS),
+        ],
     )
+    return export_response(request, table, fmt)
+
+
+def _employer_rows(employers: QuerySet[Employer]) -> Iterator[Sequence[Cell]]:
+    regions, banks = CodeNames(Kind.REGION), CodeNames(Kind.BANK)
+    for employer in employers.iterator(chunk_size=2000):
+        codes = [str(c) for c in employer.payroll_banks or []]
+        yield (
+            employer.name,
+            employer.credit_code,
+            regions(employer.insured_district),
+            employer.insured_district,
+            banks.joined(codes),
+            ",".join(codes),
+        )
+
+
+@actor_required(*LIST_ROLES)
+def employer_export(request: HttpRequest, fmt: str = "csv") -> StreamingHttpResponse:
+    """The employers in scope, as the employers page lists them (its search applied)."""
+    form, employers = _employers_filtered(request)
+    table = ExportTable(
+        title=_("Employers"),
+        file_stem="employers",
+        columns=[
+            Column(_("Name"), 36),
+            Column(_("Unified social credit code"), 22),
+            *coded(_("Insured district"), width=24),
+            *coded(_("Payroll banks"), width=30),
+        ],
+        rows=_employer_rows(employers),
+        filters=form_filters(form),
+    )
+    return export_response(request, table, fmt)

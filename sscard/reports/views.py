@@ -4,12 +4,13 @@ the service, and render."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -22,6 +23,7 @@ from sscard.core.actors import Role
 from sscard.core.calendar import calendar_status
 from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
+from sscard.core.exports import Cell, Column, ExportTable, coded, export_response
 from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.network.selectors import bank_names
 from sscard.registry.selectors import division_names
@@ -53,8 +55,9 @@ def _overdue(rows: list[OverdueRow], names: dict[str, str], unnamed: str) -> lis
     )
 
 
-@actor_required(*OFFICERS)
-def overdue_page(request: HttpRequest) -> HttpResponse:
+def _overdue_context(request: HttpRequest) -> dict[str, Any]:
+    """The report's figures for the day asked (today by default): the page and its export
+    read the same ones."""
     actor = request_actor(request)
     english = english_page()
     day_form = DayForm(request.GET or None)
@@ -109,7 +112,46 @@ def overdue_page(request: HttpRequest) -> HttpResponse:
         "pending_oldest": min((r.oldest_applied for r in pending), default=None),
         "calendar_link": actor.role is Role.CITY_OFFICER,
     }
-    return render(request, "reports/overdue.html", context)
+    return context
+
+
+@actor_required(*OFFICERS)
+def overdue_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/overdue.html", _overdue_context(request))
+
+
+def _overdue_rows(context: dict[str, Any]) -> Iterator[Sequence[Cell]]:
+    """One row per bar of the page, each under the title of its table."""
+    for group in context["groups"]:
+        for bar in group["bars"]:
+            yield (str(group["title"]), bar.label, bar.key, bar.count, bar.oldest_due)
+    sections = (
+        (_("Cards in the making, per stage"), context["stages"]),
+        (_("Cards in the making, per bank"), context["backlog_banks"]),
+        (_("Due date pending the official calendar, per bank"), context["pending"]),
+    )
+    for title, bars in sections:
+        for bar in bars:
+            yield (title, bar.label, bar.key, bar.count, None)
+
+
+@actor_required(*OFFICERS)
+def overdue_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The overdue report as the page shows it on the day asked, as XLSX or CSV."""
+    context = _overdue_context(request)
+    table = ExportTable(
+        title=_("Overdue cards and backlog"),
+        file_stem=f"overdue-{context['day'].isoformat()}",
+        columns=[
+            Column(_("Table"), 36),
+            *coded(_("Name"), width=30),
+            Column(_("Cards"), 10),
+            Column(_("Oldest due date"), 14),
+        ],
+        rows=_overdue_rows(context),
+        filters=[(_("As on"), context["day"].isoformat())],
+    )
+    return export_response(request, table, fmt)
 
 
 @require_http_methods(["GET", "POST"])

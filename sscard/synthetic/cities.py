@@ -32,6 +32,9 @@ DIVISIONS_FILE = SSCARD_DIR / "registry" / "data" / "divisions.csv"
 BANKS_FILE = SSCARD_DIR / "network" / "data" / "banks.yaml"
 
 CITIES = ("beijing", "shanghai")
+#: Each city's 6-digit code, and the built-in policy pack its demo puts in force.
+CITY_CODES = {"beijing": "110000", "shanghai": "310000"}
+DEMO_PACKS = {"beijing": "beijing-2024", "shanghai": "shanghai-2019"}
 
 #: (code, first year in force or None, last year in force or None) — years inclusive.
 CodeSpan = tuple[str, int | None, int | None]

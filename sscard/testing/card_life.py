@@ -70,17 +70,22 @@ def factory_round_trip(
     )
 
 
-def produce(*, day: date, defective: Collection[str] = ()) -> list[Batch]:
+def produce(
+    *, day: date, defective: Collection[str] = (), out_dir: Path | None = None
+) -> list[Batch]:
     """Batch every submitted application, personalise, and have the factory make the cards
     (those numbered in ``defective`` come back defective and are remade in a remake batch,
-    which is made too). Answers the batches formed, remake batches last."""
+    which is made too). Answers the batches formed, remake batches last.
+
+    The factory files are written to ``out_dir`` (a temporary directory, gone after, if
+    none): the demo keeps them where the batch page serves them from."""
     batches = batches_form(actor=OPERATOR, today=day)
     done: list[Batch] = []
     queue = list(batches)
     while queue:
         batch = queue.pop(0)
         personalise(batch)
-        result = factory_round_trip(batch, day=day, defective=defective)
+        result = factory_round_trip(batch, day=day, defective=defective, out_dir=out_dir)
         done.append(batch)
         if result.remake_batch is not None:
             queue.append(result.remake_batch)

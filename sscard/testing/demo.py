@@ -1,18 +1,25 @@
-"""The demo city's cards in motion, so that every role's page has something to show.
+"""The demo city — ``sscard demo`` and the browser tests set it up with the same code
+(:func:`demo_city_create`) — and its cards in motion, so that every role's page has something
+to show.
 
-Run by ``sscard demo`` after the demo accounts exist, with the platform's own services only:
-the demo employer's staff apply collectively for pickup at the demo bank branch; production
-forms the batch, personalises it and has the stand-in factory make it (one card comes back
-defective and is remade); the cards reach the branch, and half of them are handed over and
-enabled, the demo cardholder's among them. A second employer's collective, submitted weeks ago,
-waits for production — and is overdue (BJ-11), for the bureau's report. Running it again
+The cards (:func:`demo_cards_create`, once the demo accounts exist) move with the platform's
+own services only: the demo employer's staff apply collectively for pickup at the demo bank
+branch; production forms the batch, personalises it and has the stand-in factory make it (one
+card comes back defective and is remade; the factory files stay in the data directory, where
+the batch page serves them from); the cards reach the branch, and half of them are handed over
+and enabled, the demo cardholder's among them. A second employer's collective, submitted weeks
+ago, waits for production — and is overdue (BJ-11), for the bureau's report. Running it again
 changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
 
 from sscard.applications.models import Application
 from sscard.applications.services import (
@@ -23,19 +30,31 @@ from sscard.applications.services import (
     roster_add_staff,
     roster_confirm,
 )
+from sscard.campaigns.services import campaign_put_in_force
 from sscard.cards.models import Card
 from sscard.cards.services import card_activate_financial, card_enable
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import PHONE, field_cipher
+from sscard.core.models import ImportJob
 from sscard.delivery.services import card_hand_over, outlet_receive
 from sscard.network.choices import OutletKind
+from sscard.network.imports import import_outlets
 from sscard.network.models import Outlet
 from sscard.network.selectors import outlet_first
+from sscard.network.services import banks_load
+from sscard.policy import builtin_pack
 from sscard.portal.models import Account
+from sscard.portal.services import demo_accounts_create
+from sscard.registry.imports import import_employers, import_persons, import_schools
 from sscard.registry.models import Employer, Person
+from sscard.registry.services import divisions_load
+from sscard.synthetic.cities import CITY_CODES, DEMO_PACKS
+from sscard.synthetic.population import generate_population
 from sscard.testing.card_life import clerk_of, dispatch, id_number_of, produce
 
 STAFF = 12
+IMPORT_KINDS = ("employers", "schools", "outlets", "persons")
+SYSTEM = Actor.system("sscard-demo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +113,8 @@ def demo_cards_create(*, today: date) -> DemoCards:
     staff = _collective(employer, branch, today, STAFF)
     first = Card.objects.count()
     spoiled: list[str] = []
-    batches = produce(day=today, defective=spoiled)
+    # The factory files stay in the data directory, where the batch page serves them from.
+    batches = produce(day=today, defective=spoiled, out_dir=Path(settings.SSCARD_FACTORY_DIR))
     dispatch(batches)
     outlet_receive(actor=clerk_of(branch))
     clerk = clerk_of(branch)
@@ -122,3 +142,61 @@ def demo_cards_create(*, today: date) -> DemoCards:
         _collective(other, branch, today - timedelta(days=35), 5)
         waiting = Application.objects.filter(collective__employer=other).count()
     return DemoCards(made=Card.objects.count() - first, handed_over=handed, waiting=waiting)
+
+
+#: Imports one demo file of a kind (``persons``…): the command line shows a progress bar.
+Importer = Callable[[str, Path], ImportJob]
+
+
+def reference_load() -> None:
+    """The divisions and banks shipped with sscard (running it again changes nothing)."""
+    divisions_load(actor=SYSTEM)
+    banks_load(actor=SYSTEM)
+
+
+def _import_quietly(kind: str, path: Path) -> ImportJob:
+    importer = {
+        "persons": import_persons,
+        "employers": import_employers,
+        "schools": import_schools,
+        "outlets": import_outlets,
+    }[kind]
+    return importer(actor=SYSTEM, path=path, file_name=path.name)
+
+
+def demo_city_create(
+    *,
+    city: str,
+    persons: int,
+    today: date,
+    import_file: Importer = _import_quietly,
+    say: Callable[[str], None] = lambda _line: None,
+) -> list[tuple[str, str, str]]:
+    """A whole demo city on a migrated database: reference data, a synthetic population
+    imported through the importers, the city's pack in force, one account per role and
+    (Beijing) cards in motion. ``sscard demo`` and the browser tests run this same set-up.
+
+    Answers the accounts ``(username, password, role label)``; running it again changes
+    nothing (the generated files are kept in the data directory and reused).
+    """
+    reference_load()
+    out = Path(settings.DATA_DIR) / "demo" / f"{city}-{persons}"
+    if not (out / "persons.csv").exists():
+        say(f"生成示例人口 / generating {persons:,} synthetic persons → {out}")
+        generate_population(city=city, persons=persons, out_dir=out)
+    for kind in IMPORT_KINDS:
+        job = import_file(kind, out / f"{kind}.csv")
+        say(
+            f"  #{job.pk} {job.kind}: {job.rows_read:,} rows read, {job.rows_inserted:,} "
+            f"inserted, {job.rows_unchanged:,} unchanged, {job.rows_refused:,} refused"
+        )
+    campaign = campaign_put_in_force(actor=SYSTEM, pack=builtin_pack(DEMO_PACKS[city]))
+    say(f"  policy in force: {campaign.title} ({campaign.pack_id})")
+    accounts = demo_accounts_create(actor=SYSTEM, city_code=CITY_CODES[city])
+    if city == "beijing":
+        cards = demo_cards_create(today=today)
+        say(
+            f"  cards: {cards.made} made, {cards.handed_over} handed over and enabled, "
+            f"{cards.waiting} applications waiting for production"
+        )
+    return accounts

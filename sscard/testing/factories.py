@@ -22,7 +22,14 @@ from factory.django import DjangoModelFactory, Password
 
 from sscard.core.actors import Role
 from sscard.core.clock import today
-from sscard.core.crypto import ID_NUMBER, PHONE, field_cipher, id_number_index, mask_phone
+from sscard.core.crypto import (
+    ID_NUMBER,
+    PHONE,
+    field_cipher,
+    id_number_index,
+    mask_phone,
+    phone_tail_index,
+)
 from sscard.core.crypto import phone_index as phone_lookup_index
 from sscard.core.models import ImportJob
 from sscard.kernel import creditcode, idnumber
@@ -122,6 +129,7 @@ class PersonFactory(DjangoModelFactory[Person]):
         lambda o: field_cipher().encrypt(o.phone, field=PHONE) if o.phone else None
     )
     phone_masked = LazyAttribute(lambda o: mask_phone(o.phone) if o.phone else "")
+    phone_tail_index = LazyAttribute(lambda o: phone_tail_index(o.phone) if o.phone else None)
     hukou_region = XICHENG
     insured_region = XICHENG
     category = PersonCategory.IN_SERVICE_STAFF

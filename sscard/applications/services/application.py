@@ -20,7 +20,7 @@ from sscard.applications.choices import (
 )
 from sscard.applications.errors import ApplicationsErrorCode, bank_required, card_already_held
 from sscard.applications.models import Application
-from sscard.applications.rules import ensure_allowed, photo_origin
+from sscard.applications.rules import application_cancel_refusal, ensure_allowed, photo_origin
 from sscard.applications.selectors import cards_current, person_recipient
 from sscard.applications.services.common import (
     backup_centre_or_none,
@@ -318,10 +318,11 @@ def application_cancel(*, actor: Actor, application_id: int) -> Application:
     """Withdraw an open application (the holder, or the clerk of the outlet that took it)."""
     with transaction.atomic():
         application = Application.objects.select_for_update().filter(pk=application_id).first()
-        if application is None or not _may_cancel(actor, application):
+        if application is None:
             raise NotFound("application", what_zh="该申请")
-        if application.status not in OPEN_STATUSES:
-            raise ApplicationsErrorCode.APPLICATION_NOT_OPEN.error(status=application.status)
+        refused = application_cancel_refusal(actor=actor, application=application)
+        if refused is not None:
+            raise refused
         application.status = ApplicationStatus.CANCELLED
         application.save(update_fields=["status"])
         audit_append(
@@ -335,11 +336,3 @@ def application_cancel(*, actor: Actor, application_id: int) -> Application:
             ),
         )
     return application
-
-
-def _may_cancel(actor: Actor, application: Application) -> bool:
-    if actor.role is Role.CARDHOLDER:
-        return actor.person_id in (application.person_id, application.applicant_id)
-    if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
-        return actor.outlet_id is not None and actor.outlet_id == application.outlet_id
-    return actor.role is Role.SYSTEM

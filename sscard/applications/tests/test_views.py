@@ -137,8 +137,10 @@ def test_a_bank_clerk_opens_a_collective_application_for_an_employer_offline(cli
     outlet = branch("ICBC")
     employer = EmployerFactory.create()
     clerk = client_for(AccountFactory.create(bank_clerk=True, outlet=outlet))
-    page = clerk.get("/collective/").content.decode()
-    assert employer.name in page
+    # the employer is found by typing (a picker, never a drop-down of every unit)
+    assert employer.name not in clerk.get("/collective/").content.decode()
+    page = clerk.get("/collective/", {"employer_q": employer.credit_code}).content.decode()
+    assert f'name="employer" value="{employer.pk}"' in page
     clerk.post("/collective/open/", {"employer": employer.pk})
     collective = employer.collectives.get()
     assert (collective.channel, collective.taken_at_outlet) == ("collective_offline", outlet)

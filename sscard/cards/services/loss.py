@@ -23,6 +23,7 @@ from sscard.cards.rules import (
     loss_kind,
     loss_report_refusal,
     loss_withdraw_refusal,
+    replacements_applied,
     standing_loss_report,
 )
 from sscard.cards.services._shared import CARD_OBJECT, actor_outlet, refuse_if, target_locked
@@ -151,13 +152,20 @@ def _tell_holder(actor: Actor, card: Card, pack: Pack, template_key: str) -> Non
 
 def card_loss_withdraw(*, actor: Actor, card: Card, today: date) -> LossReport:
     """Withdraw the card's standing loss report and lift the block — only while no
-    replacement has been applied for (``loss_withdraw_after_replacement``)."""
+    replacement has been applied for, for whatever reason (``loss_withdraw_after_replacement``,
+    the packs' ``withdrawable_until: replacement_ordered``)."""
     if actor.role not in LOSS_WITHDRAW_ROLES:
         raise PermissionDenied("withdraw a loss report", "撤销挂失")
     with transaction.atomic():
         this, _cards = target_locked(actor, card)
         report = standing_loss_report(this, today=today)
-        refuse_if(loss_withdraw_refusal(actor=actor, standing=report))
+        refuse_if(
+            loss_withdraw_refusal(
+                actor=actor,
+                standing=report,
+                replacement_applied=this.pk in replacements_applied([this]),
+            )
+        )
         assert report is not None  # the predicate refuses a card without one
         report.ended_at = timezone.now()
         report.end_reason = LossEnd.WITHDRAWN

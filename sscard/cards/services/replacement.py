@@ -13,7 +13,12 @@ from sscard.applications.services import application_submit
 from sscard.cards.choices import LossChannel, LossKind
 from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import Card, LossReport
-from sscard.cards.rules import REPLACE_ACTIONS, replacement_refusal, standing_loss_report
+from sscard.cards.rules import (
+    REPLACE_ACTIONS,
+    replacement_refusal,
+    replacements_applied,
+    standing_loss_report,
+)
 from sscard.cards.services._shared import CARD_OBJECT, CLERKS, refuse_if, target_locked
 from sscard.cards.services.loss import card_report_loss
 from sscard.core.actors import Actor
@@ -48,7 +53,14 @@ def card_replacement_apply(
     action = _replacement_action(actor, reason)
     with transaction.atomic():
         this, _cards = target_locked(actor, card)
-        refuse_if(replacement_refusal(actor=actor, card=this, today=day))
+        refuse_if(
+            replacement_refusal(
+                actor=actor,
+                card=this,
+                today=day,
+                replacement_applied=this.pk in replacements_applied([this]),
+            )
+        )
         photo_source, photo_id = _photo_for(this, photo_source)
         application = application_submit(
             actor=actor,

@@ -154,8 +154,9 @@ def clerk_account(outlet: Outlet) -> Any:
 
 
 def page_act(client: Client, card: Card, action: str, id_number: str) -> str | None:
-    """The action through the page; answers the refusal's code, or None."""
-    data = {"id_number": id_number}
+    """The action through the page, confirmed where the page asks first; answers the
+    refusal's code, or None."""
+    data = {"id_number": id_number, "confirm": "1"}
     if action == "replace":
         data.update(reason="damaged", mode="regular", pickup="")
     response = client.post(f"{COUNTER}{card.pk}/{action}/", data, HTTP_HX_REQUEST="true")
@@ -172,6 +173,7 @@ API_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "activate-financial": ("activate-financial", {}),
     "close-financial": ("close-financial", {}),
     "report-loss": ("loss-reports", {"channel": "counter", "formal": True}),
+    "report-loss-temporary": ("loss-reports", {"channel": "counter", "formal": False}),
     "withdraw-loss": ("loss-reports/withdraw", {}),
     "replace": ("replacements", {"reason": "damaged"}),
 }
@@ -382,20 +384,27 @@ def test_the_served_holder_costs_few_queries_through_the_api():
     given = branch_enabled()
     card, id_number = given.holders[0]
     api = ApiClient(clerk_account(given.home))
-    # (token, account, outlet, person, cards, shipments, loss reports, pack in force, and the
-    # card's pack for its paths); beside these reads, serving writes its access event: a
+    # (token, account, outlet, person, cards, shipments, loss reports, the holder's open
+    # replacement application, pack in force, and the card's pack for its paths and its
+    # progress); beside these reads, serving writes its access event: a
     # savepoint around the audit chain's head, the event, the head, and the hourly count
     with CaptureQueriesContext(connection) as queries:
         served = api.post("/outlets/counter/serve", {"id_number": id_number})
     access_event = [
         q for q in queries.captured_queries if "core_audit" in q["sql"] or "SAVEPOINT" in q["sql"]
     ]
-    assert len(queries.captured_queries) - len(access_event) <= 9
+    assert len(queries.captured_queries) - len(access_event) <= 10
     assert len(access_event) <= 6
     body = served.json()
     assert served.status_code == 200
     assert body["masked_name"] == card.person.masked_name
     assert "id_number" not in str(body)
     (only,) = body["cards"]
-    # enabled, its bank account not yet open: open it, report it lost, or replace it
-    assert only["actions"] == ["activate-financial", "report-loss", "replace"]
+    # enabled, its bank account not yet open: open it, report it lost (formally, or for the
+    # pack's temporary term), or replace it
+    assert only["actions"] == [
+        "activate-financial",
+        "report-loss",
+        "report-loss-temporary",
+        "replace",
+    ]

@@ -58,13 +58,17 @@ def test_each_role_sees_its_own_cards(enabled):
 
 def test_the_timeline_shows_how_far_the_card_has_come(enabled):
     _unit, mine = enabled
-    steps = {s.key: s.done for s in card_timeline(mine)}
+    # a card collected at the branch: sent there, ready there, handed over there, enabled
+    steps = {s.key: (s.done, s.at is not None) for s in card_timeline(mine)}
     assert steps == {
-        "ordered": True,
-        "produced": True,
-        "dispatched": True,
-        "handed_over": True,
-        "enabled": True,
+        "submitted": (True, True),
+        "decided": (True, True),
+        "ordered": (True, True),
+        "made": (True, True),
+        "to_outlet": (True, True),
+        "at_outlet": (True, True),
+        "handed_over": (True, True),
+        "enabled": (True, True),
     }
 
 

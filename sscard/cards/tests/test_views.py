@@ -72,7 +72,12 @@ def test_the_holder_enables_online_then_reports_lost_and_withdraws(holder_and_cl
     assert enabled["HX-Retarget"] == "#my-cards"
     assert "社保功能已启用" in enabled.content.decode()
 
-    lost = client.post(f"{MINE}{mine.pk}/report-loss/", HTTP_HX_REQUEST="true")
+    # a loss report is asked again first: nothing is blocked until the holder confirms
+    asked = client.post(f"{MINE}{mine.pk}/report-loss/", HTTP_HX_REQUEST="true")
+    assert 'data-confirm="report-loss"' in asked.content.decode()
+    mine.refresh_from_db()
+    assert mine.block == "none"
+    lost = client.post(f"{MINE}{mine.pk}/report-loss/", {"confirm": "1"}, HTTP_HX_REQUEST="true")
     body = lost.content.decode()
     assert "<html" not in body
     assert "临时挂失" in body
@@ -81,7 +86,11 @@ def test_the_holder_enables_online_then_reports_lost_and_withdraws(holder_and_cl
     assert mine.block == "temporary"
     assert mine.blocked_until is not None
 
-    withdrawn = client.post(f"{MINE}{mine.pk}/withdraw-loss/", HTTP_HX_REQUEST="true")
+    asked = client.post(f"{MINE}{mine.pk}/withdraw-loss/", HTTP_HX_REQUEST="true")
+    assert 'data-confirm="withdraw-loss"' in asked.content.decode()
+    withdrawn = client.post(
+        f"{MINE}{mine.pk}/withdraw-loss/", {"confirm": "1"}, HTTP_HX_REQUEST="true"
+    )
     assert "挂失已撤销" in withdrawn.content.decode()
     mine.refresh_from_db()
     assert mine.block == "none"
@@ -91,7 +100,7 @@ def test_a_refusal_is_shown_in_english_on_the_english_page(holder_and_client):
     me, client = holder_and_client
     mine = card(me, ss_function="enabled")
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    client.post(f"{MINE}{mine.pk}/report-loss/")
+    client.post(f"{MINE}{mine.pk}/report-loss/", {"confirm": "1"})
     # the page no longer offers it, but a second report (another tab) is refused politely
     again = client.post(f"{MINE}{mine.pk}/report-loss/", HTTP_HX_REQUEST="true")
     body = again.content.decode()
@@ -103,5 +112,10 @@ def test_a_refusal_is_shown_in_english_on_the_english_page(holder_and_client):
 def test_without_htmx_the_actions_come_back_to_the_page_with_a_message(holder_and_client):
     me, client = holder_and_client
     mine = card(me, ss_function="enabled")
-    page = client.post(f"{MINE}{mine.pk}/report-loss/", follow=True)
+    # without script the question is a page of its own, whose form posts the answer
+    asked = client.post(f"{MINE}{mine.pk}/report-loss/").content.decode()
+    assert "<html" in asked
+    assert 'data-confirm="report-loss"' in asked
+    assert '<input type="hidden" name="confirm" value="1">' in asked
+    page = client.post(f"{MINE}{mine.pk}/report-loss/", {"confirm": "1"}, follow=True)
     assert "您的社保卡已挂失冻结" in page.content.decode()

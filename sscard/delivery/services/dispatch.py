@@ -14,6 +14,7 @@ from django.utils import timezone
 from sscard.campaigns.selectors import bank_name, postage_for
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
+from sscard.cards.progress import POSTED, progress_sms
 from sscard.cards.rules import packs_by_hash
 from sscard.cards.services import cards_advance
 from sscard.core.actors import Actor
@@ -93,11 +94,10 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
             return DispatchSummary(outlet=0, post=0, visit=0)
         packs = packs_by_hash(c[1] for c in cards)
         plan = _plan(cards, packs)
-        _shipments_write(plan.legs, timezone.now())
+        now = timezone.now()
+        _shipments_write(plan.legs, now)
         card_ids = [c[0] for c in cards]
-        cards_advance(
-            card_ids=card_ids, from_stages=[CardStage.PRODUCED], to_stage=CardStage.DISPATCHED
-        )
+        _cards_sent(plan.legs, now)
         for (pack_hash, template, bank), application_ids in plan.notify.items():
             pack = packs[pack_hash]
             tell_holders(actor, pack, template, application_ids, bank=bank_name(pack, bank))
@@ -125,14 +125,16 @@ def batch_dispatch(*, actor: Actor, batch_id: int) -> DispatchSummary:
 
 def _made_cards_locked(batch_id: int) -> list[tuple[Any, ...]]:
     """The batch's made cards not yet on their way, locked in id order, with what decides
-    their way: (id, pack hash, bank, application, pickup, outlet, unit's outlet, district)."""
+    their way: (id, pack hash, bank, application, pickup, action, outlet, unit's outlet,
+    district)."""
     return list(
         Card.objects.select_for_update(of=("self",))
         .filter(batch_entry__batch_id=batch_id, stage=CardStage.PRODUCED)
         .order_by("pk")
         .values_list(
             "pk", "pack_hash", "bank_code", "application_id", "application__pickup",
-            "application__outlet_id", "application__collective__pickup_outlet_id",
+            "application__action", "application__outlet_id",
+            "application__collective__pickup_outlet_id",
             "person__insured_region",
         )
     )  # fmt: skip
@@ -143,7 +145,8 @@ def _plan(cards: list[tuple[Any, ...]], packs: dict[str, Pack]) -> _Plan:
     plan = _Plan()
     fallback: dict[tuple[str, str], int | None] = {}
     for row in cards:
-        card_id, pack_hash, bank, application_id, pickup, outlet_id, unit_outlet, district = row
+        (card_id, pack_hash, bank, application_id, pickup, action,
+         outlet_id, unit_outlet, district) = row  # fmt: skip
         method = packs[pack_hash].pickup_methods.get(pickup) if pack_hash in packs else None
         mode = METHOD_OF.get(method.handover if method is not None else "outlet")
         if mode is None:
@@ -159,9 +162,30 @@ def _plan(cards: list[tuple[Any, ...]], packs: dict[str, Pack]) -> _Plan:
                 raise DeliveryErrorCode.PICKUP_OUTLET_MISSING.error(card_id=card_id, bank=bank)
         postage = postage_for(packs[pack_hash]) if posted and pack_hash in packs else 0
         plan.legs.append(_Leg(card_id, mode, None if posted else destination, postage))
-        if posted and method is not None and method.notify:
-            plan.notify[(pack_hash, method.notify, bank)].append(application_id)
+        template = (
+            progress_sms(pack=packs[pack_hash], pickup=pickup, action=action, step=POSTED)
+            if posted and pack_hash in packs
+            else None
+        )
+        if template is not None:
+            plan.notify[(pack_hash, template, bank)].append(application_id)
     return plan
+
+
+def _cards_sent(legs: list[_Leg], now: datetime) -> None:
+    """The cards are on their way: when they left, and the outlet each is collected at (none
+    by post), one statement per outlet."""
+    by_outlet: dict[int | None, list[int]] = defaultdict(list)
+    for leg in legs:
+        by_outlet[leg.outlet_id].append(leg.card_id)
+    for outlet_id, card_ids in by_outlet.items():
+        cards_advance(
+            card_ids=card_ids,
+            from_stages=[CardStage.PRODUCED],
+            to_stage=CardStage.DISPATCHED,
+            dispatched_at=now,
+            pickup_outlet_id=outlet_id,
+        )
 
 
 def _shipments_write(legs: list[_Leg], now: datetime) -> None:

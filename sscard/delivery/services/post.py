@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
+from sscard.cards.progress import AT_OUTLET, progress_sms
 from sscard.cards.rules import card_pickup, packs_by_hash
 from sscard.cards.services import cards_advance
 from sscard.core.actors import Actor, Role
@@ -148,7 +149,11 @@ def _record_failed(shipment: Shipment, card: Card, now: datetime) -> Outlet:
         received_at=now,
     )
     cards_advance(
-        card_ids=[card.pk], from_stages=[CardStage.DISPATCHED], to_stage=CardStage.AT_OUTLET
+        card_ids=[card.pk],
+        from_stages=[CardStage.DISPATCHED],
+        to_stage=CardStage.AT_OUTLET,
+        arrived_at=now,
+        pickup_outlet_id=rerouted.pk,
     )
     return rerouted
 
@@ -172,8 +177,16 @@ def _reroute_destination(card: Card) -> Outlet | None:
 
 
 def _tell_undeliverable(actor: Actor, card: Card, centre: Outlet) -> None:
+    """Tell the holder with the text of the step their page now shows: not delivered, waiting
+    at the backup centre (``cards.progress.progress_sms``)."""
     packs = packs_by_hash([card.pack_hash])
-    if card.pack_hash in packs and card.application_id is not None:
-        tell_holders(
-            actor, packs[card.pack_hash], "undeliverable", [card.application_id], centre=centre.name
-        )
+    application = card.application
+    if card.pack_hash not in packs or application is None:
+        return
+    pack = packs[card.pack_hash]
+    template = progress_sms(
+        pack=pack, pickup=application.pickup, action=application.action, step=AT_OUTLET,
+        rerouted=True,
+    )  # fmt: skip
+    if template is not None:
+        tell_holders(actor, pack, template, [application.pk], centre=centre.name)

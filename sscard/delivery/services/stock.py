@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sscard.cards.choices import CardStage
+from sscard.cards.progress import AT_OUTLET, progress_sms
 from sscard.cards.rules import packs_by_hash
 from sscard.cards.services import cards_advance
 from sscard.core.actors import Actor
@@ -22,7 +23,8 @@ from sscard.delivery.services._shared import OBJECT, clerk_outlet_or_refuse, tel
 
 def outlet_receive(*, actor: Actor, shipment_ids: Sequence[int] | None = None) -> int:
     """Take the cards on their way to the clerk's outlet into stock (all of them, or these);
-    each holder is told by SMS that the card is ready (BJ-08 (1)). Answers how many."""
+    each holder is told by SMS that the card is ready (BJ-08 (1)), with the text of the step
+    their page now shows (``cards.progress.progress_sms``). Answers how many."""
     outlet = clerk_outlet_or_refuse(actor)
     with transaction.atomic():
         incoming = Shipment.objects.select_for_update(of=("self",)).filter(
@@ -39,6 +41,7 @@ def outlet_receive(*, actor: Actor, shipment_ids: Sequence[int] | None = None) -
                 "card__pack_hash",
                 "card__application_id",
                 "card__application__pickup",
+                "card__application__action",
             )
         )
         if not rows:
@@ -49,14 +52,23 @@ def outlet_receive(*, actor: Actor, shipment_ids: Sequence[int] | None = None) -
         )
         card_ids = [r[1] for r in rows]
         cards_advance(
-            card_ids=card_ids, from_stages=[CardStage.DISPATCHED], to_stage=CardStage.AT_OUTLET
+            card_ids=card_ids,
+            from_stages=[CardStage.DISPATCHED],
+            to_stage=CardStage.AT_OUTLET,
+            arrived_at=now,
+            pickup_outlet_id=outlet.pk,
         )
         packs = packs_by_hash(r[2] for r in rows)
         ready: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for _pk, _card, pack_hash, application_id, pickup in rows:
-            method = packs[pack_hash].pickup_methods.get(pickup) if pack_hash in packs else None
-            if method is not None and method.notify and method.handover == "outlet":
-                ready[(pack_hash, method.notify)].append(application_id)
+        for _pk, _card, pack_hash, application_id, pickup, action in rows:
+            # The text of the step the holder's page now shows: ready for collection here.
+            template = (
+                progress_sms(pack=packs[pack_hash], pickup=pickup, action=action, step=AT_OUTLET)
+                if pack_hash in packs
+                else None
+            )
+            if template is not None:
+                ready[(pack_hash, template)].append(application_id)
         for (pack_hash, template), application_ids in ready.items():
             tell_holders(actor, packs[pack_hash], template, application_ids, outlet=outlet.name)
         audit_append(

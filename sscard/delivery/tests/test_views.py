@@ -176,14 +176,19 @@ def test_a_community_clerk_has_no_financial_actions(client_for):
 
 def test_a_formal_loss_report_and_its_withdrawal_at_the_counter(outlet, clerk):
     _person, id_number, card = in_hands(outlet, enabled=True)
-    row = act(clerk, card, "report-loss", id_number)
+    # the clerk is asked first: the row asks, and nothing is blocked yet
+    asked = act(clerk, card, "report-loss", id_number)
+    assert 'data-confirm="report-loss"' in asked.content.decode()
+    card.refresh_from_db()
+    assert card.block == "none"
+    row = act(clerk, card, "report-loss", id_number, confirm="1")
     assert "已正式挂失" in row.content.decode()
     card.refresh_from_db()
     assert card.block == "formal"
     # a formal report stands: it is not offered again, only its withdrawal
     assert f"{COUNTER}{card.pk}/report-loss/" not in row.content.decode()
     assert f"{COUNTER}{card.pk}/withdraw-loss/" in row.content.decode()
-    row = act(clerk, card, "withdraw-loss", id_number)
+    row = act(clerk, card, "withdraw-loss", id_number, confirm="1")
     assert "挂失已撤销" in row.content.decode()
     card.refresh_from_db()
     assert card.block == "none"
@@ -191,7 +196,12 @@ def test_a_formal_loss_report_and_its_withdrawal_at_the_counter(outlet, clerk):
 
 def test_a_replacement_is_taken_at_the_counter(outlet, clerk):
     person, id_number, card = in_hands(outlet, enabled=True)
-    answer = act(clerk, card, "replace", id_number, reason="damaged", mode="regular", pickup="")
+    fields = {"reason": "damaged", "mode": "regular", "pickup": ""}
+    asked = act(clerk, card, "replace", id_number, **fields).content.decode()
+    # the question carries the form's choices to the confirmed post
+    assert 'data-confirm="replace"' in asked
+    assert '<input type="hidden" name="reason" value="damaged">' in asked
+    answer = act(clerk, card, "replace", id_number, confirm="1", **fields)
     assert answer["HX-Retarget"] == "#served"
     assert "补换申请#" in answer.content.decode()
     assert Application.objects.filter(person=person, action="replace_damaged").exists()

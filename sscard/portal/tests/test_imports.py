@@ -139,42 +139,35 @@ def test_upload_page_runs_the_import_and_shows_the_job(city_officer, client_for)
     assert report.status_code == 200
 
 
-def test_upload_page_shows_a_refused_file_on_its_job(city_officer, client_for):
+def test_upload_page_shows_a_refused_file_again_with_its_located_error(city_officer, client_for):
+    # given a file whose header lacks the employers' columns
     client = client_for(city_officer)
+    # when it is uploaded as employers
     response = client.post(
         "/imports/new/", {"kind": "employers", "file": _upload(b"name\nx\n")}, follow=True
     )
+    # then the upload page comes back (400), not a job page
+    assert response.status_code == 400
+    assert response.redirect_chain == []
+    page = response.content.decode()
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.REFUSED
-    assert response.redirect_chain[-1][0] == f"/imports/{job.pk}/"
-    assert "columns_missing" in response.content.decode()
-
-
-def test_a_running_job_page_polls_itself_with_htmx(city_officer, client_for):
-    job = ImportJobFactory.create(status=ImportJob.Status.RUNNING, finished_at=None)
-    client = client_for(city_officer)
-    page = client.get(f"/imports/{job.pk}/").content.decode()
-    assert 'hx-trigger="every 2s"' in page
-    fragment = client.get(f"/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
-    assert fragment.lstrip().startswith("<section")
-    job.status = ImportJob.Status.SUCCEEDED
-    job.save(update_fields=["status"])
-    assert "every 2s" not in client.get(f"/imports/{job.pk}/").content.decode()
-
-
-def test_import_pages_are_for_city_officers_only(district_officer, client_for):
-    job = ImportJobFactory.create()
-    client = client_for(district_officer)
-    assert client.get("/imports/").status_code == 403
-    assert client.get("/imports/new/").status_code == 403
-    assert client.get(f"/imports/{job.pk}/").status_code == 403
-
-
-def test_import_list_page_is_bounded_in_queries(
-    city_officer, client_for, django_assert_max_num_queries
-):
-    ImportJobFactory.create_batch(30)
-    client = client_for(city_officer)
-    with django_assert_max_num_queries(6):
-        response = client.get("/imports/")
-    assert response.status_code == 200
+    assert job.error_code == "columns_missing"
+    # with the error in the page's language, naming the missing columns
+    assert "缺少列" in page
+    assert "credit_code" in page
+    assert "insured_district" in page
+    assert job.error_message_zh in page
+    # with the kind chosen still chosen, a word on the file to choose again, the refused job
+    assert '<option value="employers" selected>' in page
+    assert 'id="import-refused"' in page
+    assert f"/imports/{job.pk}/" in page
+    # and in English too
+    client.cookies["django_language"] = "en"
+    english = client.post("/imports/new/", {"kind": "schools", "file": _upload(b"name\nx\n")})
+    text = english.content.decode()
+    assert "Missing columns" in text
+    assert "school_code" in text
+    assert '<option value="schools" selected>' in text
+    assert "choose the file again" in text
+    assert _uploads_left() == []

@@ -15,13 +15,14 @@ from sscard.applications.choices import ApplicationStatus
 from sscard.applications.models import Application
 from sscard.cards.rules import made_in_the_visit_q
 from sscard.cards.services import cards_order
+from sscard.core import background
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import BulkWriter, id_ranges
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.production.choices import BatchKind, BatchStatus
-from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch, BatchCard
+from sscard.production.rules import batch_start_refusal
 from sscard.production.selectors import OPERATORS
 
 OBJECT = "production.batch"
@@ -135,8 +136,9 @@ def batch_start(*, actor: Actor, batch_id: int, queue: bool = True) -> Batch:
     check_operator(actor)
     with transaction.atomic():
         batch = batch_locked_in_transaction(batch_id)
-        if batch.status not in (BatchStatus.FORMED, BatchStatus.PERSONALISING):
-            raise ProductionErrorCode.BATCH_NOT_STARTABLE.error(status=batch.status)
+        refused = batch_start_refusal(batch)  # the batches pages offer "start" by it too
+        if refused is not None:
+            raise refused
         before = batch.status
         batch.status = BatchStatus.PERSONALISING
         batch.save(update_fields=["status"])
@@ -155,7 +157,18 @@ def batch_start(*, actor: Actor, batch_id: int, queue: bool = True) -> Batch:
 
 
 def _queue_personalisation(batch_id: int) -> None:
+    """Queue the batch's tasks: to a broker's workers, or to the embedded server's own pool
+    (``sscard.core.background``), so the operator's page answers at once."""
     from sscard.production.tasks import personalise
 
     for _ in range(settings.SSCARD_PERSONALISE_TASKS):
-        personalise.delay(batch_id)
+        background.submit(personalise, batch_id)
+
+
+def batches_personalising_resume() -> list[int]:
+    """Queue the tasks of every batch still being personalised (a starting server's hook:
+    the server that ran them stopped); their chunks pick up where they were."""
+    ids = list(Batch.objects.filter(status=BatchStatus.PERSONALISING).values_list("pk", flat=True))
+    for batch_id in ids:
+        _queue_personalisation(batch_id)
+    return ids

@@ -40,6 +40,7 @@ from sscard.kernel.gm import Sm3Stream, Sm4GcmSealer, sm3
 from sscard.production.choices import BatchKind, BatchStatus, FactoryOutcome
 from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch, BatchCard, CardKey, FactoryExport, FactoryResult
+from sscard.production.rules import batch_export_refusal, batch_result_refusal
 from sscard.production.services.batches import (
     batch_create,
     batch_locked_in_transaction,
@@ -155,11 +156,12 @@ def _exportable_batch(batch_id: int) -> Batch:
     if batch is None:
         raise NotFound("batch", what_zh="该批次")
     # A file may be written again while the factory has not answered (a lost transfer); once
-    # its result is in, there is nothing left to make.
-    if batch.status == BatchStatus.COMPLETED:
-        raise ProductionErrorCode.BATCH_ALREADY_MADE.error(status=batch.status)
-    if batch.status not in (BatchStatus.PERSONALISED, BatchStatus.EXPORTED):
-        raise ProductionErrorCode.BATCH_NOT_PERSONALISED.error(status=batch.status)
+    # any of its result is in, the file would list cards made already: none is written. The
+    # batches pages offer "write the file" by the same predicate.
+    reported = int(BatchCard.objects.filter(batch=batch).exclude(outcome="").exists())
+    refused = batch_export_refusal(batch, reported=reported)
+    if refused is not None:
+        raise refused
     return batch
 
 
@@ -303,6 +305,42 @@ class _Outcomes:
     unchanged: int
 
 
+@dataclass(frozen=True, slots=True)
+class ResultCheck:
+    """What importing a result file would do, found without writing anything: cards made,
+    cards defective (cancelled and remade in a remake batch), rows recorded before; or that
+    this very file was imported already (nothing would change)."""
+
+    made: int
+    defective: int
+    unchanged: int
+    imported_before: bool
+
+
+def factory_result_check(*, actor: Actor, batch_id: int, data: bytes) -> ResultCheck:
+    """Check a result file as :func:`factory_result_import` would, and count what it would do,
+    without writing: the page asks the operator to confirm before defective cards are
+    cancelled and remade. Refuses with the import's own codes."""
+    check_operator(actor)
+    digest = sm3(data).hex()
+    rows = _parse_result(data)
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound("batch", what_zh="该批次")
+    already = FactoryResult.objects.filter(file_sm3=digest).first()
+    if already is not None:
+        if already.batch_id != batch.pk:
+            raise ProductionErrorCode.FACTORY_RESULT_OTHER_BATCH.at_row(1, batch=already.batch_id)
+        return ResultCheck(0, 0, len(rows), imported_before=True)
+    refused = batch_result_refusal(batch)
+    if refused is not None:
+        raise refused
+    outcomes = _check_rows(batch, rows)
+    return ResultCheck(
+        len(outcomes.made), len(outcomes.defective), outcomes.unchanged, imported_before=False
+    )
+
+
 def factory_result_import(
     *, actor: Actor, batch_id: int, data: bytes, today: date
 ) -> FactoryResult:
@@ -320,8 +358,9 @@ def factory_result_import(
                     1, batch=already.batch_id
                 )
             return already
-        if batch.status not in (BatchStatus.EXPORTED, BatchStatus.COMPLETED):
-            raise ProductionErrorCode.BATCH_NOT_EXPORTED.error(status=batch.status)
+        refused = batch_result_refusal(batch)  # the batch page offers the upload by it too
+        if refused is not None:
+            raise refused
         outcomes = _check_rows(batch, rows)
         now = timezone.now()
         _record_made(outcomes.made, now)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -161,9 +161,14 @@ def batch_personalise_step(
 
 
 def batch_personalise(
-    *, batch_id: int, size: int | None = None, time_budget: float | None = None
+    *,
+    batch_id: int,
+    size: int | None = None,
+    time_budget: float | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> int:
-    """Take chunks of the batch until none is left (or the time budget is spent)."""
+    """Take chunks of the batch until none is left (or the time budget is spent, or ``stop``
+    says so: a stopping server ends its work between chunks, each committed whole)."""
     import time as clock
 
     started = clock.monotonic()
@@ -175,6 +180,8 @@ def batch_personalise(
         if n == 0:
             return done
         if time_budget is not None and clock.monotonic() - started > time_budget:
+            return done
+        if stop is not None and stop():
             return done
 
 

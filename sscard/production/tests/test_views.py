@@ -4,6 +4,7 @@ the factory's result with its defects and remakes, and the dispatch of the made 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -113,7 +114,19 @@ def test_a_batch_goes_from_forming_to_dispatch_through_the_pages(
     spoiled = intake.cards[0]["card_number"]
     result = factory_result(intake, defective=[spoiled])
     upload = SimpleUploadedFile("result.csv", result, "text/csv")
-    page = operator.post(f"/production/batches/{batch.pk}/results/", {"file": upload}, follow=True)
+    # a file with a defective card is asked again before the card is cancelled and remade
+    asked = operator.post(f"/production/batches/{batch.pk}/results/", {"file": upload})
+    body = asked.content.decode()
+    assert 'data-confirm="import-result"' in body
+    assert "2张卡已制成、1张废卡" in body
+    assert not Card.objects.filter(remake_of__isnull=False).exists()
+    staged = re.search(r'name="staged" value="([0-9a-f]{64})"', body)
+    assert staged is not None
+    page = operator.post(
+        f"/production/batches/{batch.pk}/results/",
+        {"staged": staged.group(1), "confirm": "1"},
+        follow=True,
+    )
     body = page.content.decode()
     assert "2张已制成，1张废卡，0张此前已记录" in body
     remake = Card.objects.get(remake_of__card_number=spoiled)

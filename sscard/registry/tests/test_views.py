@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 
 import pytest
-from django.http import StreamingHttpResponse
 
+from sscard.testing.exports import read_export
 from sscard.testing.factories import (
     CHAOYANG,
     XICHENG,
@@ -19,11 +18,6 @@ from sscard.testing.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _csv(response: StreamingHttpResponse) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[arg-type]
-    return list(csv.reader(io.StringIO(text)))
 
 
 def test_person_list_page_is_masked_paginated_and_bounded(
@@ -62,7 +56,9 @@ def test_person_list_filters_and_answers_htmx_with_the_results_only(city_officer
     fragment = response.content.decode()
     assert "<html" not in fragment
     assert f"/persons/{keep.pk}/" in fragment
-    assert fragment.count('href="/persons/') == 1
+    assert len(re.findall(r'href="/persons/\d+/"', fragment)) == 1  # one person listed
+    # the fragment's export links carry the filter the list was drawn with
+    assert f'href="/persons/export.xlsx?district={CHAOYANG}&amp;category=retiree"' in fragment
 
 
 def test_employer_hr_cannot_see_another_employers_staff_by_page(employer_hr, client_for):
@@ -174,23 +170,26 @@ def test_person_export_is_masked_and_spreadsheet_safe(city_officer, client_for):
     response = client_for(city_officer).get("/persons/export.csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = _csv(response)
+    export = read_export(response)
+    rows = [export.columns, *export.rows]
     assert rows[0][0] == "姓名"
     body = rows[1]
     assert body[0] == "'@**"  # the masked name of "@王五", defused
     assert body[1] == number[0] + "*" * 16 + number[-1]
-    assert body[6].startswith("'=")  # the employer (no birth date column before it)
+    assert export.column("单位")[0].startswith("'=")  # the employer, defused
     assert "出生日期" not in rows[0]
-    assert number[6:14] not in "".join(",".join(r) for r in rows)
-    assert number not in "".join(",".join(r) for r in rows)
+    assert number[6:14] not in export.text()
+    assert number not in export.text()
 
 
 def test_person_export_follows_the_filters_and_the_scope(employer_hr, client_for):
     PersonFactory.create(employer=employer_hr.employer, category="retiree")
     PersonFactory.create(employer=employer_hr.employer, category="in_service_staff")
     PersonFactory.create(employer=EmployerFactory.create(), category="retiree")
-    rows = _csv(client_for(employer_hr).get("/persons/export.csv", {"category": "retiree"}))
-    assert len(rows) == 2
+    export = read_export(
+        client_for(employer_hr).get("/persons/export.csv", {"category": "retiree"})
+    )
+    assert len(export.rows) == 1
 
 
 def test_employer_pages_are_bounded_in_queries(

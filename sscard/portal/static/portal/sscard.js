@@ -26,5 +26,26 @@
     });
   }
 
+  /* A table wider than its box scrolls inside it (see .table-wrap in sscard.css); the line
+     above it says so, in the page's language (the body's data-scroll-hint), while it is. */
+  function markWideTables() {
+    var hint = document.body.dataset.scrollHint;
+    if (!hint) {
+      return;
+    }
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var note = wrap.previousElementSibling;
+      if (!note || !note.classList.contains("scroll-hint")) {
+        note = document.createElement("p");
+        note.className = "scroll-hint";
+        note.textContent = hint;
+        wrap.parentNode.insertBefore(note, wrap);
+      }
+      note.classList.toggle("shown", wrap.scrollWidth > wrap.clientWidth + 1);
+    });
+  }
+
   htmx.onLoad(bindResets);
+  htmx.onLoad(markWideTables);
+  window.addEventListener("resize", markWideTables);
 })();

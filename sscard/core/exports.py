@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sscard.core.actors import ROLE_LABELS, Actor
-from sscard.core.names import Kind, english_active, names_of
+from sscard.core.names import Kind, english_active, list_separator, names_of
 from sscard.core.xlsx import Sheet, xlsx_chunks
 from sscard.kernel.masks import mask_id_number, mask_phone
 
@@ -195,11 +195,6 @@ def _value_words(form_field: forms.Field, value: object) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
-
-
-def list_separator(*, english: bool | None = None) -> str:
-    """How a list is written in a cell: ``甲、乙`` or ``a, b``."""
-    return ", " if (english_active() if english is None else english) else "、"
 
 
 class CodeNames:

@@ -20,9 +20,10 @@ from sscard.core.actors import ROLE_LABELS, Role
 from sscard.core.calendar import calendar_status
 from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
-from sscard.core.exports import Cell, Column, ExportTable, coded, export_response, list_separator
+from sscard.core.exports import Cell, Column, ExportTable, coded, export_response
 from sscard.core.htmx import template_for
 from sscard.core.models import AuditEvent, ImportJob
+from sscard.core.names import list_separator
 from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.portal.forms import ApiTokenForm, ImportUploadForm
 from sscard.portal.navigation import AUDIENCES, LATER, actions_for

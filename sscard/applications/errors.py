@@ -157,6 +157,13 @@ class ApplicationsErrorCode(ErrorCode):
         "该申请已不在办理中。",
         "That application is no longer open.",
     )
+    RECEIPT_NOT_OFFERED = (
+        "receipt_not_offered",
+        404,
+        "该申请由单位集体申领提交，没有受理回执；其书面凭证为单位集体申领表。",
+        "This application was made through the employer's collective application: it has no "
+        "acceptance receipt; its paper is the collective application form.",
+    )
 
     # --- collective applications (BJ-06) ------------------------------------------------------
     COLLECTIVE_STEP_OUT_OF_ORDER = (

@@ -10,6 +10,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from sscard.core.forms import choices_say_not_offered
 from sscard.kernel import regions
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
@@ -19,6 +20,59 @@ from sscard.policy.engine import ACTION_NAMES, CHANNEL_NAMES
 from sscard.registry.selectors import division_current_districts
 
 INDIVIDUAL_ACTIONS = ("first", "migrate", "replace_lost", "replace_damaged")
+
+# --------------------------------------------------------------------------------------------
+# Which field a service's refusal concerns (``core.views.form_refusal``): code → field. A code
+# not listed concerns the whole form, and the page's alert alone says it.
+# --------------------------------------------------------------------------------------------
+
+# The ID number's own refusals (``kernel.idnumber``), and the counter's lookup by it.
+ID_NUMBER_REFUSALS = (
+    "id_empty", "id_length", "id_format", "id_check_digit", "id_birth_date_invalid",
+    "id_birth_date_future", "id_birth_date_too_old", "id_region_unknown", "id_number_required",
+)  # fmt: skip
+PHOTO_FILE_REFUSALS = (
+    "photo_too_large", "photo_not_image", "photo_format_unsupported", "photo_too_small",
+    "photo_dimensions", "photo_duplicate",
+)  # fmt: skip
+PHOTO_SOURCE_REFUSALS = (
+    "photo_source_invalid", "photo_source_not_offered", "photo_source_unavailable",
+)  # fmt: skip
+POSTING_REFUSALS = {
+    "mailing_address_required": "mailing_address",
+    "backup_centre_invalid": "backup_centre",
+    "backup_centre_required": "backup_centre",
+}
+BANK_AND_PICKUP_REFUSALS = {
+    "bank_required": "bank",
+    "bank_not_partner": "bank",
+    "pickup_required": "pickup",
+    "pickup_not_offered": "pickup",
+}
+APPLY_REFUSALS: dict[str, str] = {
+    **dict.fromkeys(ID_NUMBER_REFUSALS, "id_number"),
+    "channel_not_available": "channel",
+    "outlet_not_instant": "channel",
+    **BANK_AND_PICKUP_REFUSALS,
+    **dict.fromkeys(PHOTO_SOURCE_REFUSALS, "photo_source"),
+    **dict.fromkeys(PHOTO_FILE_REFUSALS, "photo"),
+    # no usable photo from the source chosen: upload or take one
+    "photo_required": "photo",
+    "photo_not_usable": "photo",
+    **POSTING_REFUSALS,
+}
+CONFIRM_REFUSALS: dict[str, str] = {
+    "phone_invalid": "phone",
+    **dict.fromkeys(PHOTO_SOURCE_REFUSALS, "photo_source"),
+    "photo_required": "photo_source",
+    "photo_not_usable": "photo_source",
+    **POSTING_REFUSALS,
+}
+ARRANGE_REFUSALS: dict[str, str] = {
+    **BANK_AND_PICKUP_REFUSALS,
+    "outlet_required": "outlet",
+    "outlet_other_bank": "outlet",
+}
 
 
 def _named(names: dict[str, tuple[str, str]], ids: tuple[str, ...], english: bool) -> list[Any]:
@@ -133,9 +187,17 @@ class ArrangeForm(forms.Form):
     """
 
     refreshers = frozenset({"bank"})
-    pickup = forms.ChoiceField(label=_("Pickup method"))
+    refusal_fields = ARRANGE_REFUSALS
+    pickup = forms.ChoiceField(
+        label=_("Pickup method"), error_messages={"required": _("Choose a pickup method.")}
+    )
     bank = forms.ChoiceField(label=_("Account bank"), required=False)
-    outlet = forms.TypedChoiceField(label=_("Bank outlet"), required=False, coerce=int)
+    outlet = forms.TypedChoiceField(
+        label=_("Bank outlet"),
+        required=False,
+        coerce=int,
+        error_messages={"invalid_choice": _("Choose one of the outlets offered for this bank.")},
+    )
 
     def __init__(
         self, *args: Any, pack: Pack, english: bool, district: str = "", **kwargs: Any
@@ -149,6 +211,7 @@ class ArrangeForm(forms.Form):
         self.fields["outlet"].choices = branch_choices(branches)  # type: ignore[attr-defined]
         url = pick_url(PICK_BRANCH, district=district, banks=",".join(pack.bank_codes))
         self.fields["bank"].widget.attrs.update(_htmx_reload("outlet", url))
+        choices_say_not_offered(self)
 
 
 class RosterUploadForm(forms.Form):
@@ -162,6 +225,7 @@ class ConfirmForm(CentrePicker):
     """A staff member confirms or corrects their card data (on a phone); the backup centres
     offered are those of their district (``region``) unless they choose another."""
 
+    refusal_fields = CONFIRM_REFUSALS
     phone = forms.CharField(label=_("Mobile phone"), max_length=11, min_length=11)
     mailing_address = forms.CharField(label=_("Mailing address"), max_length=200, required=False)
     photo_source = forms.ChoiceField(label=_("Photo source"))
@@ -171,6 +235,7 @@ class ConfirmForm(CentrePicker):
         super().__init__(*args, **kwargs)
         self.fields["photo_source"].choices = photo_choices(pack, english)  # type: ignore[attr-defined]
         self.pick_centres(region=region, english=english)
+        choices_say_not_offered(self)
 
 
 class ApplyForm(CentrePicker):
@@ -209,8 +274,12 @@ class ApplyForm(CentrePicker):
         self.fields["pickup"].choices = pickup_choices(pack, english, blank=True)  # type: ignore[attr-defined]
         self.fields["photo_source"].choices = photo_choices(pack, english)  # type: ignore[attr-defined]
         self.pick_centres(region=region, english=english)
+        # ``not_found``: nobody with that ID number (counter), or not one the holder applies for
         if persons is None:
             del self.fields["person"]
+            self.refusal_fields = {**APPLY_REFUSALS, "not_found": "id_number"}
         else:
             del self.fields["id_number"]
             self.fields["person"].choices = persons  # type: ignore[attr-defined]
+            self.refusal_fields = {**APPLY_REFUSALS, "not_found": "person"}
+        choices_say_not_offered(self)

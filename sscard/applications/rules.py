@@ -62,6 +62,20 @@ def photo_origin(pack: Pack, source: str, facts: PersonFacts | None, day: date) 
     return PACK_PHOTO_ORIGINS[source]
 
 
+# Channels whose paper is the collective application form (单位集体申领表), never a receipt.
+COLLECTIVE_CHANNELS = frozenset({"collective_online", "collective_offline"})
+
+
+def application_receipt_refusal(*, application: Application) -> ApplicationError | None:
+    """Why an application has no acceptance receipt (受理回执), which is the paper of an
+    individual application taken at a counter or online: one made through an employer's
+    collective application has the collective form instead (``receipt_not_offered``). The
+    pages offer the receipt, and the receipt page serves it, only when this answers None."""
+    if application.collective_id is not None or application.channel in COLLECTIVE_CHANNELS:
+        return ApplicationsErrorCode.RECEIPT_NOT_OFFERED.error(application_id=application.pk)
+    return None
+
+
 def application_cancel_refusal(
     *, actor: Actor, application: Application
 ) -> ApplicationError | None:

@@ -37,7 +37,8 @@ from sscard.applications.forms import (
     branch_choices,
     centre_choices,
 )
-from sscard.applications.models import RosterEntry
+from sscard.applications.models import CollectiveApplication, RosterEntry
+from sscard.applications.rules import application_receipt_refusal
 from sscard.applications.selectors import (
     application_get,
     application_person,
@@ -83,6 +84,8 @@ from sscard.core.views import (
     error_page,
     error_text,
     flash_refusal,
+    form_refusal,
+    refused_status,
     request_actor,
 )
 from sscard.kernel.regions import city_of
@@ -124,7 +127,6 @@ def _back(collective_id: int | None = None) -> HttpResponseRedirect:
 @actor_required(*COLLECTIVE_ROLES)
 def collective_page(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    english = english_page()
     wanted = request.GET.get("id", "")
     try:
         collective = (
@@ -132,8 +134,23 @@ def collective_page(request: HttpRequest) -> HttpResponse:
             if wanted.isdigit()
             else collective_current(actor=actor)
         )
+        context = _workspace(request, actor, collective)
     except ApplicationError as error:
         return error_page(request, error)
+    template = template_for(
+        request, "applications/collective.html", "applications/htmx/roster.html"
+    )
+    return render(request, template, context)
+
+
+def _workspace(
+    request: HttpRequest,
+    actor: Actor,
+    collective: CollectiveApplication | None,
+    arrange_form: ArrangeForm | None = None,
+) -> dict[str, Any]:
+    """The HR workspace's context: the steps, the collective application's forms (step 2's
+    as it was posted, when ``arrange_form`` is refused), its roster and its progress."""
     context: dict[str, Any] = {
         "collective": collective,
         "steps": _step_list(),
@@ -143,21 +160,7 @@ def collective_page(request: HttpRequest) -> HttpResponse:
         "status_filter": request.GET.get("status", ""),
     }
     if collective is not None:
-        try:
-            pack = pack_in_force_for_employer(collective.employer).pack
-        except ApplicationError as error:
-            return error_page(request, error)
-        context["arrange_form"] = ArrangeForm(
-            pack=pack,
-            english=english,
-            district=collective.employer.insured_district,
-            initial={
-                "pickup": request.GET.get("pickup") or collective.pickup,
-                # "Show this bank's outlets" without JavaScript comes back with ``?bank=``.
-                "bank": request.GET.get("bank") or collective.bank_code,
-                "outlet": collective.pickup_outlet_id,
-            },
-        )
+        context["arrange_form"] = arrange_form or _arrange_form(request, collective)
         context["progress"] = roster_progress(collective)
         context["entries"] = roster_entries(collective, status=context["status_filter"] or None)[
             :200
@@ -168,10 +171,25 @@ def collective_page(request: HttpRequest) -> HttpResponse:
         # A searchable picker, never a drop-down of every unit (htmx asks registry's picker).
         context["employer_q"] = request.GET.get("employer_q", "")[:200]
         context["employers"] = employer_pick(actor=actor, text=context["employer_q"])
-    template = template_for(
-        request, "applications/collective.html", "applications/htmx/roster.html"
+    return context
+
+
+def _arrange_form(
+    request: HttpRequest, collective: CollectiveApplication, data: Any = None
+) -> ArrangeForm:
+    """Step 2's form: as posted (``data``), else as saved, or as "show the choices" asked."""
+    return ArrangeForm(
+        data,
+        pack=pack_in_force_for_employer(collective.employer).pack,
+        english=english_page(),
+        district=collective.employer.insured_district,
+        initial={
+            "pickup": request.GET.get("pickup") or collective.pickup,
+            # "Show this bank's outlets" without JavaScript comes back with ``?bank=``.
+            "bank": request.GET.get("bank") or collective.bank_code,
+            "outlet": collective.pickup_outlet_id,
+        },
     )
-    return render(request, template, context)
 
 
 def _run(request: HttpRequest, call: Any, success: str, collective_id: int | None) -> HttpResponse:
@@ -208,26 +226,16 @@ def collective_arrange_view(request: HttpRequest, collective_id: int) -> HttpRes
     actor = request_actor(request)
     try:
         collective = collective_get(actor=actor, collective_id=collective_id)
-        pack = pack_in_force_for_employer(collective.employer).pack
+        form = _arrange_form(request, collective, request.POST)
     except ApplicationError as error:
         return error_page(request, error)
-    # Without JavaScript "refresh" asks for the page again with the outlets of the bank
-    # chosen; a refused choice comes back the same way: what was chosen stays chosen.
-    again = HttpResponseRedirect(
-        f"{_back(collective_id).url}&"
-        + urlencode({k: request.POST.get(k, "") for k in ("pickup", "bank")})
-        + "#step-2"
-    )
     if "refresh" in request.POST:
-        return again
-    district = collective.employer.insured_district
-    form = ArrangeForm(request.POST, pack=pack, english=english_page(), district=district)
+        # Without JavaScript "refresh" asks for the page again with the outlets of the bank
+        # chosen, what was chosen staying chosen.
+        query = urlencode({k: request.POST.get(k, "") for k in ("pickup", "bank")})
+        return HttpResponseRedirect(f"{_back(collective_id).url}&{query}#step-2")
     if not form.is_valid():
-        if "pickup" in form.errors:
-            messages.error(request, _("Choose a pickup method."))
-        else:
-            messages.error(request, _("Choose one of the outlets offered for this bank."))
-        return again
+        return _arrange_refused(request, actor, collective, form)
     data = form.cleaned_data
     try:
         collective_arrange(
@@ -239,10 +247,26 @@ def collective_arrange_view(request: HttpRequest, collective_id: int) -> HttpRes
             outlet_id=data["outlet"] or None,
         )
     except ApplicationError as error:
-        flash_refusal(request, error)
-        return again
+        return _arrange_refused(request, actor, collective, form, error)
     messages.success(request, _("Pickup method and bank outlet saved."))
     return _back(collective_id)
+
+
+def _arrange_refused(
+    request: HttpRequest,
+    actor: Actor,
+    collective: CollectiveApplication,
+    form: ArrangeForm,
+    error: ApplicationError | None = None,
+) -> HttpResponse:
+    """The workspace again, step 2's form as it was posted, with why it was refused beside
+    the field it concerns (400)."""
+    context = _workspace(request, actor, collective, arrange_form=form)
+    if error is not None:
+        context.update(form_refusal(form, error, fields=form.refusal_fields))
+    return render(
+        request, "applications/collective.html", context, status=refused_status(request, error)
+    )
 
 
 @require_POST
@@ -409,17 +433,21 @@ def apply_online(request: HttpRequest) -> HttpResponse:
         persons=persons,
     )
     context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = refused_status(request)
+    elif form.is_bound:
         data = form.cleaned_data
         try:
             person = application_person(actor=actor, person_id=data["person"])
             application = _submit(actor, person, data)
         except ApplicationError as error:
-            context.update(error=error, error_message=error_text(error))
+            context.update(form_refusal(form, error, fields=form.refusal_fields))
+            status = refused_status(request, error)
         else:
             messages.success(request, _("Your application has been submitted."))
             return HttpResponseRedirect(reverse("cards:my_applications") + f"#a{application.pk}")
-    return render(request, "applications/apply_online.html", context)
+    return render(request, "applications/apply_online.html", context, status=status)
 
 
 @actor_required(Role.CARDHOLDER)
@@ -448,7 +476,10 @@ def confirm_page(request: HttpRequest, entry_id: int) -> HttpResponse:
         region=person.insured_region or person.hukou_region,
     )
     context: dict[str, Any] = {"entry": entry, "form": form, "collective": entry.collective}
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = refused_status(request)
+    elif form.is_bound:
         data = form.cleaned_data
         try:
             roster_confirm(
@@ -461,11 +492,12 @@ def confirm_page(request: HttpRequest, entry_id: int) -> HttpResponse:
                 backup_centre_id=data["backup_centre"],
             )
         except ApplicationError as error:
-            context.update(error=error, error_message=error_text(error))
+            context.update(form_refusal(form, error, fields=form.refusal_fields))
+            status = refused_status(request, error)
         else:
             messages.success(request, _("Thank you: your card data is confirmed."))
             return HttpResponseRedirect(reverse("cards:my_applications"))
-    return render(request, "applications/confirm.html", context)
+    return render(request, "applications/confirm.html", context, status=status)
 
 
 # --------------------------------------------------------------------------------------------
@@ -508,6 +540,30 @@ def _submit(actor: Actor, person: Any, data: dict[str, Any]) -> Any:
     )
 
 
+def _counter_take(
+    request: HttpRequest, actor: Actor, form: ApplyForm, context: dict[str, Any]
+) -> int:
+    """Take the application the clerk filled in: the application, or why not (beside the
+    field it concerns); answers the page's status."""
+    if not form.is_valid():
+        return refused_status(request)
+    data = form.cleaned_data
+    try:
+        person = application_person(actor=actor, id_number=data["id_number"])
+        disclosure_record(
+            actor=actor,
+            person=person,
+            purpose=DisclosurePurpose.COUNTER_APPLICATION,
+            fields=COUNTER_APPLICATION_FIELDS,
+        )
+        context["application"] = _submit(actor, person, data)
+    except ApplicationError as error:
+        context.update(form_refusal(form, error, fields=form.refusal_fields))
+        return refused_status(request, error)
+    context["person"] = person
+    return 200
+
+
 @actor_required(*CLERKS)
 def counter_apply(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
@@ -535,28 +591,13 @@ def counter_apply(request: HttpRequest) -> HttpResponse:
         region=outlet.district,
     )
     context: dict[str, Any] = {"form": form, "outlet": outlet}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person = application_person(actor=actor, id_number=data["id_number"])
-            disclosure_record(
-                actor=actor,
-                person=person,
-                purpose=DisclosurePurpose.COUNTER_APPLICATION,
-                fields=COUNTER_APPLICATION_FIELDS,
-            )
-            context["application"] = _submit(actor, person, data)
-            context["person"] = person
-        except ApplicationError as error:
-            context.update(error=error, error_message=error_text(error))
-            # Over the hourly lookup limit: 429, but htmx swaps only 2xx answers.
-            if error.status == 429 and not htmx_partial(request):
-                status = error.status
-        else:
-            context["form"] = ApplyForm(
-                pack=pack, english=english_page(), channels=channels, region=outlet.district
-            )
+    status = _counter_take(request, actor, form, context) if form.is_bound else 200
+    if "application" in context:
+        context["form"] = ApplyForm(
+            pack=pack, english=english_page(), channels=channels, region=outlet.district
+        )
+    # htmx swaps the decision only: a form refused beside a field is drawn again with it
+    context["form_again"] = htmx_partial(request) and bool(form.errors)
     template = template_for(
         request, "applications/counter.html", "applications/htmx/counter_result.html"
     )
@@ -697,14 +738,18 @@ def _contacts(pack: Pack | None, *, english: bool) -> list[dict[str, str]]:
 
 @actor_required(Role.CARDHOLDER, *CLERKS)
 def application_receipt(request: HttpRequest, application_id: int) -> HttpResponse:
-    """The acceptance receipt (受理回执) of an application, to print: for the holder from "my
-    applications", for the clerk right after taking it at the counter. The ID number is
-    masked on paper; the name is the holder's own, or masked for anyone else's eyes."""
+    """The acceptance receipt (受理回执) of an individual application, to print: for the holder
+    from "my applications", for the clerk right after taking it at the counter (one made
+    through a collective application has none: ``application_receipt_refusal``). The ID
+    number is masked on paper; the name is the holder's own, or masked for anyone else's."""
     actor = request_actor(request)
     try:
         application = application_get(actor=actor, application_id=application_id)
     except ApplicationError as error:
         return error_page(request, error)
+    refused = application_receipt_refusal(application=application)
+    if refused is not None:
+        return error_page(request, refused)
     person = application.person
     decided = pack_decided_under(application.pack_hash)
     english = english_page()

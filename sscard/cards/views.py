@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from sscard.applications.rules import application_cancel_refusal
+from sscard.applications.rules import application_cancel_refusal, application_receipt_refusal
 from sscard.applications.selectors import application_get, roster_invitations
 from sscard.applications.services import application_cancel
 from sscard.campaigns.selectors import pack_in_force_for_person
@@ -310,6 +310,8 @@ def _applications_context(
             # offered only when the service would accept it (``application_cancel_refusal``)
             "cancel": application_cancel_refusal(actor=actor, application=found.application)
             is None,
+            # the receipt of an individual application; a collective one's paper is its form
+            "receipt": application_receipt_refusal(application=found.application) is None,
             "confirm": confirm if found.application.pk == confirm_application else None,
         }
         for found in holder_applications(actor=actor)

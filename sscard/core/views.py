@@ -6,19 +6,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import get_language
 
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError, PermissionDenied
-from sscard.core.htmx import template_for
+from sscard.core.htmx import htmx_partial, template_for
 from sscard.core.request_errors import RequestErrorCode
 
 
@@ -44,6 +46,33 @@ def flash_refusal(request: HttpRequest, error: ApplicationError) -> None:
     """Tell the user, on the next page, why their request was refused: the message they read;
     the code only as the message's tag (``class="… code-<code>"``), for scripts and tests."""
     messages.error(request, error_text(error), extra_tags=f"code-{error.code}")
+
+
+def form_refusal(
+    form: forms.Form, error: ApplicationError, *, fields: Mapping[str, str]
+) -> dict[str, Any]:
+    """Show a service's refusal of ``form`` where it belongs: beside the field its code
+    concerns (``fields``: code → field name), so that the field is drawn with
+    ``aria-invalid`` and described by the message; a refusal of the whole form has no field.
+
+    Answers the page's context: the error (its code only in ``data-code``), its message, and
+    the field the page's alert links to (None when the alert alone says it)."""
+    message = error_text(error)
+    name = fields.get(error.code)
+    field = None
+    if name is not None and name in form.fields:
+        form.add_error(name, ValidationError(message, code=error.code))
+        field = form[name]
+    return {"error": error, "error_message": message, "error_field": field}
+
+
+def refused_status(request: HttpRequest, error: ApplicationError | None = None) -> int:
+    """The status of a page that shows a refused form again (invalid, or refused by the
+    service with ``error``): 400, or 429 over a rate limit; an htmx fragment answers 200,
+    since htmx swaps only 2xx answers."""
+    if htmx_partial(request):
+        return 200
+    return 429 if error is not None and error.status == 429 else 400
 
 
 def error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:

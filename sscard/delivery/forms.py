@@ -7,9 +7,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sscard.core.forms import choices_say_not_offered
 from sscard.policy import Pack
 
 REASONS = (("lost", _("Lost")), ("damaged", _("Damaged")))
+
+# Which field of the replacement form a service's refusal concerns (``core.views.form_refusal``);
+# a code not listed concerns the card, and the row's alert alone says it.
+REPLACEMENT_REFUSALS = {
+    "replacement_reason_invalid": "reason",
+    "instant_other_bank": "mode",
+    "outlet_not_instant": "mode",
+    "pickup_required": "pickup",
+    "pickup_not_offered": "pickup",
+}
 
 
 class ServeForm(forms.Form):
@@ -54,3 +65,4 @@ class ReplacementForm(forms.Form):
         ]
         if not instant:
             self.fields["mode"].choices = [("regular", _("Regular (made later)"))]  # type: ignore[attr-defined]
+        choices_say_not_offered(self)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.http import (
     Http404,
     HttpRequest,
@@ -59,13 +60,15 @@ from sscard.core.views import (
     error_page,
     error_text,
     flash_refusal,
+    form_refusal,
+    refused_status,
     request_actor,
 )
 from sscard.delivery import counter as actions
 from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
 from sscard.delivery.counter import CounterCard, counter_cards, holder_serve, instant_offered
 from sscard.delivery.errors import DeliveryErrorCode
-from sscard.delivery.forms import ReplacementForm, ServeForm
+from sscard.delivery.forms import REPLACEMENT_REFUSALS, ReplacementForm, ServeForm
 from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import (
     batch_shipments,
@@ -121,6 +124,18 @@ class CardRow:
     error_message: str = ""
     # The question asked before an action that cannot be taken back (``CONFIRMED_ACTIONS``).
     confirm: ConfirmStep | None = None
+    # A refused replacement: its form as posted, and the field the refusal concerns.
+    replacement: ReplacementForm | None = None
+    error_field: BoundField | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedReplacement:
+    """The replacement form of one card, as it was posted and refused (``form_refusal``)."""
+
+    card_id: int
+    form: ReplacementForm
+    field: BoundField | None
 
 
 def _outlet(actor: Actor) -> Outlet:
@@ -137,12 +152,19 @@ def _pack(actor: Actor, outlet: Outlet) -> Pack | None:
         return None
 
 
-def _replacement_form(data: Any, actor: Actor, outlet: Outlet) -> ReplacementForm:
+def _replacement_form(
+    data: Any, actor: Actor, outlet: Outlet, card_id: int | None = None
+) -> ReplacementForm:
     """The counter's replacement form: "instant" is a choice only where the button's own
-    predicate (``instant_offered``: the outlet and the pack in force) offers it."""
+    predicate (``instant_offered``: the outlet and the pack in force) offers it. Every row
+    shares one, without ids; a card's own (``card_id``) has ids of its own."""
     pack = _pack(actor, outlet)
     return ReplacementForm(
-        data, pack=pack, english=english_page(), instant=instant_offered(outlet, pack)
+        data,
+        pack=pack,
+        english=english_page(),
+        instant=instant_offered(outlet, pack),
+        auto_id=f"id_card{card_id}_%s" if card_id is not None else False,
     )
 
 
@@ -151,9 +173,11 @@ def _row(
     banks: dict[str, str],
     flash: tuple[str, ApplicationError | None] | None = None,
     confirm: ConfirmStep | None = None,
+    refused: RefusedReplacement | None = None,
 ) -> CardRow:
     offered = counted.actions
     message, error = flash or ("", None)
+    refused = refused if refused is not None and refused.card_id == counted.card.pk else None
     return CardRow(
         card=counted.card,
         bank_name=banks.get(counted.card.bank_code, counted.card.bank_code),
@@ -172,6 +196,8 @@ def _row(
         error=error,
         error_message=error_text(error) if error is not None else "",
         confirm=confirm,
+        replacement=refused.form if refused else None,
+        error_field=refused.field if refused else None,
     )
 
 
@@ -183,13 +209,20 @@ def _served(
     flash: dict[int, tuple[str, ApplicationError | None]] | None = None,
     confirm: ConfirmStep | None = None,
     confirm_card: int | None = None,
+    refused: RefusedReplacement | None = None,
 ) -> dict[str, Any]:
     actor = request_actor(request)
     flash = flash or {}
     counted = counter_cards(actor=actor, view=view, outlet=outlet, today=_today())
     banks = bank_names((c.card.bank_code for c in counted), english=english_page())
     rows = [
-        _row(c, banks, flash.get(c.card.pk), confirm if c.card.pk == confirm_card else None)
+        _row(
+            c,
+            banks,
+            flash.get(c.card.pk),
+            confirm if c.card.pk == confirm_card else None,
+            refused,
+        )
         for c in counted
     ]
     return {
@@ -210,9 +243,9 @@ def _stock(actor: Actor) -> dict[str, Any]:
     }
 
 
-def _page(request: HttpRequest, outlet: Outlet, **extra: Any) -> HttpResponse:
+def _page(request: HttpRequest, outlet: Outlet, status: int = 200, **extra: Any) -> HttpResponse:
     context = {"outlet": outlet, "form": ServeForm(), **_stock(request_actor(request)), **extra}
-    return render(request, "delivery/counter.html", context)
+    return render(request, "delivery/counter.html", context, status=status)
 
 
 @actor_required(*CLERKS)
@@ -271,8 +304,9 @@ def serve_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_number: str) -> str:
-    form = _replacement_form(request.POST, actor, outlet)
+def _replace(
+    form: ReplacementForm, actor: Actor, outlet: Outlet, card: Card, id_number: str
+) -> str:
     if not form.is_valid():
         raise DeliveryErrorCode.REPLACEMENT_FORM_INVALID.error()
     data = form.cleaned_data
@@ -308,9 +342,15 @@ def _replace(request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_
 
 
 def _action(
-    name: str, request: HttpRequest, actor: Actor, outlet: Outlet, card: Card, id_number: str
+    name: str,
+    actor: Actor,
+    outlet: Outlet,
+    card: Card,
+    id_number: str,
+    replacement: ReplacementForm | None,
 ) -> str:
-    """Run the counter action ``name`` on ``card``; answer what to tell the clerk."""
+    """Run the counter action ``name`` on ``card`` (a replacement as ``replacement`` asks);
+    answer what to tell the clerk."""
     today = _today()
     if name == actions.HAND_OVER:
         card_hand_over(actor=actor, card=card, id_number=id_number)
@@ -342,8 +382,8 @@ def _action(
     if name == actions.WITHDRAW_LOSS:
         card_loss_withdraw(actor=actor, card=card, today=today)
         return _("The loss report is withdrawn; the block is lifted.")
-    if name == actions.REPLACE:
-        return _replace(request, actor, outlet, card, id_number)
+    if name == actions.REPLACE and replacement is not None:
+        return _replace(replacement, actor, outlet, card, id_number)
     raise Http404
 
 
@@ -436,14 +476,24 @@ def card_action_view(request: HttpRequest, card_id: int, action: str) -> HttpRes
         if asked is not None:
             return asked
     flash: tuple[str, ApplicationError | None]
+    form = (
+        _replacement_form(request.POST, actor, outlet, card.pk)
+        if action == actions.REPLACE
+        else None
+    )
+    refused = None
     try:
-        flash = (_action(action, request, actor, outlet, card, id_number), None)
+        flash = (_action(action, actor, outlet, card, id_number, form), None)
     except ApplicationError as error:
         flash = ("", error)
+        if form is not None:
+            field = form_refusal(form, error, fields=REPLACEMENT_REFUSALS)["error_field"]
+            refused = RefusedReplacement(card.pk, form, field)
     view = cards_at_counter(actor=actor, id_number=id_number)
-    context = _served(request, view, id_number, outlet, {card.pk: flash})
+    context = _served(request, view, id_number, outlet, {card.pk: flash}, refused=refused)
     if not htmx_partial(request):
-        return _page(request, outlet, **context)
+        status = refused_status(request, flash[1]) if flash[1] is not None else 200
+        return _page(request, outlet, status=status, **context)
     if action in WHOLE_LIST and flash[1] is None:
         response = render(request, "delivery/htmx/served.html", context)
         response = reswap(retarget(response, "#served"), "innerHTML")

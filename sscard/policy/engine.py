@@ -372,24 +372,27 @@ def _apply(ctx: _Context, phase: Phase, rule: Rule, calendar: WorkCalendar | Non
         "bank_default": bank_default,
     }
     if request.bank is not None and request.bank not in banks:  # BJ-09, SH-03: partners only
+        # a person reads banks' names, never their codes
+        asked, offered = _bank_names(pack, (request.bank,)), _bank_names(pack, banks)
         return _answer(
             pack,
             allowed=False,
             reason="bank_not_partner",
-            zh=f"银行“{request.bank}”不在本次可选的合作银行之中（可选：{'、'.join(banks)}）。",
-            en=f"The bank “{request.bank}” is not among the partner banks on offer here "
-            f"({', '.join(banks)}).",
+            zh=f"银行“{asked[0]}”不在本次可选的合作银行之中（可选：{offered[0]}）。",
+            en=f"The bank “{asked[1]}” is not among the partner banks on offer here "
+            f"({offered[1]}).",
             **where,
             **offer,
         )
     if request.pickup is not None and request.pickup not in rule.pickup:  # BJ-08: the three
+        asked = _pickup_titles(pack, (request.pickup,))
         offered = _pickup_titles(pack, rule.pickup)
         return _answer(
             pack,
             allowed=False,
             reason="pickup_not_offered",
-            zh=f"不能选择领卡方式“{request.pickup}”（可选：{offered[0] or '无'}）。",
-            en=f"The pickup method “{request.pickup}” is not offered here "
+            zh=f"不能选择领卡方式“{asked[0] or request.pickup}”（可选：{offered[0] or '无'}）。",
+            en=f"The pickup method “{asked[1] or request.pickup}” is not offered here "
             f"(offered: {offered[1] or 'none'}).",
             **where,
             **offer,
@@ -438,6 +441,15 @@ def _banks(
             return base, None
         return partners, partners[0] if len(partners) == 1 else None
     return base, None
+
+
+def _bank_names(pack: Pack, codes: Sequence[str]) -> tuple[str, str]:
+    """The banks' names in both languages (a code the pack does not name stays a code)."""
+    named = {b.code: b for b in pack.banks}
+    return (
+        "、".join(named[c].name_zh if c in named else c for c in codes),
+        ", ".join(named[c].name_en if c in named else c for c in codes),
+    )
 
 
 def _pickup_titles(pack: Pack, ids: Sequence[str]) -> tuple[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sscard.applications.models import Application, RosterEntry
+from sscard.applications.rules import application_receipt_refusal
 from sscard.applications.tests.support import (
     BJ_PILOT_DAY,
     beijing_unit,
@@ -14,6 +15,7 @@ from sscard.applications.tests.support import (
     in_force,
     notified_collective,
 )
+from sscard.cards.tests.scenarios import beijing_pilot_unit
 from sscard.delivery.tests.page_support import applicant, applied_at
 from sscard.testing.exports import assert_header_rows, read_export
 from sscard.testing.factories import AccountFactory
@@ -136,3 +138,23 @@ def test_the_counter_s_result_offers_the_receipt(client_for):
     )
     application = Application.objects.get(person=person)
     assert f"/applications/{application.pk}/receipt/" in answer.content.decode()
+
+
+def test_a_collective_application_offers_no_receipt_and_its_page_says_why(client_for):
+    # given an employee whose application went in with their employer's collective one
+    in_force("beijing-2024")
+    unit = beijing_pilot_unit()
+    application = unit.applications[0]
+    holder = client_for(AccountFactory.create(cardholder=True, person=application.person))
+    url = f"/applications/{application.pk}/receipt/"
+    # then "my applications" offers no receipt (the same predicate as the page) ...
+    assert application_receipt_refusal(application=application) is not None
+    mine = holder.get("/applications/mine/").content.decode()
+    assert f"#a{application.pk}" in mine or f'id="a{application.pk}"' in mine
+    assert url not in mine
+    # ... and the receipt page refuses, saying the collective form is its paper
+    answer = holder.get(url)
+    assert answer.status_code == 404
+    page = answer.content.decode()
+    assert 'data-code="receipt_not_offered"' in page
+    assert "单位集体申领表" in page

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from sscard.applications.models import Application
+from sscard.applications.tests.page_refusals import field_refusal, value_of, visible_text
 from sscard.applications.tests.support import BJ_PILOT_DAY, branch, centre, in_force
 from sscard.cards.models import Card
 from sscard.cards.tests.scenarios import beijing_pilot_unit
@@ -238,3 +239,26 @@ def test_the_visiting_team_hands_over_and_switches_both_functions_on(client_for)
         "enabled",
         "activated",
     )
+
+
+def test_a_refused_replacement_is_shown_beside_its_field_with_the_choices_kept(outlet, clerk):
+    # given a holder whose card is in force, and a pickup method the counter does not offer
+    person, id_number, card = in_hands(outlet, enabled=True)
+    fields = {"reason": "lost", "mode": "regular", "pickup": "post"}
+    # when the clerk confirms the replacement without JavaScript
+    answer = clerk.post(
+        f"{COUNTER}{card.pk}/replace/", {"id_number": id_number, "confirm": "1", **fields}
+    )
+    # then nothing is taken, and the card's form comes back with the reason beside the pickup
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert not Application.objects.filter(person=person, action="replace_lost").exists()
+    beside = field_refusal(page, f"id_card{card.pk}_pickup")
+    assert beside.codes == ["invalid_choice"]
+    assert beside.messages == ["请在提供的选项中选择。"]  # never the code posted
+    assert beside.invalid
+    assert beside.described
+    assert "post" not in visible_text(page)
+    # with the other choices as they were made
+    assert value_of(page, f"id_card{card.pk}_reason") == "lost"
+    assert value_of(page, f"id_card{card.pk}_mode") == "regular"

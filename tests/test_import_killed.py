@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# the importer runs on the suite's database (a fresh one of its kind)
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 PERSONS = 200_000
 KILL_AT = (0.08, 0.25, 0.45, 0.65, 0.85)  # share of the file committed when SIGKILL comes

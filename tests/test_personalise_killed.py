@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+# the workers run on the suite's database (a fresh one of its kind)
+pytestmark = [pytest.mark.slow, pytest.mark.database, pytest.mark.timeout(300)]
 
 CARDS = 300
 CHUNK = 20

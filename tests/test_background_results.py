@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 
 from sscard.applications.tests.support import branch, in_force
+from sscard.cards.models import Card
 from sscard.core import background
 from sscard.core.models import BackgroundJob
 from sscard.delivery.tests.page_support import applicant, applied_at, today
@@ -137,3 +138,122 @@ def test_a_result_file_the_task_refuses_is_shown_with_its_row(
     assert refused.error_message_zh in page
     assert not FactoryResult.objects.exists()
     assert _uploads() == []
+
+
+# --------------------------------------------------------------------------------------------
+# The page only writes the file and queues one job; the job checks it, then imports it or asks
+# --------------------------------------------------------------------------------------------
+
+BIG_ROWS = 20_000  # a factory's day: the request must not read them, the job names the wrong
+
+
+def _big_result(result: bytes) -> bytes:
+    """The batch's result followed by rows of cards the batch does not have: 20,000 rows."""
+    lines = result.decode().splitlines()
+    strangers = [f"C{9_000_000 + n:08d},X{n:031d},made," for n in range(BIG_ROWS - len(lines) + 1)]
+    return ("\n".join([*lines, *strangers]) + "\n").encode()
+
+
+def test_a_large_result_file_is_only_written_by_the_request_and_checked_by_the_job(
+    exported: tuple[Batch, bytes],
+    held: threading.Event,
+    production_operator: Any,
+    client_for: Any,
+    tmp_path: Path,
+) -> None:
+    batch, result = exported
+    operator = client_for(production_operator)
+    big = tmp_path / "big.csv"
+    big.write_bytes(_big_result(result))
+    assert big.read_bytes().count(b"\n") == BIG_ROWS + 1  # the header and 20,000 rows
+    # when the operator uploads it through the page while the pool is busy
+    with big.open("rb") as upload:
+        answer = operator.post(f"/production/batches/{batch.pk}/results/", {"file": upload})
+    # then the page answers with the batch page and its job panel, nothing checked yet:
+    # the file is on disk whole, the job queued with no count, nothing recorded
+    assert answer.status_code == 302
+    page = operator.get(answer["Location"]).content.decode()
+    assert f'hx-get="/production/batches/{batch.pk}/results/job/?polling=1"' in page
+    assert "结果文件 big.csv 正在导入" in page
+    job = BackgroundJob.objects.get()
+    assert (job.status, job.result, job.started_at) == ("queued", {}, None)
+    (spooled,) = _uploads()
+    assert spooled.stat().st_size == big.stat().st_size == job.file_bytes
+    assert not FactoryResult.objects.exists()
+    # when the pool runs the job
+    held.set()
+    assert background.wait_idle(WAIT)
+    # then the file is refused with its wrong rows located, nothing recorded, the file gone
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == ("refused", "factory_result_card_unknown")
+    details = job.result["details"]
+    assert (details["row"], details["error_count"]) == (4, BIG_ROWS - 2)
+    assert [e["row"] for e in details["errors"]] == list(range(4, 54))
+    assert not FactoryResult.objects.exists()
+    assert set(Card.objects.values_list("stage", flat=True)) == {"personalised"}
+    assert _uploads() == []
+    # and the panel lists the wrong rows, and how many more there are
+    page = operator.get(f"/production/batches/{batch.pk}/").content.decode()
+    assert "results/job/?polling=1" not in page
+    assert "结果文件第4行：该卡不在本批次中。" in page
+    assert "结果文件第53行" in page
+    assert "结果文件第54行" not in page
+    assert f"另有{BIG_ROWS - 52}行不符" in page
+
+
+def test_a_result_with_defects_awaits_confirmation_then_the_page_imports_the_kept_file(
+    exported: tuple[Batch, bytes],
+    held: threading.Event,
+    production_operator: Any,
+    client_for: Any,
+    tmp_path: Path,
+) -> None:
+    batch, _result = exported
+    operator = client_for(production_operator)
+    spoiled, made = Card.objects.filter(batch_entry__batch=batch).order_by("pk")
+    (tmp_path / "result.csv").write_text(
+        "card_number,card_id_code,outcome,defect_reason\n"
+        f"{spoiled.card_number},{spoiled.card_id_code},defective,chip\n"
+        f"{made.card_number},{made.card_id_code},made,\n"
+    )
+    with (tmp_path / "result.csv").open("rb") as upload:
+        operator.post(f"/production/batches/{batch.pk}/results/", {"file": upload})
+    # when the pool has checked it
+    held.set()
+    assert background.wait_idle(WAIT)
+    # then the job awaits confirmation with what the import would do; nothing is written and
+    # the file is kept for the import
+    job = BackgroundJob.objects.get()
+    assert job.status == "awaiting"
+    assert (job.result["made"], job.result["defective"], job.result["unchanged"]) == (1, 1, 0)
+    assert len(_uploads()) == 1
+    assert not FactoryResult.objects.exists()
+    # and the panel's poll reloads the page, which asks, with both ways on
+    poll = operator.get(
+        f"/production/batches/{batch.pk}/results/job/?polling=1", HTTP_HX_REQUEST="true"
+    )
+    assert poll["HX-Refresh"] == "true"
+    page = operator.get(f"/production/batches/{batch.pk}/").content.decode()
+    assert 'data-confirm="import-result"' in page
+    assert "该文件报告1张卡已制成、1张废卡" in page
+    assert "确定导入并重新制作废卡" in page
+    assert "放弃该文件" in page
+    # when the operator confirms (the pool busy again), the kept file is queued for import
+    gate = threading.Event()
+    background.submit(gate.wait, WAIT)
+    confirmed = operator.post(
+        f"/production/batches/{batch.pk}/results/", {"job": str(job.pk), "confirm": "1"}
+    )
+    assert confirmed.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.params["confirmed"]) == ("queued", True)
+    gate.set()
+    assert background.wait_idle(WAIT)
+    # then it is imported: the defective card remade, the file gone
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error_message_en
+    assert (job.result["made"], job.result["defective"]) == (1, 1)
+    assert Card.objects.get(remake_of=spoiled).stage == "ordered"
+    assert _uploads() == []
+    page = operator.get(f"/production/batches/{batch.pk}/").content.decode()
+    assert "1张已制成，1张废卡，0张此前已记录" in page

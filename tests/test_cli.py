@@ -67,15 +67,36 @@ def test_demo_sets_up_an_embedded_city_and_prints_one_account_per_role(tmp_path:
     assert "0 inserted" in again.stdout
 
 
+def _said(done: subprocess.CompletedProcess[str]) -> str:
+    """What a command printed, for a failure message."""
+    return f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+
+
+def _unwrapped(text: str) -> str:
+    """Printed text without its whitespace: the console wraps lines at the terminal's width,
+    and folds a word longer than it (a long temporary path) anywhere, so a path is found in
+    this, whatever the width the tests run at."""
+    return "".join(text.split())
+
+
 def test_import_exit_codes_say_what_happened(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    assert _sscard(env, "manage", "migrate", "-v", "0").returncode == 0
+    migrated = _sscard(env, "manage", "migrate", "-v", "0")
+    assert migrated.returncode == 0, _said(migrated)
     load = (
         "import django; django.setup(); from sscard.core.actors import Actor; "
         "from sscard.registry.services import divisions_load; "
         "divisions_load(actor=Actor.system('test'))"
     )
-    subprocess.run([sys.executable, "-c", load], env=env, check=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", load],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert loaded.returncode == 0, _said(loaded)
     good = tmp_path / "schools.csv"
     good.write_text("school_code,name,district,kind\n1110102001,西城实验小学,110102,primary\n")
     bad = tmp_path / "bad.csv"
@@ -83,14 +104,21 @@ def test_import_exit_codes_say_what_happened(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
 
-    assert _sscard(env, "import", "schools", str(good)).returncode == 0
+    imported = _sscard(env, "import", "schools", str(good))
+    assert imported.returncode == 0, _said(imported)
     refused_rows = _sscard(env, "import", "schools", str(bad))
-    assert refused_rows.returncode == 1
-    assert "import-" in refused_rows.stdout
-    assert "schools.csv" in refused_rows.stdout
+    assert refused_rows.returncode == 1, _said(refused_rows)
+    # the report of the refused row is named, and is there with the row in it
+    (report,) = (tmp_path / "reports").glob("import-*-schools.csv")
+    assert str(report) in _unwrapped(refused_rows.stdout), _said(refused_rows)
+    rows = report.read_text(encoding="utf-8-sig").splitlines()
+    assert [row.split(",")[:3] for row in rows] == [
+        ["row", "column", "code"],
+        ["2", "school_code", "school_code_invalid"],
+    ], rows
     refused_file = _sscard(env, "import", "schools", str(empty))
-    assert refused_file.returncode == 2
-    assert "file_empty" in refused_file.stdout
+    assert refused_file.returncode == 2, _said(refused_file)
+    assert "file_empty" in refused_file.stdout, _said(refused_file)
 
 
 PACKS = Path(__file__).resolve().parents[1] / "sscard" / "policy" / "packs"

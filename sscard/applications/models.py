@@ -239,6 +239,9 @@ class Application(Decided):
     # What the holder is charged for the card, in fen, as the pack's fees say (BJ-12, SH-15:
     # nothing).
     fee_fen = models.PositiveIntegerField(_("fee (fen)"), default=0)
+    # The person group of the pack the decision placed the person in (the first of its rule's
+    # person groups that holds for them on the day), kept for the statistics by group.
+    group = models.CharField(_("policy group"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("application")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Protocol
 
@@ -23,6 +23,8 @@ from sscard.core.actors import Actor, Role
 from sscard.core.calendar import work_calendar
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.core.exports import PackStamp
+from sscard.core.milestones import milestone_filter, milestones_by_day, week_start
+from sscard.core.models import MilestoneKind
 from sscard.core.names import Kind, name_of
 from sscard.kernel.regions import city_of, city_prefix
 from sscard.network.models import Outlet
@@ -88,6 +90,43 @@ def campaign_eligibility(*, actor: Actor, pack: Pack, day: date) -> EligibleFigu
             {d: n for d, n in figures.people_by_district.items() if d == mine},
         )
     return figures
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCount:
+    """Applications submitted in one week (Monday to Sunday)."""
+
+    starts: date
+    ends: date
+    count: int
+
+
+def campaign_applications_by_week(
+    *, actor: Actor, campaign: Campaign, pack: Pack, day: date, weeks: int = 12
+) -> list[WeekCount]:
+    """Applications submitted in the campaign's city each week, for the ``weeks`` weeks up to
+    ``day``'s (from the week the campaign's first phase opens, at the earliest), counted from
+    the dated milestones; a district officer counts their district's. The last week ends on
+    ``day``: nothing after it is counted."""
+    if actor.role not in READERS:
+        raise PermissionDenied("see campaigns", "查看换发工作")
+    district = actor.district_code if actor.role is Role.DISTRICT_OFFICER else None
+    first = week_start(day) - timedelta(weeks=weeks - 1)
+    opens = min((p.starts for p in pack.phases), default=first)
+    first = max(first, week_start(opens))
+    if first > day:
+        return []
+    counts = milestones_by_day(
+        where=milestone_filter(city_code=campaign.city_code, district_code=district or None),
+        starts=first,
+        ends=day,
+        kinds=[MilestoneKind.APPLIED],
+    )
+    by_week: dict[date, int] = {}
+    for (_kind, on), n in counts.items():
+        by_week[week_start(on)] = by_week.get(week_start(on), 0) + n
+    starts = [first + timedelta(weeks=i) for i in range((day - first).days // 7 + 1)]
+    return [WeekCount(s, min(s + timedelta(days=6), day), by_week.get(s, 0)) for s in starts]
 
 
 def city_of_person(person: Person) -> str:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sscard.campaigns.choices import CampaignStatus
 from sscard.campaigns.errors import CampaignErrorCode
+from sscard.campaigns.milestones import campaign_invited_record
 from sscard.campaigns.models import Campaign
 from sscard.campaigns.selectors import (
     SCHOOL_NOTICE_TEMPLATE,
@@ -135,11 +136,12 @@ def school_notify(
     From ``notified_on`` the parents may apply for their children (the pack's
     ``school_notified`` fact), within the pupils' window of the pack.
     """
+    today = today or clock.today()
     _check_notice(
         notified_on=notified_on,
         school_code=school_code,
         district_code=district_code,
-        today=today or clock.today(),
+        today=today,
     )
     rules = SchoolNoticeRules(actor)
     if actor.role not in SCHOOL_NOTIFIERS:
@@ -161,6 +163,12 @@ def school_notify(
             district=district,
             object_id=school_code if school_code is not None else f"district:{district}",
             pack_hash=source.campaign.pack_hash,
+        )
+        # The pupils are invited to apply (through their parents) from the notice on.
+        campaign_invited_record(
+            campaign=source.campaign,
+            day=today,
+            persons=Q(school_id__in=[pk for pk, _code, _name in schools]),
         )
         queued = _parents_tell_in_transaction(
             actor=actor, pack=source.pack, schools=[(pk, name) for pk, _code, name in schools]

@@ -13,12 +13,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.forms import DayForm, PutInForceForm, SchoolFilterForm, SchoolNoticeForm
 from sscard.campaigns.selectors import (
     SchoolNoticeRules,
+    WeekCount,
+    campaign_applications_by_week,
     campaign_eligibility,
     campaign_history,
     campaign_in_force,
@@ -27,6 +30,7 @@ from sscard.campaigns.selectors import (
 from sscard.campaigns.services import campaign_put_in_force, campaign_withdraw, school_notify
 from sscard.campaigns.timeline import timeline
 from sscard.core.actors import Role
+from sscard.core.charts import Chart, ChartKind
 from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.exports import Cell, Column, ExportTable, coded, export_response, form_filters
@@ -85,6 +89,7 @@ def _overview_context(request: HttpRequest, form: PutInForceForm | None) -> dict
             for code, row in sorted(figures.by_district.items())
         ]
         peak = max((max(r.cells, default=0) for r in rows), default=0) or 1
+        weeks = campaign_applications_by_week(actor=actor, campaign=campaign, pack=pack, day=day)
         panels.append(
             {
                 "campaign": campaign,
@@ -95,6 +100,7 @@ def _overview_context(request: HttpRequest, form: PutInForceForm | None) -> dict
                 "peak": peak,
                 "total": figures.people,
                 "phases_now": pack.phases_on(day),
+                "weekly": _weekly_chart(campaign.pk, weeks),
             }
         )
     return {
@@ -104,6 +110,19 @@ def _overview_context(request: HttpRequest, form: PutInForceForm | None) -> dict
         "day_form": day_form,
         "form": form,
     }
+
+
+def _weekly_chart(campaign_id: int, weeks: list[WeekCount]) -> Chart:
+    """Applications per week up to the chosen day, as a small bar chart and its table."""
+    return Chart(
+        chart_id=f"chart-weekly-{campaign_id}",
+        kind=ChartKind.BAR,
+        title=_("Applications per week"),
+        categories=[w.starts.isoformat() for w in weeks],
+        series=[(_("Applications"), [w.count for w in weeks])],
+        unit=pgettext("unit", "applications"),
+        category_label=_("Week starting"),
+    )
 
 
 def _pack_problems(error: ApplicationError | PackError) -> list[dict[str, object]]:

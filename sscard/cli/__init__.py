@@ -5,7 +5,8 @@ Exit codes: 0 done; 1 done but some rows were refused (the report's path is prin
 
 One module per app registers its commands on the group ``cli`` (``common.py``, with the helpers
 they share): ``portal`` (demo, setup, serve, manage), ``registry`` (import, keys), ``synthetic``
-(generate), ``policy``, ``audit``, ``calendar``, ``production``, ``schools``, ``cards`` (card).
+(generate), ``policy``, ``audit``, ``calendar``, ``production``, ``schools``, ``cards`` (card),
+``replay``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 from sscard.cli import (  # noqa: F401
     audit,
     calendar,
+    campaigns,
     cards,
     policy,
     portal,
     production,
     registry,
+    replay,
     schools,
     synthetic,
 )

@@ -17,6 +17,10 @@ from sscard.core.models import (
     BackgroundJob,
     CalendarYear,
     ImportJob,
+    Milestone,
+    MilestoneGapTally,
+    MilestoneTally,
+    MilestoneTallyMark,
 )
 
 admin.site.site_header = _("Social Security Card Service Platform administration")
@@ -132,3 +136,33 @@ class CalendarYearAdmin(ReadOnlyAdmin):
         "year", "source", "example", "holidays", "working_weekends", "file_name", "file_digest",
         "loaded_by", "loaded_by_role", "loaded_by_user_id", "loaded_at",
     )  # fmt: skip
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    """The campaign's dated events (issue 13), appended by the services; read only."""
+
+    list_display = ("id", "kind", "day", "city_code", "district_code", "channel", "first")
+    list_filter = ("kind", "first")
+    date_hierarchy = "day"
+    readonly_fields = tuple(f.name for f in Milestone._meta.fields)
+
+
+@admin.register(MilestoneTally)
+class MilestoneTallyAdmin(ReadOnlyAdmin):
+    list_display = ("city_code", "day", "kind", "district_code", "channel", "first", "n")
+    list_filter = ("kind",)
+    readonly_fields = tuple(f.name for f in MilestoneTally._meta.fields)
+
+
+@admin.register(MilestoneGapTally)
+class MilestoneGapTallyAdmin(ReadOnlyAdmin):
+    list_display = ("city_code", "day", "kind", "district_code", "gap_days", "n")
+    list_filter = ("kind",)
+    readonly_fields = tuple(f.name for f in MilestoneGapTally._meta.fields)
+
+
+@admin.register(MilestoneTallyMark)
+class MilestoneTallyMarkAdmin(ReadOnlyAdmin):
+    list_display = ("id", "last_id", "refreshed_at")
+    readonly_fields = tuple(f.name for f in MilestoneTallyMark._meta.fields)

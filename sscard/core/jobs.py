@@ -7,6 +7,12 @@ records how it ended: the work's result, or its refusal with both messages (loca
 cell). The upload is removed once read. The work is one transaction and safe to run again (a
 result file imported twice changes nothing), so a job whose server died while running it is
 simply queued again by the next server's start.
+
+Work that must not go on without a person's word (it would cancel and remake cards) checks its
+file and raises :class:`JobAwaits`: the job ends *awaiting confirmation* with what going on
+would do, its file kept. :func:`job_confirm` queues it again, with the confirmation among its
+parameters, on behalf of whoever confirmed; :func:`job_discard` ends it and removes the file.
+While work runs, :func:`job_progress` records how far it has got for the page to show.
 """
 
 from __future__ import annotations
@@ -29,6 +35,16 @@ from sscard.core.uploads import SpooledFile, spool_remove
 
 Work = Callable[[BackgroundJob, Actor, Path | None], Mapping[str, Any]]
 """The app's work: given the job, who started it and the spooled upload, its result."""
+
+
+class JobAwaits(Exception):  # not an error: the work's answer "ask first"
+    """Raised by work that has checked its file and needs a person's word before it goes on:
+    the job ends awaiting confirmation with ``result`` (what going on would do), and its file
+    is kept for the run that follows the confirmation."""
+
+    def __init__(self, result: Mapping[str, Any]) -> None:
+        super().__init__("awaiting confirmation")
+        self.result = dict(result)
 
 
 def job_queue(
@@ -74,8 +90,12 @@ def job_run(job_id: int, work: Work) -> BackgroundJob:
     if not taken:
         return job
     path = Path(job.spool_path) if job.spool_path else None
+    keep = False
     try:
         result = dict(work(job, job_actor(job), path))
+    except JobAwaits as awaits:
+        keep = True
+        _finish(job, BackgroundJob.Status.AWAITING, result=awaits.result, keep_file=True)
     except ApplicationError as error:
         _finish(job, BackgroundJob.Status.REFUSED, error=error)
     except Exception:
@@ -84,9 +104,51 @@ def job_run(job_id: int, work: Work) -> BackgroundJob:
     else:
         _finish(job, BackgroundJob.Status.SUCCEEDED, result=result)
     finally:
-        if path is not None:
+        if path is not None and not keep:
             spool_remove(path)
     return job
+
+
+def job_progress(job: BackgroundJob, **values: Any) -> None:
+    """Record how far the running ``job`` has got (its ``result`` while it runs), in a write
+    of its own: a page polling the job sees it while the work goes on."""
+    job.result = dict(values)
+    BackgroundJob.objects.filter(pk=job.pk, status=BackgroundJob.Status.RUNNING).update(
+        result=job.result
+    )
+
+
+def job_confirm(job: BackgroundJob, *, actor: Actor, params: Mapping[str, Any]) -> bool:
+    """Queue again a job awaiting confirmation, ``params`` added to its own, to run on behalf
+    of ``actor``, who confirmed it (the caller hands its task over). Whether it was awaiting:
+    one confirmed or discarded meanwhile is left as it is. ``job`` is read again either way."""
+    taken = BackgroundJob.objects.filter(pk=job.pk, status=BackgroundJob.Status.AWAITING).update(
+        status=BackgroundJob.Status.QUEUED,
+        params={**job.params, **params},
+        actor={**dataclasses.asdict(actor), "role": actor.role.value},
+        actor_label=actor.label,
+        started_at=None,
+        finished_at=None,
+        host="",
+        pid=None,
+    )
+    job.refresh_from_db()
+    return bool(taken)
+
+
+def job_discard(job: BackgroundJob, *, actor: Actor) -> bool:
+    """End a job awaiting confirmation without going on, and remove its file. Whether it was
+    awaiting (one confirmed or discarded meanwhile is left as it is); ``job`` is read again."""
+    taken = BackgroundJob.objects.filter(pk=job.pk, status=BackgroundJob.Status.AWAITING).update(
+        status=BackgroundJob.Status.DISCARDED,
+        result={**job.result, "discarded_by": actor.label},
+        spool_path="",
+        finished_at=timezone.now(),
+    )
+    if taken:
+        spool_remove(job.spool_path)
+    job.refresh_from_db()
+    return bool(taken)
 
 
 def _finish(
@@ -96,6 +158,7 @@ def _finish(
     result: dict[str, Any] | None = None,
     error: ApplicationError | None = None,
     code: str = "",
+    keep_file: bool = False,
 ) -> None:
     job.status = status
     job.result = result or (
@@ -105,14 +168,26 @@ def _finish(
     job.error_message_zh = error.message_zh if error else ""
     job.error_message_en = error.message_en if error else ""
     job.finished_at = timezone.now()
-    job.spool_path = ""
+    if not keep_file:
+        job.spool_path = ""
     with contextlib.suppress(Exception):
         job.save()
 
 
+def _scalar(value: object) -> bool:
+    return isinstance(value, str | int | float | bool | None)
+
+
 def _plain(details: Mapping[str, Any]) -> dict[str, Any]:
-    """The refusal's details that JSON holds (they locate it: row, column)."""
-    return {k: v for k, v in details.items() if isinstance(v, str | int | float | bool | None)}
+    """The refusal's details that JSON holds (they locate it: row, column), with a list of
+    located errors (``errors``: one flat mapping each) where the work found several."""
+    plain = {k: v for k, v in details.items() if _scalar(v)}
+    errors = details.get("errors")
+    if isinstance(errors, list | tuple):
+        plain["errors"] = [
+            {k: v for k, v in e.items() if _scalar(v)} for e in errors if isinstance(e, Mapping)
+        ]
+    return plain
 
 
 def job_refusal(job: BackgroundJob) -> ApplicationError | None:

@@ -157,6 +157,10 @@ class BackgroundJob(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         REFUSED = "refused", _("File refused")
         FAILED = "failed", _("Failed")
+        # The work checked its file and waits for a person's word before it goes on (e.g. a
+        # result file that would cancel and remake cards); the file is kept until then.
+        AWAITING = "awaiting", _("Awaiting confirmation")
+        DISCARDED = "discarded", _("Discarded")
 
     kind = models.CharField(_("kind"), max_length=32)
     status = models.CharField(
@@ -220,3 +224,142 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} ({self.source})"
+
+
+class MilestoneKind(models.TextChoices):
+    """What a milestone records: one step of a person's way to the new card (issue 13)."""
+
+    ELIGIBLE = "eligible", _("Eligible")
+    INVITED = "invited", _("Notified or invited")
+    APPLIED = "applied", _("Applied")
+    WITHDRAWN = "withdrawn", _("Application withdrawn")
+    ORDERED = "ordered", _("Card ordered")
+    MADE = "made", _("Card made")
+    ISSUED = "issued", _("Card issued")
+    ENABLED = "enabled", _("Card enabled")
+    OLD_VOIDED = "old_voided", _("Old card void")
+
+
+class Milestone(models.Model):
+    """One dated event of the campaign (里程碑): append-only, written in the transaction of the
+    event itself by ``sscard.core.milestones``, never changed afterwards.
+
+    The bureau's statistics are counts of these rows up to a day, so a past day's figure never
+    changes when later work happens. Each row keeps a snapshot of what the figures are broken
+    down by, as it stood at the event: the person's district (insured, else household
+    registration), the channel, the policy group the decision placed the person in, the bank,
+    the employer, the outlet. The ids are plain numbers, not foreign keys: core sits below the
+    apps they point into, and a milestone outlives any row it names.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices)
+    day = models.DateField(_("day"))
+    at = models.DateTimeField(_("at"))
+    city_code = models.CharField(_("city"), max_length=6)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    group = models.CharField(_("group"), max_length=64, blank=True, db_column="group_code")
+    bank_code = models.CharField(_("bank"), max_length=16, blank=True)
+    employer_id = models.BigIntegerField(_("employer"), null=True, blank=True)
+    outlet_id = models.BigIntegerField(_("outlet"), null=True, blank=True)
+    person_id = models.BigIntegerField(_("person"), null=True, blank=True)
+    application_id = models.BigIntegerField(_("application"), null=True, blank=True)
+    card_id = models.BigIntegerField(_("card"), null=True, blank=True)
+    # The campaign a person was found eligible in or invited by: once per campaign each.
+    campaign_id = models.BigIntegerField(_("campaign"), null=True, blank=True)
+    # The person's first milestone of this kind (the funnel counts persons by it), and, for a
+    # step of the funnel, the days since the person's first milestone of the step before (when
+    # there was one by then): set when written, so the funnel is counted, never joined.
+    first = models.BooleanField(_("the person's first of its kind"), default=False)
+    gap_days = models.IntegerField(_("days since the step before"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        indexes = [
+            models.Index(fields=["city_code", "kind", "day"], name="milestone_city_kind_day"),
+            models.Index(
+                fields=["city_code", "kind", "district_code", "day"],
+                name="milestone_city_kind_district",
+            ),
+            models.Index(
+                fields=["city_code", "kind", "employer_id", "day"], name="milestone_employer"
+            ),
+            models.Index(fields=["person_id", "kind"], name="milestone_person_kind"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign_id", "kind", "person_id"],
+                condition=models.Q(kind__in=["eligible", "invited"]),
+                name="milestone_once_per_campaign",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.city_code}/{self.district_code}"
+
+
+class MilestoneTally(models.Model):
+    """Milestones counted by day and by what the figures break them down by (汇总): the
+    statistics read these instead of the millions of milestones they sum up.
+
+    Append-only like the milestones: each refresh (``core.milestones.milestone_tallies_refresh``)
+    adds the counts of the milestones written since the last one (ids up to
+    ``MilestoneTallyMark.last_id``), so one key may have several rows and a figure is their
+    sum, plus the milestones newer than the mark, counted directly.
+    """
+
+    city_code = models.CharField(_("city"), max_length=6)
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    group = models.CharField(_("group"), max_length=64, blank=True, db_column="group_code")
+    bank_code = models.CharField(_("bank"), max_length=16, blank=True)
+    first = models.BooleanField(_("the person's first of its kind"), default=False)
+    n = models.BigIntegerField(_("milestones"))
+
+    class Meta:
+        verbose_name = _("milestone tally")
+        verbose_name_plural = _("milestone tallies")
+        indexes = [models.Index(fields=["city_code", "kind", "day"], name="tally_city_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.city_code}/{self.district_code}: {self.n}"
+
+
+class MilestoneGapTally(models.Model):
+    """The funnel's days between steps, counted (for the median): persons whose first
+    milestone of ``kind`` came ``gap_days`` after their first of the step before."""
+
+    city_code = models.CharField(_("city"), max_length=6)
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=16, choices=MilestoneKind.choices)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
+    group = models.CharField(_("group"), max_length=64, blank=True, db_column="group_code")
+    gap_days = models.IntegerField(_("days since the step before"))
+    n = models.BigIntegerField(_("persons"))
+
+    class Meta:
+        verbose_name = _("milestone gap tally")
+        verbose_name_plural = _("milestone gap tallies")
+        indexes = [models.Index(fields=["city_code", "kind", "day"], name="gaptally_city_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} +{self.gap_days}d: {self.n}"
+
+
+class MilestoneTallyMark(models.Model):
+    """How far the tallies go: every milestone with an id up to ``last_id`` is counted in them
+    (one row; locking it orders refreshes)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(_("counted up to milestone"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone tally mark")
+        verbose_name_plural = _("milestone tally marks")
+
+    def __str__(self) -> str:
+        return f"tallies up to milestone #{self.last_id}"

@@ -66,21 +66,6 @@ def spool_upload(upload: UploadedFile[bytes], *, prefix: str) -> SpooledFile:
     return SpooledFile(path=path, name=name, digest=digest.hexdigest(), size=size)
 
 
-def spool_bytes(data: bytes, *, prefix: str, name: str = "") -> SpooledFile:
-    """Write a file already read into memory to the uploads folder, as :func:`spool_upload`
-    does with an upload (a page that checked the file first holds its bytes)."""
-    folder = Path(settings.SSCARD_UPLOADS_DIR)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    own = Path(name or prefix).name
-    path = folder / f"{prefix}-{uuid.uuid4().hex}{Path(own).suffix.lower()[:8]}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(fd, "wb") as out:
-        out.write(data)
-    digest = file_digest_new()
-    digest.update(data)
-    return SpooledFile(path=path, name=own, digest=digest.hexdigest(), size=len(data))
-
-
 def spool_remove(path: str | Path) -> None:
     """Remove a spooled upload (nothing if it is gone already); never outside the folder."""
     if not path:

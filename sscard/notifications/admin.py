@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from sscard.core.admin import ReadOnlyAdmin
 from sscard.notifications.models import OutboxMessage
@@ -19,7 +20,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "next_attempt_at",
-        "last_error",
+        "last_error_name",
         "created_at",
         "sent_at",
     )
@@ -35,6 +36,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "next_attempt_at",
+        "last_error_name",
         "last_error",
         "provider",
         "provider_message_id",
@@ -42,6 +44,10 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         "sent_at",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("why it failed"))
+    def last_error_name(self, obj: OutboxMessage) -> str:
+        return obj.last_error_name
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxMessage]:
         return super().get_queryset(request).defer("phone_enc", "phone_index")

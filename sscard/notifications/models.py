@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sscard.kernel import masks
 from sscard.notifications.choices import OutboxStatus
+from sscard.notifications.sms_errors import send_error_name
 
 
 class OutboxMessage(models.Model):
@@ -49,3 +50,8 @@ class OutboxMessage(models.Model):
     def masked_phone(self) -> str:
         """``*******1234``, whatever rule stored the mask (rows queued before the last change)."""
         return masks.mask_phone(self.phone_masked)
+
+    @property
+    def last_error_name(self) -> str:
+        """Why the last try failed, as a person reads it (``""`` if it did not fail)."""
+        return send_error_name(self.last_error)

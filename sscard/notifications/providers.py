@@ -28,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from sscard.notifications.models import OutboxMessage
+from sscard.notifications.sms_errors import SendError, send_error_code_http
 
 logger = logging.getLogger("sscard.notifications.sms")
 
@@ -38,7 +39,8 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """What one attempt to send came to; ``error`` is a stable code, never gateway text."""
+    """What one attempt to send came to; ``error`` is a stable code, never gateway text
+    (``sscard.notifications.sms_errors`` names it)."""
 
     ok: bool
     permanent: bool = False
@@ -112,7 +114,7 @@ class FileSmsProvider:
                     os.close(fd)
         except OSError:
             logger.exception("SMS #%s: cannot write to the outbox file", message.pk)
-            return SendResult.temporary("file_error")
+            return SendResult.temporary(SendError.FILE_ERROR)
         return SendResult.sent(f"file-{message.pk}")
 
 
@@ -172,18 +174,18 @@ class HttpSmsProvider:
             exc.close()
             return _status_failure(exc.code)
         except TimeoutError:
-            return SendResult.temporary("timeout")
+            return SendResult.temporary(SendError.TIMEOUT)
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError):
-                return SendResult.temporary("timeout")
-            return SendResult.temporary("connection_error")
+                return SendResult.temporary(SendError.TIMEOUT)
+            return SendResult.temporary(SendError.CONNECTION_ERROR)
         except (OSError, http.client.HTTPException):
-            return SendResult.temporary("connection_error")
+            return SendResult.temporary(SendError.CONNECTION_ERROR)
         return SendResult.sent(_gateway_message_id(answer))
 
 
 def _status_failure(status: int) -> SendResult:
-    code = f"http_{status}"
+    code = send_error_code_http(status)
     if status == 429 or status >= 500:
         return SendResult.temporary(code)
     return SendResult.refused(code)

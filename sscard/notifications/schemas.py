@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.models import OutboxMessage
@@ -23,7 +23,14 @@ class OutboxMessageOut(Schema):
     status: str
     attempts: int
     next_attempt_at: datetime
-    last_error: str
+    last_error: str = Field(
+        description="Why the last try failed, as a stable code (empty if it did not): one of "
+        "timeout, connection_error, file_error, provider_error, phone_unreadable, sender_lost, "
+        "unknown, or http_<status> for the gateway's answer."
+    )
+    last_error_name: str = Field(
+        description="The same in words, in the language of the request (empty if it did not fail)."
+    )
     provider: str
     provider_message_id: str
     created_at: datetime
@@ -32,3 +39,7 @@ class OutboxMessageOut(Schema):
     @staticmethod
     def resolve_phone_masked(obj: OutboxMessage) -> str:
         return obj.masked_phone
+
+    @staticmethod
+    def resolve_last_error_name(obj: OutboxMessage) -> str:
+        return obj.last_error_name

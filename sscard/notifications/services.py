@@ -43,6 +43,7 @@ from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.errors import NotificationErrorCode
 from sscard.notifications.models import OutboxMessage
 from sscard.notifications.providers import SendResult, SmsProvider, sms_provider
+from sscard.notifications.sms_errors import SendError
 from sscard.policy import Pack
 
 logger = logging.getLogger("sscard.notifications")
@@ -414,7 +415,7 @@ def _claim(
                 logger.warning("SMS #%s: its sender stopped before recording; retrying", message.pk)
         if lost:
             OutboxMessage.objects.filter(pk__in=[m.pk for m in lost]).update(
-                status=OutboxStatus.FAILED, last_error="sender_lost"
+                status=OutboxStatus.FAILED, last_error=SendError.SENDER_LOST
             )
         if claimed:
             OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(
@@ -433,7 +434,7 @@ def _attempt(provider: SmsProvider, message: OutboxMessage) -> SendResult:
         phone = field_cipher().decrypt(bytes(message.phone_enc), field=PHONE)
     except GmError:
         logger.error("SMS #%s: the stored phone cannot be decrypted", message.pk)
-        return SendResult.refused("phone_unreadable")
+        return SendResult.refused(SendError.PHONE_UNREADABLE)
     try:
         return provider.send(message, phone)
     except Exception as exc:
@@ -441,7 +442,7 @@ def _attempt(provider: SmsProvider, message: OutboxMessage) -> SendResult:
         logger.error(
             "SMS #%s: provider %s raised %s", message.pk, provider.name, type(exc).__name__
         )
-        return SendResult.temporary("provider_error")
+        return SendResult.temporary(SendError.PROVIDER_ERROR)
 
 
 def _record(
@@ -459,13 +460,16 @@ def _record(
         }
     elif result.permanent or message.attempts >= max_attempts:
         outcome = "failed"
-        changes = {"status": OutboxStatus.FAILED, "last_error": result.error or "unknown"}
+        changes = {
+            "status": OutboxStatus.FAILED,
+            "last_error": result.error or SendError.UNKNOWN,
+        }
     else:
         outcome = "retrying"
         changes = {
             "status": OutboxStatus.QUEUED,
             "next_attempt_at": now + retry_delay(message.attempts),
-            "last_error": result.error or "unknown",
+            "last_error": result.error or SendError.UNKNOWN,
         }
     # A guarded UPDATE rather than save(): it changes the row only while this sender holds it.
     updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(

@@ -29,6 +29,8 @@ class Action:
 OFFICERS = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER})
 CLERKS = frozenset({Role.BANK_CLERK, Role.COMMUNITY_CLERK})
 EVERYONE = frozenset(Role)
+#: Who reads the campaign's figures: officers their city or district, HR their employer.
+STATISTICS_READERS = OFFICERS | {Role.EMPLOYER_HR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,11 @@ def _employer(actor: Actor) -> list[object]:
 
 def _may_import(actor: Actor) -> bool:
     return actor.may_import
+
+
+def _reads_statistics(actor: Actor) -> bool:
+    """HR read their employer's figures: an HR account bound to none has none to read."""
+    return actor.role is not Role.EMPLOYER_HR or actor.employer_id is not None
 
 
 # In the order a home page lists them; a role gets every row that names it.
@@ -181,6 +188,27 @@ NAVIGATION: tuple[Entry, ...] = (
         _("Cards not made in time per bank, outlet and district; the cards in the making."),
     ),
     Entry(
+        STATISTICS_READERS,
+        "reports:statistics",
+        _("Statistics"),
+        _(
+            "Applications by channel, group, district, bank and employer, and cards ordered, "
+            "made, issued and enabled, as they stood on any day; daily and weekly charts."
+        ),
+        when=_reads_statistics,
+    ),
+    Entry(
+        STATISTICS_READERS,
+        "reports:funnel",
+        _("Campaign funnel"),
+        _(
+            "From eligible to the old card void: how many reached each step by any day, the "
+            "share of the step before, and the median days between steps."
+        ),
+        in_header=False,
+        when=_reads_statistics,
+    ),
+    Entry(
         frozenset({Role.PRODUCTION_OPERATOR}),
         "production:batches",
         _("Production batches"),
@@ -289,8 +317,8 @@ def actions_for(actor: Actor, *, is_staff: bool = False) -> list[Action]:
 
 # What each role will do here once later releases land (not links: nothing to open yet).
 LATER: dict[Role, tuple[str | Promise, ...]] = {
-    Role.CITY_OFFICER: (_("Watch the application funnel"),),
-    Role.DISTRICT_OFFICER: (_("Watch your district's application funnel"),),
+    Role.CITY_OFFICER: (),
+    Role.DISTRICT_OFFICER: (),
     Role.EMPLOYER_HR: (
         _(
             "Each employee's card and how far it has come, shown on the staff list itself "
@@ -372,6 +400,14 @@ AUDIENCES: tuple[Audience, ...] = (
             ),
             Ability(
                 _(
+                    "Read the campaign's figures as they stood on any day — applications by "
+                    "channel, group, district and bank, cards made, issued and enabled — in "
+                    "charts and tables, and its funnel"
+                ),
+                ("reports:statistics", "reports:funnel"),
+            ),
+            Ability(
+                _(
                     "City bureau: put a policy pack in force, load the registry in bulk from "
                     "CSV or Excel files, keep the working-day calendar and read the SMS outbox"
                 ),
@@ -404,6 +440,13 @@ AUDIENCES: tuple[Audience, ...] = (
                     "invite them by SMS to confirm their card data, submit"
                 ),
                 ("applications:collective",),
+            ),
+            Ability(
+                _(
+                    "Follow your unit's applications and cards in figures and charts, on any "
+                    "day, and how far your staff have come"
+                ),
+                ("reports:statistics", "reports:funnel"),
             ),
         ),
         later=LATER[Role.EMPLOYER_HR],

@@ -8,16 +8,18 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import File, Router, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from sscard.core.clock import today
+from sscard.core.jobs import job_refusal
 from sscard.core.models import BackgroundJob
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
 from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch
+from sscard.production.rules import result_job_confirm_refusal, result_job_discard_refusal
 from sscard.production.schemas import BatchOut, ResultJobOut, ResultOut
 from sscard.production.selectors import (
     batch_get,
@@ -32,7 +34,11 @@ from sscard.production.services import (
     batch_start,
     batches_form,
 )
-from sscard.production.services.result_jobs import factory_result_queue
+from sscard.production.services.result_jobs import (
+    factory_result_confirm,
+    factory_result_discard,
+    factory_result_queue,
+)
 
 router = Router(tags=["production"])
 WRITE_ERRORS = {409: ErrorOut, **ERRORS}
@@ -50,6 +56,7 @@ def batch_out(batch: Batch) -> dict[str, Any]:
         "collected_on": batch.collected_on,
         "status": batch.status,
         "phase": str(steps.phase),
+        "phase_name": str(steps.phase.label),
         "card_count": batch.card_count,
         "personalised": progress.personalised,
         "produced": progress.produced,
@@ -119,45 +126,78 @@ def batches_manifest(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     response={200: ResultOut, 202: ResultJobOut, **WRITE_ERRORS},
 )
 def batches_result(
-    request: HttpRequest, response: HttpResponse, batch_id: int, file: File[UploadedFile]
+    request: HttpRequest,
+    response: HttpResponse,
+    batch_id: int,
+    file: File[UploadedFile],
+    confirm_defects: Form[bool] = True,
 ) -> Status[Any]:
     """Import the factory's result file (CSV: card_number, card_id_code, outcome,
     defect_reason). All or nothing; the same file again changes nothing.
 
-    It is imported off the request: the answer is 202 with the queued job (poll its
-    ``status_url``, also in ``Location``); where the import has ended already it is 200 with
-    the counts, as the job's ``result`` will hold them, and a refusal answers its error."""
+    The file is checked and imported off the request: the answer is 202 with the queued job
+    (poll its ``status_url``, also in ``Location``); where the import has ended already it is
+    200 with the counts, as the job's ``result`` will hold them, and a refusal answers its
+    error (the first wrong row; ``details.errors`` lists the wrong rows). With
+    ``confirm_defects`` false, a file that would cancel and remake defective cards is not
+    imported: its job ends ``awaiting`` with the counts in ``result``, to be confirmed
+    (``confirm_url``) or discarded (``discard_url``), as the batch page asks the operator."""
     if (file.size or 0) > MAX_RESULT_BYTES:
         raise RequestErrorCode.PAYLOAD_TOO_LARGE.error()
     job = factory_result_queue(
         actor=request_actor(request),
         batch_id=batch_id,
-        data=file.read(),
-        file_name=file.name or "",
+        upload=file,
+        confirm_defects=confirm_defects,
     )
+    return _job_answer(response, job)
+
+
+def _job_answer(response: HttpResponse, job: BackgroundJob) -> Status[Any]:
+    """200 with the counts where the job has imported the file, its refusal where it refused
+    it, else 202 with the job (queued, running or awaiting confirmation)."""
+    refusal = job_refusal(job)
+    if refusal is not None:
+        raise refusal
     if job.status == BackgroundJob.Status.SUCCEEDED:
         return Status(200, job.result)
     response["Location"] = _job_url(job)
     return Status(202, _job_out(job))
 
 
-def _job_url(job: BackgroundJob) -> str:
-    return reverse("api:production_result_job", kwargs={"job_id": job.pk})
+def _job_url(job: BackgroundJob, name: str = "production_result_job") -> str:
+    return reverse(f"api:{name}", kwargs={"job_id": job.pk})
+
+
+_SHOWN = (BackgroundJob.Status.SUCCEEDED, BackgroundJob.Status.AWAITING)
+_RUNNING = (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING)
 
 
 def _job_out(job: BackgroundJob) -> dict[str, Any]:
+    batch = Batch.objects.get(pk=int(job.object_id))
     return {
         "id": job.pk,
         "status": job.status,
-        "batch_id": int(job.object_id),
+        "batch_id": batch.pk,
         "file_name": job.file_name,
-        "result": job.result if job.status == BackgroundJob.Status.SUCCEEDED else {},
+        "result": job.result if job.status in _SHOWN else {},
+        "progress": job.result if job.status in _RUNNING else {},
         "error_code": job.error_code,
         "error_message_zh": job.error_message_zh,
         "error_message_en": job.error_message_en,
+        "errors": list(job.result.get("details", {}).get("errors", []))
+        if job.status == BackgroundJob.Status.REFUSED
+        else [],
         "created_at": job.created_at,
         "finished_at": job.finished_at,
         "status_url": _job_url(job),
+        "confirm_url": _job_url(job, "production_result_job_confirm"),
+        "discard_url": _job_url(job, "production_result_job_discard"),
+        # each exactly when its operation would accept it, as the page offers its buttons
+        "next": {
+            "confirm": result_job_confirm_refusal(job, batch) is None,
+            "discard": result_job_discard_refusal(job) is None,
+        },
     }
 
 
@@ -167,5 +207,32 @@ def _job_out(job: BackgroundJob) -> dict[str, Any]:
     url_name="production_result_job",
 )
 def result_jobs_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    """A queued result import: its status, then its counts or why it was refused."""
+    """A result file's job: its status and progress, then its counts, the counts awaiting
+    confirmation, or why the file was refused (its wrong rows)."""
     return _job_out(result_job_get(actor=request_actor(request), job_id=job_id))
+
+
+@router.post(
+    "/production/result-jobs/{int:job_id}/confirm",
+    response={200: ResultOut, 202: ResultJobOut, **WRITE_ERRORS},
+    url_name="production_result_job_confirm",
+)
+def result_jobs_confirm(request: HttpRequest, response: HttpResponse, job_id: int) -> Status[Any]:
+    """Import the file of a job awaiting confirmation (no second upload): its defective cards
+    are cancelled and remade. 409 ``result_job_not_awaiting`` unless it awaits, or the
+    batch's refusal when it takes no result now. Answers as the upload does."""
+    actor = request_actor(request)
+    job = result_job_get(actor=actor, job_id=job_id)
+    return _job_answer(response, factory_result_confirm(actor=actor, job_id=job.pk))
+
+
+@router.post(
+    "/production/result-jobs/{int:job_id}/discard",
+    response={200: ResultJobOut, **WRITE_ERRORS},
+    url_name="production_result_job_discard",
+)
+def result_jobs_discard(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    """Drop the file of a job awaiting confirmation: nothing is imported, the file removed."""
+    actor = request_actor(request)
+    job = result_job_get(actor=actor, job_id=job_id)
+    return _job_out(factory_result_discard(actor=actor, job_id=job.pk))

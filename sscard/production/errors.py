@@ -112,6 +112,13 @@ class ProductionErrorCode(ErrorCode):
         "结果文件第{row}行：该卡不在待制作状态。整个文件未导入。",
         "Result file, row {row}: That card is not waiting to be made. Nothing was imported.",
     )
+    RESULT_JOB_NOT_AWAITING = (
+        "result_job_not_awaiting",
+        409,
+        "该结果文件不在待确认状态（已导入、已放弃、已被新上传的文件取代，或仍在检查中）。",
+        "This result file is not awaiting confirmation (it was imported, discarded or replaced "
+        "by a newer upload, or is still being checked).",
+    )
 
     def at_row(self, row: int, **details: Any) -> ApplicationError:
         """This refusal of the result file at record ``row`` (``details`` carry the row too)."""

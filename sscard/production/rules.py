@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.errors import ApplicationError
+from sscard.core.models import BackgroundJob
 from sscard.production.choices import BatchStatus
 from sscard.production.errors import ProductionErrorCode
 from sscard.production.models import Batch
@@ -71,6 +72,20 @@ def batch_result_refusal(batch: Batch) -> ApplicationError | None:
     if batch.status != BatchStatus.EXPORTED:
         return ProductionErrorCode.BATCH_NOT_EXPORTED.error(status=batch.status)
     return None
+
+
+def result_job_discard_refusal(job: BackgroundJob) -> ApplicationError | None:
+    """Why a result file's job may not be discarded: it awaits no confirmation (imported,
+    refused, discarded, replaced by a newer file, or still being checked)."""
+    if job.status != BackgroundJob.Status.AWAITING:
+        return ProductionErrorCode.RESULT_JOB_NOT_AWAITING.error(status=job.status)
+    return None
+
+
+def result_job_confirm_refusal(job: BackgroundJob, batch: Batch) -> ApplicationError | None:
+    """Why the import of a result file awaiting confirmation may not be confirmed: the job
+    awaits none, or the batch takes no result now (:func:`batch_result_refusal`)."""
+    return result_job_discard_refusal(job) or batch_result_refusal(batch)
 
 
 def batch_dispatch_offered(*, to_dispatch: int) -> bool:

@@ -20,4 +20,9 @@ urlpatterns = [
     path("batches/<int:batch_id>/files/<str:name>", views.batch_file_view, name="file"),
     path("batches/<int:batch_id>/results/", views.batch_result_view, name="results"),
     path("batches/<int:batch_id>/results/job/", views.batch_result_job_view, name="result_job"),
+    path(
+        "batches/<int:batch_id>/results/discard/",
+        views.batch_result_discard_view,
+        name="result_discard",
+    ),
 ]

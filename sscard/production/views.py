@@ -3,7 +3,6 @@ factory's results and its defects. Views parse, call a service or selector, and 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -45,10 +44,14 @@ from sscard.core.views import (
     flash_refusal,
     request_actor,
 )
-from sscard.kernel.gm import sm3
 from sscard.production.choices import BatchKind, BatchStatus, FactoryOutcome
 from sscard.production.forms import ResultUploadForm
 from sscard.production.models import Batch, BatchCard
+from sscard.production.rules import (
+    BatchPhase,
+    result_job_confirm_refusal,
+    result_job_discard_refusal,
+)
 from sscard.production.selectors import (
     applications_waiting,
     batch_cards,
@@ -62,14 +65,13 @@ from sscard.production.selectors import (
     batch_steps,
     latest_exports,
 )
-from sscard.production.services import (
-    ResultCheck,
-    batch_export,
-    batch_start,
-    batches_form,
-    factory_result_check,
+from sscard.production.services import batch_export, batch_start, batches_form
+from sscard.production.services.result_jobs import (
+    RESULT_JOB,
+    factory_result_confirm,
+    factory_result_discard,
+    factory_result_queue,
 )
-from sscard.production.services.result_jobs import RESULT_JOB, factory_result_queue
 
 OPERATOR = Role.PRODUCTION_OPERATOR
 PAGE_SIZE = 50
@@ -226,24 +228,93 @@ def batch_file_view(request: HttpRequest, batch_id: int, name: str) -> FileRespo
 @require_POST
 @actor_required(OPERATOR)
 def batch_result_view(request: HttpRequest, batch_id: int) -> HttpResponse:
-    data = _result_data(request, batch_id)
-    if isinstance(data, HttpResponse):
-        return data
+    """The factory's result file: written to the uploads folder and queued as one job, which
+    checks it and imports it, or asks first when defective cards would be cancelled and
+    remade. The same form, posted again with ``confirm=1`` and the file's digest
+    (``staged``), confirms that question: the job imports the file it kept."""
+    if confirmed(request):
+        return _result_confirm(request, batch_id)
+    form = ResultUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("file", [])))
+        return _to_batch(batch_id)
     try:
-        # Imported off the request (a task, or the server's own pool): the page answers at
-        # once and shows the job until it ends; where work runs in the caller, it has ended.
-        job = factory_result_queue(actor=request_actor(request), batch_id=batch_id, data=data)
+        # Nothing of the file is read here: it is written to disk chunk by chunk and the job
+        # checks it off the request; where work runs in the caller, the job has ended.
+        job = factory_result_queue(
+            actor=request_actor(request), batch_id=batch_id, upload=form.cleaned_data["file"]
+        )
     except ApplicationError as error:
         _refused(request, error)
         return _to_batch(batch_id)
-    if job.status != BackgroundJob.Status.SUCCEEDED:
+    return _after_job(request, batch_id, job)
+
+
+def _after_job(request: HttpRequest, batch_id: int, job: BackgroundJob) -> HttpResponse:
+    """Where the operator goes once a result job is queued: the batch page, which shows the
+    job's panel (polling while it runs; a refusal with its rows; the question while it
+    awaits confirmation, answered here at once where the job has reached it already)."""
+    if job.status == BackgroundJob.Status.AWAITING:
+        batch = batch_page_get(actor=request_actor(request), batch_id=batch_id)
+        return render(request, "production/batch.html", _detail_context(request, batch))
+    if job.status == BackgroundJob.Status.SUCCEEDED:
+        imported_before, text = result_outcome(job.result)
+        (messages.info if imported_before else messages.success)(request, text)
+    elif job.status in _WAITING:
         messages.info(
             request,
             _("The result file is being imported; this page shows the outcome when it is done."),
         )
+    return _to_batch(batch_id)
+
+
+# The confirmation names the job's file by its digest (the file itself stays where the job
+# keeps it): a question answered after a newer upload replaced the file finds nothing.
+STAGED_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _awaiting_job(request: HttpRequest, batch_id: int) -> BackgroundJob | None:
+    """The batch's result job the posted question is about: by its id, or by its file's
+    digest (``staged``); ``None`` when the form names none of the batch's jobs."""
+    batch = batch_page_get(actor=request_actor(request), batch_id=batch_id)
+    jobs = BackgroundJob.objects.filter(
+        kind=RESULT_JOB, object_type="production.batch", object_id=str(batch.pk)
+    )
+    job_id, staged = request.POST.get("job", ""), request.POST.get("staged", "")
+    if job_id.isdigit():
+        return jobs.filter(pk=int(job_id)).first()
+    if STAGED_NAME.match(staged):
+        return jobs.filter(file_digest=staged).order_by("-pk").first()
+    return None
+
+
+def _result_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    job = _awaiting_job(request, batch_id)
+    if job is None:
+        messages.error(request, _("The result file is no longer here; upload it again."))
         return _to_batch(batch_id)
-    imported_before, text = result_outcome(job.result)
-    (messages.info if imported_before else messages.success)(request, text)
+    try:
+        job = factory_result_confirm(actor=request_actor(request), job_id=job.pk)
+    except ApplicationError as error:
+        _refused(request, error)
+        return _to_batch(batch_id)
+    return _after_job(request, batch_id, job)
+
+
+@require_POST
+@actor_required(OPERATOR)
+def batch_result_discard_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Drop a result file awaiting confirmation: nothing is imported, the file is removed."""
+    job = _awaiting_job(request, batch_id)
+    if job is None:
+        messages.error(request, _("The result file is no longer here; upload it again."))
+        return _to_batch(batch_id)
+    try:
+        factory_result_discard(actor=request_actor(request), job_id=job.pk)
+    except ApplicationError as error:
+        _refused(request, error)
+    else:
+        messages.info(request, _("The result file was discarded; nothing was imported."))
     return _to_batch(batch_id)
 
 
@@ -267,8 +338,9 @@ def result_outcome(result: dict[str, Any]) -> tuple[bool, str]:
 
 @actor_required(OPERATOR)
 def batch_result_job_view(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """The batch's latest result import, polled every 2 s while it is queued or runs; once it
-    has ended, the page reloads to show the result (or, refused, why: row and code)."""
+    """The batch's latest result job, polled every 2 s while it is queued or runs (its phase
+    and counts as they come); once it has ended, or awaits confirmation, the page reloads to
+    show the result, the question, or why the file was refused (its rows and codes)."""
     batch = batch_page_get(actor=request_actor(request), batch_id=batch_id)
     job = job_latest(kind=RESULT_JOB, object_type="production.batch", object_id=batch.pk)
     waiting = job is not None and job.status in _WAITING
@@ -282,90 +354,54 @@ def batch_result_job_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 _WAITING = (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING)
 
 
-def _result_job_context(batch: Batch, job: BackgroundJob | None) -> dict[str, Any]:
-    """The latest result import of the batch as its panel shows it."""
-    if job is None:
-        return {"batch": batch, "result_job": None}
-    english = get_language() == "en"
-    outcome = result_outcome(job.result)[1] if job.status == BackgroundJob.Status.SUCCEEDED else ""
-    return {
-        "batch": batch,
-        "result_job": job,
-        "result_waiting": job.status in _WAITING,
-        "result_outcome": outcome,
-        "result_error": job.error_message_en if english else job.error_message_zh,
-    }
-
-
-# A result file that reports defective cards is kept here (owner-only, named by its SM3) while
-# the operator is asked to confirm: the confirmation posts its name, not the file again.
-STAGED_NAME = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _staging_dir() -> Path:
-    return Path(settings.SSCARD_FACTORY_DIR) / "incoming"
-
-
-def _stage(data: bytes) -> str:
-    """Keep an uploaded result file until it is confirmed; answer its name (its SM3)."""
-    name = sm3(data).hex()
-    folder = _staging_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle = os.open(folder / f"{name}.csv", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    return name
-
-
-def _result_data(request: HttpRequest, batch_id: int) -> bytes | HttpResponse:
-    """The result file to import: the upload, or — confirmed — the one kept for it. A file
-    that would cancel and remake defective cards is not imported before the operator
-    confirms (``core.confirm``): the page asks, with the counts the import would give."""
-    staged = request.POST.get("staged", "")
-    if confirmed(request) and STAGED_NAME.match(staged):
-        path = _staging_dir() / f"{staged}.csv"
-        if path.is_file():
-            kept = path.read_bytes()
-            path.unlink(missing_ok=True)
-            return kept
-        messages.error(request, _("The result file is no longer here; upload it again."))
-        return _to_batch(batch_id)
-    form = ResultUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.errors.get("file", [])))
-        return _to_batch(batch_id)
-    data: bytes = form.cleaned_data["file"].read()
-    try:
-        check = factory_result_check(actor=request_actor(request), batch_id=batch_id, data=data)
-    except ApplicationError as error:
-        _refused(request, error)
-        return _to_batch(batch_id)
-    if check.defective and not check.imported_before:
-        return _ask_defects(request, batch_id, check, _stage(data))
-    return data
-
-
-def _ask_defects(
-    request: HttpRequest, batch_id: int, check: ResultCheck, name: str
-) -> HttpResponse:
-    """The batch page with the question before defective cards are cancelled and remade."""
-    step = ConfirmStep(
+def _result_question(batch: Batch, job: BackgroundJob) -> ConfirmStep:
+    """The question a result job awaiting confirmation asks, with its two ways on."""
+    counts = job.result
+    return ConfirmStep(
         action="import-result",
         question=_(
             "The file reports %(made)d cards made and %(defective)d defective. The defective "
             "cards are cancelled at once and remade in a new batch. Import it?"
         )
-        % {"made": check.made, "defective": check.defective},
+        % {"made": counts.get("made", 0), "defective": counts.get("defective", 0)},
         button=_("Yes, import it and remake the defective cards"),
-        url=reverse("production:results", args=[batch_id]),
+        url=reverse("production:results", args=[batch.pk]),
         target="",
-        fields=(("staged", name),),
-        back_url=reverse("production:batch", args=[batch_id]),
+        fields=(("job", str(job.pk)), ("staged", job.file_digest)),
+        back_url=reverse("production:result_discard", args=[batch.pk]),
+        back_fields=(("job", str(job.pk)),),
     )
-    batch = batch_page_get(actor=request_actor(request), batch_id=batch_id)
-    return render(
-        request, "production/batch.html", {**_detail_context(request, batch), "confirm": step}
-    )
+
+
+def _result_job_context(batch: Batch, job: BackgroundJob | None) -> dict[str, Any]:
+    """The latest result job of the batch as its panel shows it: its phase while it runs, the
+    question (with the buttons its services would accept) while it awaits confirmation, then
+    its outcome, or the file's wrong rows."""
+    if job is None:
+        return {"batch": batch, "result_job": None}
+    english = get_language() == "en"
+    status = job.status
+    awaiting = status == BackgroundJob.Status.AWAITING
+    errors = job.result.get("details", {}).get("errors", []) if status == "refused" else []
+    return {
+        "batch": batch,
+        "result_job": job,
+        "result_waiting": status in _WAITING,
+        "result_phase": job.result.get("phase", "") if status in _WAITING else "",
+        "result_outcome": result_outcome(job.result)[1]
+        if status == BackgroundJob.Status.SUCCEEDED
+        else "",
+        "result_error": job.error_message_en if english else job.error_message_zh,
+        "result_row_errors": [e.get("message_en" if english else "message_zh") for e in errors],
+        "result_more_errors": max(
+            0, int(job.result.get("details", {}).get("error_count") or 0) - len(errors)
+        ),
+        "result_awaiting": awaiting,
+        # each button exactly when its service would accept it
+        "result_confirm": awaiting and result_job_confirm_refusal(job, batch) is None,
+        "result_discard": awaiting and result_job_discard_refusal(job) is None,
+        "result_question": _result_question(batch, job) if awaiting else None,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,9 +411,12 @@ def _ask_defects(
 
 def _batch_export_rows(batches: QuerySet[Batch]) -> Iterator[Sequence[Cell]]:
     channels = CodeNames(Kind.CHANNEL)
-    kinds, statuses = dict(BatchKind.choices), dict(BatchStatus.choices)
+    kinds = dict(BatchKind.choices)
     for batch in batches.iterator(chunk_size=500):
         progress = batch_progress(batch)
+        # the phase the pages show (production.rules.batch_phase), never the stored status:
+        # a dispatched batch reads "dispatched" here as on its page
+        phase = batch_steps(batch).phase
         yield (
             batch.pk,
             str(kinds.get(batch.kind, batch.kind)),
@@ -385,8 +424,8 @@ def _batch_export_rows(batches: QuerySet[Batch]) -> Iterator[Sequence[Cell]]:
             channels(batch.channel),
             batch.channel,
             batch.collected_on,
-            str(statuses.get(batch.status, batch.status)),
-            batch.status,
+            str(phase.label),
+            phase.value,
             progress.total,
             progress.personalised,
             progress.produced,
@@ -420,7 +459,7 @@ def batch_list_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     return export_response(request, table, fmt)
 
 
-def _batch_card_rows(entries: QuerySet[BatchCard]) -> Iterator[Sequence[Cell]]:
+def _batch_card_rows(entries: QuerySet[BatchCard], phase: BatchPhase) -> Iterator[Sequence[Cell]]:
     banks, pickups = CodeNames(Kind.BANK), CodeNames(Kind.PICKUP)
     stages, outcomes = dict(CardStage.choices), dict(FactoryOutcome.choices)
     for entry in entries.iterator(chunk_size=2000):
@@ -446,13 +485,18 @@ def _batch_card_rows(entries: QuerySet[BatchCard]) -> Iterator[Sequence[Cell]]:
             pickup,
             outlet.name if outlet is not None else "",
             outlet.code if outlet is not None else "",
+            str(phase.label),
+            phase.value,
         )
 
 
 @actor_required(OPERATOR)
 def batch_card_export(request: HttpRequest, batch_id: int, fmt: str) -> StreamingHttpResponse:
-    """A batch's card list (holders masked, as production works on them), as XLSX or CSV."""
-    entries = batch_cards(actor=request_actor(request), batch_id=batch_id)
+    """A batch's card list (holders masked, as production works on them), as XLSX or CSV,
+    each card with the batch's phase as its page shows it."""
+    actor = request_actor(request)
+    entries = batch_cards(actor=actor, batch_id=batch_id)
+    phase = batch_steps(batch_page_get(actor=actor, batch_id=batch_id)).phase
     table = ExportTable(
         title=_("Cards of batch #%(batch)d") % {"batch": batch_id},
         file_stem=f"batch-{batch_id}-cards",
@@ -466,8 +510,9 @@ def batch_card_export(request: HttpRequest, batch_id: int, fmt: str) -> Streamin
             Column(_("Defect"), 20),
             *coded(_("Pickup method"), width=24),
             *coded(_("Pickup outlet"), width=30),
+            *coded(_("Batch status"), width=20),
         ],
-        rows=_batch_card_rows(entries),
+        rows=_batch_card_rows(entries, phase),
         filters=[(_("Batch"), f"#{batch_id}")],
     )
     return export_response(request, table, fmt)

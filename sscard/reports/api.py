@@ -1,12 +1,14 @@
-"""API operations of the bureau's reports (overdue cards, the backlog) and of the official
-working-day calendar (its status, and loading a year)."""
+"""API operations of the bureau's reports (overdue cards, the backlog, the campaign's statistics
+and funnel) and of the official working-day calendar (its status, and loading a year)."""
 
 # No ``from __future__ import annotations``: Ninja reads these signatures at import time.
 
+from dataclasses import asdict
+from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from sscard.applications.services import calendar_year_load
@@ -19,9 +21,21 @@ from sscard.reports.schemas import (
     CalendarLoadOut,
     CalendarStatusOut,
     DuePendingRowOut,
+    FiguresOut,
+    FunnelStepOut,
     OverdueRowOut,
+    SeriesPointOut,
+    StatisticsFilter,
 )
 from sscard.reports.selectors import backlog, due_pending_by, overdue_by
+from sscard.reports.statistics import (
+    StatScope,
+    dimension_label,
+    figures_on,
+    funnel,
+    scope_for,
+    series,
+)
 
 router = Router(tags=["reports"])
 # The calendar's operations keep the tag and the operation ids they were published with (from
@@ -116,3 +130,77 @@ def calendar_years_load(request: HttpRequest, file: File[UploadedFile]) -> Statu
             "still_pending": result.still_pending,
         },
     )
+
+
+def _stat_scope(request: HttpRequest, filters: StatisticsFilter) -> StatScope:
+    return scope_for(
+        request_actor(request),
+        district_code=filters.district,
+        employer_id=filters.employer,
+        group=filters.group,
+    )
+
+
+@router.get("/reports/statistics", response={200: FiguresOut, **ERRORS})
+def statistics_get(
+    request: HttpRequest, filters: Query[StatisticsFilter], day: date | None = None
+) -> dict[str, Any]:
+    """The campaign's figures as they stood at the end of ``day`` (default today; SH-02):
+    ``cumulative`` and ``on_day`` counts of each milestone kind (``eligible``, ``invited``,
+    ``applied``, ``withdrawn``, ``ordered``, ``made``, ``issued``, ``enabled``, ``old_voided``;
+    ``cumulative.applied_net`` is applied minus withdrawn), and applications by channel, group,
+    district, bank and employer (the top 20 and ``others``), with names. Counted from dated
+    events: a past day's figures never change. A district officer sees their district, HR
+    their employer (``statistics_district_not_yours``, ``statistics_employer_not_yours``)."""
+    scope = _stat_scope(request, filters)
+    found = figures_on(actor=request_actor(request), day=day or today(), scope=scope)
+    return {
+        "day": found.day,
+        "scope": asdict(scope),
+        "cumulative": found.cumulative,
+        "on_day": found.on_day,
+        "applications_by": [
+            {
+                "dimension": b.dimension,
+                "label": dimension_label(b.dimension),
+                "rows": [{"code": c, "name": n, "count": k} for c, n, k in b.rows],
+            }
+            for b in found.applications_by
+        ],
+    }
+
+
+@router.get("/reports/statistics/series", response={200: list[SeriesPointOut], **ERRORS})
+def statistics_series(
+    request: HttpRequest,
+    filters: Query[StatisticsFilter],
+    starts: date,
+    ends: date,
+    step: Literal["day", "week"] = "day",
+    kinds: Query[list[str] | None] = None,
+) -> list[dict[str, Any]]:
+    """Milestones of each kind per day or per week (Monday to Sunday, cut at ``starts`` and
+    ``ends``), with the totals at the end of each; ``kinds`` narrows them (repeat the key).
+    ``statistics_period_invalid`` for a period that ends before it starts or is too long."""
+    points = series(
+        actor=request_actor(request),
+        starts=starts,
+        ends=ends,
+        step=step,
+        scope=_stat_scope(request, filters),
+        kinds=kinds or None,
+    )
+    return [asdict(p) for p in points]
+
+
+@router.get("/reports/funnel", response={200: list[FunnelStepOut], **ERRORS})
+def funnel_get(
+    request: HttpRequest, filters: Query[StatisticsFilter], day: date | None = None
+) -> list[dict[str, Any]]:
+    """The funnel at the end of ``day`` (default today): eligible → notified or invited →
+    applied → made → issued → enabled → old card void; persons at each step, the conversion
+    from the step before, and the median days between a person's two steps."""
+    steps = funnel(
+        actor=request_actor(request), day=day or today(), scope=_stat_scope(request, filters)
+    )
+    return [asdict(s) for s in steps]

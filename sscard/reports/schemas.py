@@ -59,3 +59,53 @@ class CalendarLoadOut(Schema):
     applications_due_set: int
     collectives_due_set: int
     still_pending: int
+
+
+class StatisticsFilter(Schema):
+    """What the figures are narrowed to (a district officer's district and an HR's employer are
+    theirs whatever is asked; asking for another is refused)."""
+
+    district: str | None = None
+    employer: int | None = None
+    group: str | None = None
+
+
+class StatScopeOut(Schema):
+    district_code: str | None
+    employer_id: int | None
+    group: str | None
+
+
+class BreakdownRowOut(Schema):
+    code: str
+    name: str
+    count: int
+
+
+class BreakdownOut(Schema):
+    dimension: str
+    label: str
+    rows: list[BreakdownRowOut]
+
+
+class FiguresOut(Schema):
+    day: date
+    scope: StatScopeOut
+    cumulative: dict[str, int]
+    on_day: dict[str, int]
+    applications_by: list[BreakdownOut]
+
+
+class SeriesPointOut(Schema):
+    starts: date
+    ends: date
+    counts: dict[str, int]
+    totals: dict[str, int]
+
+
+class FunnelStepOut(Schema):
+    kind: str
+    label: str
+    count: int
+    conversion: float | None
+    median_days: float | None

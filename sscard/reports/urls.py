@@ -1,11 +1,24 @@
 from django.urls import path
 
 from sscard.core.exports import export_route
-from sscard.reports import views
+from sscard.reports import exports_views, statistics_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("overdue/", views.overdue_page, name="overdue"),
     path(export_route("overdue/export"), views.overdue_export, name="overdue_export"),
     path("calendar/", views.calendar_page, name="calendar"),
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
+    path("funnel/", statistics_views.funnel_page, name="funnel"),
+    path(
+        export_route("statistics/export"),
+        exports_views.statistics_export,
+        name="statistics_export",
+    ),
+    path(
+        export_route("statistics/series/export"),
+        exports_views.series_export,
+        name="series_export",
+    ),
+    path(export_route("funnel/export"), exports_views.funnel_export, name="funnel_export"),
 ]

@@ -199,8 +199,9 @@ def known_codes() -> KnownCodes:
     """The codes of the database and the enums a person may come across (Django set up).
 
     Bank codes, pickup methods, channels, actions, person categories and genders, SMS template
-    keys (the enum's and the packs'), every error code of the catalogue, and the region codes
-    of the persons, employers, outlets and divisions in the database.
+    keys (the enum's and the packs'), every error code of the catalogue, the codes a failed SMS
+    send records (``timeout``, ``http_500`` …), and the region codes of the persons, employers,
+    outlets and divisions in the database.
     """
     from django.db.models import TextChoices
 
@@ -209,6 +210,7 @@ def known_codes() -> KnownCodes:
     from sscard.core.errorcatalogue import catalogue
     from sscard.network.models import Bank, Outlet
     from sscard.notifications.choices import SmsTemplate
+    from sscard.notifications.sms_errors import send_error_codes
     from sscard.policy import builtin_pack, builtin_pack_ids
     from sscard.policy.engine import ACTION_NAMES, CHANNEL_NAMES
     from sscard.registry.choices import PersonCategory, Sex
@@ -222,6 +224,7 @@ def known_codes() -> KnownCodes:
     codes |= set(CHANNEL_NAMES) | set(ACTION_NAMES)
     codes |= {key for pack in packs for key in (*pack.pickup_methods, *pack.templates)}
     codes |= {entry.code for entry in catalogue()}
+    codes |= send_error_codes()
     regions: set[str] = set()
     for column in ("hukou_region", "insured_region"):
         regions |= set(Person.objects.values_list(column, flat=True).distinct())

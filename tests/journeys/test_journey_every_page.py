@@ -7,8 +7,9 @@ cookie), follows every same-origin link reachable from the home page, GET only (
 language switch, admin, static files and the API are left out; exports, reports and the
 factory's files are fetched for their status). The test fails on any answer of 400 or more and
 on any internal code in the visible text of a page: bank codes, pickup methods, channels,
-actions, categories, genders, region codes of the city's people, SMS template keys, rule ids
-and error codes (``sscard.testing.crawl.KnownCodes`` says how each is told from a word).
+actions, categories, genders, region codes of the city's people, SMS template keys, rule ids,
+error codes and the codes a failed SMS send records (``timeout``, ``http_503``: the outbox names
+them) (``sscard.testing.crawl.KnownCodes`` says how each is told from a word).
 """
 
 from __future__ import annotations

@@ -191,6 +191,14 @@ def _produce_with_a_defect(day: date, spoiled: Person) -> int:
     return first
 
 
+def _charts_drawn(page: Page) -> None:
+    """Wait until charts.js has drawn every chart of the page (issue 13)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-chart]')]"
+        ".every((box) => box.dataset.chartDrawn && box.querySelector('canvas'))"
+    )
+
+
 def _world() -> World:
     """Long names everywhere a page shows one; cards in every stage a page lists."""
     assert len(LONG_EMPLOYER) == 40
@@ -247,12 +255,15 @@ def _world() -> World:
                 Visit("/persons/", "city-officer-persons"),
                 Visit("/reports/overdue/", "city-officer-overdue"),
                 Visit("/campaigns/", "city-officer-campaigns"),
+                Visit("/reports/statistics/", "city-officer-statistics", _charts_drawn),
+                Visit("/reports/funnel/", "city-officer-funnel", _charts_drawn),
                 Visit("/imports/", "city-officer-imports"),
                 Visit("/outlets/", "city-officer-outlets"),
             ],
             "layout-hr": [
                 Visit(f"/employers/{employer.pk}/", "employer-hr-staff"),
                 Visit(f"/collective/?id={collective.pk}", "employer-hr-collective"),
+                Visit("/reports/statistics/", "employer-hr-statistics", _charts_drawn),
             ],
             "layout-clerk": [Visit("/cards/counter/", "bank-clerk-counter", serve_the_holder)],
             "layout-operator": [

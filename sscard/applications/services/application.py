@@ -19,6 +19,7 @@ from sscard.applications.choices import (
     PhotoOrigin,
 )
 from sscard.applications.errors import ApplicationsErrorCode, bank_required, card_already_held
+from sscard.applications.milestones import application_milestones_record
 from sscard.applications.models import Application
 from sscard.applications.rules import application_cancel_refusal, ensure_allowed, photo_origin
 from sscard.applications.selectors import cards_current, person_recipient
@@ -28,16 +29,19 @@ from sscard.applications.services.common import (
     posting_checked,
     usable_photo_in_transaction,
 )
+from sscard.campaigns.bulk import decided_group
 from sscard.campaigns.selectors import (
     PackInForce,
     city_of_person,
     pack_in_force_for_person,
     pack_in_force_or_none,
 )
+from sscard.core import clock
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.calendar import work_calendar
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.models import MilestoneKind
 from sscard.network.models import Outlet
 from sscard.notifications.services import holder_tell
 from sscard.policy import Decision, DecisionRequest, decide, made_in_the_visit
@@ -94,6 +98,7 @@ class _Accepted:
     day: date
     in_force: PackInForce
     decision: Decision
+    group: str  # the pack's group the decision placed the person in
     bank: str | None
     pickup: str
     mailing_address: str  # kept for a posted card only
@@ -200,6 +205,7 @@ def _submit_check(
         day=day,
         in_force=in_force,
         decision=decision,
+        group=decided_group(in_force.pack, decision.rule_id or "", facts, day),
         bank=bank,
         pickup=pickup,
         mailing_address=kept_address,
@@ -262,6 +268,7 @@ def _submit_write_in_transaction(
         taken_by_role=str(actor.role),
         submitted_at=timezone.now(),
         fee_fen=accepted.in_force.fee(pickup=accepted.pickup),
+        group=accepted.group,
         **decided_fields(decision),
     )
     try:
@@ -269,6 +276,9 @@ def _submit_write_in_transaction(
             application.save(force_insert=True)
     except IntegrityError as exc:
         raise _open_application_exists(person) from exc
+    application_milestones_record(
+        MilestoneKind.APPLIED, [application.pk], day=accepted.day, at=application.submitted_at
+    )
     _submit_audit(actor, accepted, application)
     return application
 
@@ -325,6 +335,7 @@ def application_cancel(*, actor: Actor, application_id: int) -> Application:
             raise refused
         application.status = ApplicationStatus.CANCELLED
         application.save(update_fields=["status"])
+        application_milestones_record(MilestoneKind.WITHDRAWN, [application.pk], day=clock.today())
         audit_append(
             actor=actor,
             fact=AuditFact(

@@ -37,6 +37,7 @@ from sscard.applications.choices import (
     RosterStatus,
 )
 from sscard.applications.errors import ApplicationsErrorCode, bank_required
+from sscard.applications.milestones import application_milestones_record, roster_invited_record
 from sscard.applications.models import CollectiveApplication, Photo, RosterEntry
 from sscard.applications.rules import ensure_allowed, photo_origin
 from sscard.applications.selectors import roster_holds, roster_recipients
@@ -46,7 +47,7 @@ from sscard.applications.services.common import (
     posting_checked,
     usable_photo_in_transaction,
 )
-from sscard.campaigns.bulk import FACT_COLUMNS
+from sscard.campaigns.bulk import FACT_COLUMNS, decided_groups
 from sscard.campaigns.selectors import (
     PackInForce,
     pack_in_force_for_employer,
@@ -59,6 +60,7 @@ from sscard.core.calendar import work_calendar
 from sscard.core.clock import today
 from sscard.core.crypto import id_number_indexes
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.models import MilestoneKind
 from sscard.core.prepare import RowError
 from sscard.core.tables import check_header, open_table
 from sscard.core.uploads import spooled_upload
@@ -612,7 +614,8 @@ def collective_notify(*, actor: Actor, collective_id: int) -> CollectiveApplicat
         entries = RosterEntry.objects.filter(collective=collective)
         if not entries.exists():
             raise ApplicationsErrorCode.ROSTER_EMPTY.error()
-        pack = pack_in_force_for_employer(collective.employer).pack
+        in_force = pack_in_force_for_employer(collective.employer)
+        pack = in_force.pack
         now = timezone.now()
         held, elsewhere = roster_holds(collective.card_generation)
         # Staff who already have a card or an application in progress are not asked to confirm.
@@ -620,6 +623,12 @@ def collective_notify(*, actor: Actor, collective_id: int) -> CollectiveApplicat
             entries.filter(status=RosterStatus.LISTED)
             .exclude(held | elsewhere)
             .update(status=RosterStatus.INVITED, invited_at=now)
+        )
+        roster_invited_record(
+            collective,
+            entries.filter(status=RosterStatus.INVITED),
+            campaign=in_force.campaign,
+            day=today(),
         )
         sent = _invite_in_transaction(
             actor, collective, pack, entries.filter(status=RosterStatus.INVITED)
@@ -833,6 +842,7 @@ APPLICATION_COLUMNS = (
     "card_generation",
     "due_date",
     "fee_fen",
+    "group",
 )
 
 
@@ -921,6 +931,7 @@ def _submit_write_in_transaction(actor: Actor, submission: _Submission, *, day: 
     ids = writer.allocate_ids("applications_application", len(ready))
     now = timezone.now()
     _applications_insert(writer, actor, submission, ids, day=day, now=now)
+    application_milestones_record(MilestoneKind.APPLIED, ids, day=day, at=now)
     unconfirmed = (
         RosterEntry.objects.filter(collective=collective)
         .exclude(status=RosterStatus.CONFIRMED)
@@ -975,6 +986,14 @@ def _applications_insert(
     label, role = actor.label, str(actor.role)
     outlet = collective.pickup_outlet_id
     fee = submission.in_force.fee(pickup=collective.pickup)
+    # The group each staff member's application was decided in (the unit's rule, the person's
+    # facts), set-based.
+    groups = decided_groups(
+        submission.in_force.pack,
+        submission.decision.rule_id or "",
+        [r[1] for r in submission.ready],
+        day,
+    )
     try:
         with transaction.atomic():
             writer.insert(
@@ -987,7 +1006,7 @@ def _applications_insert(
                         source, photo, collective.pk, entry, label, role, stamp,
                         fixed["pack_id"], fixed["pack_hash"], fixed["phase_id"],
                         fixed["rule_id"], fixed["clause"], fixed["reason_code"],
-                        fixed["card_generation"], due, fee,
+                        fixed["card_generation"], due, fee, groups[person],
                     )
                     for pk, (entry, person, address, centre, source, photo, *_) in zip(
                         ids, submission.ready, strict=True

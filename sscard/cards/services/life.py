@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sscard.cards.choices import FinancialFunction, SocialSecurityFunction
+from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card
 from sscard.cards.rules import (
     ENABLE_ROLES,
@@ -31,6 +32,7 @@ from sscard.cards.services._shared import CARD_OBJECT, actor_outlet, refuse_if, 
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append, audit_append_many
 from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.models import MilestoneKind
 
 
 def card_enable(*, actor: Actor, card: Card, today: date) -> Card:
@@ -53,10 +55,12 @@ def _enable_locked(actor: Actor, this: Card, cards: Sequence[Card], today: date)
     transaction; answer the audit facts."""
     refuse_if(enableable_refusal(this, today))
     facts = []
+    voided: list[int] = []
     for old in cards:
         if old.pk != this.pk and old.ss_function == SocialSecurityFunction.ENABLED:
             old.ss_function = SocialSecurityFunction.INVALID
             old.save(update_fields=["ss_function"])
+            voided.append(old.pk)
             facts.append(
                 AuditFact(
                     action="card_invalidate",
@@ -69,6 +73,8 @@ def _enable_locked(actor: Actor, this: Card, cards: Sequence[Card], today: date)
     this.ss_function = SocialSecurityFunction.ENABLED
     this.enabled_at = timezone.now()
     this.save(update_fields=["ss_function", "enabled_at"])
+    card_milestones_record(MilestoneKind.ENABLED, [this.pk], day=today, at=this.enabled_at)
+    card_milestones_record(MilestoneKind.OLD_VOIDED, voided, day=today, at=this.enabled_at)
     facts.append(
         AuditFact(
             action="card_enable",

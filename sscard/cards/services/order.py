@@ -23,6 +23,7 @@ from sscard.applications.errors import ApplicationsErrorCode, card_already_held
 from sscard.applications.models import Application
 from sscard.cards.choices import CardBlock, CardStage, FinancialFunction, SocialSecurityFunction
 from sscard.cards.errors import CardsErrorCode
+from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card, CardCounter
 from sscard.cards.rules import REPLACE_ACTIONS, packs_by_hash
 from sscard.cards.services._shared import CARD_OBJECT, CLERKS, in_transaction_or_fail
@@ -30,6 +31,7 @@ from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import BulkWriter, id_ranges
 from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.models import MilestoneKind
 from sscard.kernel.cardcodes import card_identification_code, card_number
 from sscard.policy import Pack, made_in_the_visit
 from sscard.registry.models import Person
@@ -303,6 +305,8 @@ def cards_order(*, actor: Actor, application_ids: Sequence[int], today: date) ->
         Application.objects.filter(pk__in=[o.application_id for o in orders]).update(
             status=ApplicationStatus.COMPLETED
         )
+        # A remake (``cards_remake``) is no new order: the application's card was ordered once.
+        card_milestones_record(MilestoneKind.ORDERED, ids, day=today)
     return ids
 
 

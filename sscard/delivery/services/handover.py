@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sscard.campaigns.selectors import city_of_person, pack_in_force_or_none
 from sscard.cards.choices import CardStage
+from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card
 from sscard.cards.rules import counter_replacement_channel
 from sscard.cards.services import (
@@ -21,10 +22,12 @@ from sscard.cards.services import (
     cards_advance,
     cards_order,
 )
+from sscard.core import clock
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.crypto import id_number_index_matches
 from sscard.core.errors import ApplicationError, NotFound
+from sscard.core.models import MilestoneKind
 from sscard.delivery.choices import ShipmentMethod, ShipmentStatus
 from sscard.delivery.errors import DeliveryErrorCode
 from sscard.delivery.models import Shipment
@@ -47,7 +50,9 @@ def _check_holder(card: Card, id_number: str) -> None:
         raise DeliveryErrorCode.HOLDER_ID_MISMATCH.error()
 
 
-def _hand_over_locked(card: Card, shipment: Shipment | None, outlet: Outlet | None) -> None:
+def _hand_over_locked(
+    card: Card, shipment: Shipment | None, outlet: Outlet | None, *, day: date
+) -> None:
     now = timezone.now()
     if shipment is not None:
         shipment.status = ShipmentStatus.HANDED_OVER
@@ -57,10 +62,11 @@ def _hand_over_locked(card: Card, shipment: Shipment | None, outlet: Outlet | No
     card.handed_over_at = now
     card.handed_over_outlet = outlet
     card.save(update_fields=["stage", "handed_over_at", "handed_over_outlet"])
+    card_milestones_record(MilestoneKind.ISSUED, [card.pk], day=day, at=now)
 
 
 def _hand_over_from_stock(
-    actor: Actor, card: Card, id_number: str, outlet: Outlet, shipments: Q, *, what: str
+    actor: Actor, card: Card, id_number: str, outlet: Outlet, shipments: Q, *, what: str, day: date
 ) -> Card:
     """Lock the card and its open shipment to ``outlet`` (matching ``shipments``), check the
     holder's ID and hand the card over, audited; ``not_found`` when there is no such shipment."""
@@ -79,7 +85,7 @@ def _hand_over_from_stock(
         raise NotFound(what, what_zh="本网点的该卡")
     before = this.stage
     _check_holder(this, id_number)
-    _hand_over_locked(this, shipment, outlet)
+    _hand_over_locked(this, shipment, outlet, day=day)
     audit_append(
         actor=actor,
         fact=AuditFact(
@@ -110,6 +116,7 @@ def card_hand_over(*, actor: Actor, card: Card, id_number: str) -> Card:
             outlet,
             Q(status=ShipmentStatus.AT_OUTLET),
             what="card in this outlet's stock",
+            day=clock.today(),
         )
 
 
@@ -125,6 +132,7 @@ def visit_hand_over(*, actor: Actor, card: Card, id_number: str, today: date) ->
             outlet,
             Q(method=ShipmentMethod.VISIT, status__in=[*STOCK]),
             what="card for this team's visit",
+            day=today,
         )
         card_enable(actor=actor, card=this, today=today)
         this = card_activate_financial(actor=actor, card=this, today=today)
@@ -177,14 +185,16 @@ def _instant_card_made_and_handed_over(
     """Order, personalise and make the application's card here, and hand it over, audited."""
     (new_id,) = cards_order(actor=actor, application_ids=[application_id], today=day)
     cards_personalise_in_transaction(card_ids=[new_id])
+    made_at = timezone.now()
     cards_advance(
         card_ids=[new_id],
         from_stages=[CardStage.PERSONALISED],
         to_stage=CardStage.PRODUCED,
-        produced_at=timezone.now(),
+        produced_at=made_at,
     )
+    card_milestones_record(MilestoneKind.MADE, [new_id], day=day, at=made_at)
     new = Card.objects.select_for_update().get(pk=new_id)
-    _hand_over_locked(new, None, outlet)
+    _hand_over_locked(new, None, outlet, day=day)
     audit_append(
         actor=actor,
         fact=AuditFact(

@@ -10,13 +10,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sscard.cards.choices import CardStage
+from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card
 from sscard.cards.progress import AT_OUTLET, progress_sms
 from sscard.cards.rules import card_pickup, packs_by_hash
 from sscard.cards.services import cards_advance
+from sscard.core import clock
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.errors import PermissionDenied
+from sscard.core.models import MilestoneKind
 from sscard.delivery.choices import PostEventKind, ShipmentMethod, ShipmentStatus
 from sscard.delivery.errors import DeliveryErrorCode
 from sscard.delivery.models import PostEvent, Shipment
@@ -129,6 +132,9 @@ def _record_delivered(shipment: Shipment, card: Card, occurred_at: datetime, now
         to_stage=CardStage.HANDED_OVER,
         handed_over_at=occurred_at,
     )
+    # Counted on the day the post told us (a past day's figure never changes), at the time
+    # the post gives.
+    card_milestones_record(MilestoneKind.ISSUED, [card.pk], day=clock.today(), at=occurred_at)
 
 
 def _record_failed(shipment: Shipment, card: Card, now: datetime) -> Outlet:

@@ -1,4 +1,5 @@
-"""The SMS outbox as a spreadsheet: its status filter, phones masked, templates named."""
+"""The SMS outbox as a spreadsheet: its status filter, phones masked, templates and failures
+named."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from django.db import transaction
 from sscard.core.actors import Actor
 from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.models import OutboxMessage
-from sscard.notifications.services import message_queue
+from sscard.notifications.services import message_queue, outbox_send_due
+from sscard.notifications.tests.support import Reply
 from sscard.testing.exports import assert_header_rows, read_export
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +52,19 @@ def test_the_outbox_exports_what_the_page_lists(fmt, city_officer, client_for):
 
 def test_only_city_officers_export_the_outbox(district_officer, client_for):
     assert client_for(district_officer).get("/outbox/export.xlsx").status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_failed_message_exports_why_by_name_with_its_code_beside_it(
+    fmt, city_officer, client_for, gateway, settings
+):
+    # a gateway that is down at the message's one and only try
+    settings.SSCARD_SMS_MAX_ATTEMPTS = 1
+    gateway.answer(Reply(503, b"{}"))
+    message = _queue("card_ready")
+    assert outbox_send_due().failed == [message.pk]
+    export = read_export(
+        client_for(city_officer).get(f"/outbox/export.{fmt}", {"status": "failed"})
+    )
+    assert export.column("最近错误") == ["短信网关暂时不可用"]
+    assert export.column("最近错误（代码）") == ["http_503"]

@@ -1,15 +1,21 @@
-"""The outbox for city officers: page, API and admin, with phones masked."""
+"""The outbox for city officers: page, API and admin, with phones masked and failures named."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from sscard.core.actors import Actor
 from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.models import OutboxMessage
-from sscard.notifications.services import message_queue
+from sscard.notifications.services import message_queue, outbox_send_due
+from sscard.notifications.sms_errors import send_error_codes, send_error_name
+from sscard.notifications.tests.support import Gateway, Reply
+from sscard.testing.crawl import KnownCodes
 from sscard.testing.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +118,55 @@ def test_the_admin_shows_the_outbox_read_only_and_masked(client, django_user_mod
     assert MASKED in detail.content.decode()
     assert PHONE not in detail.content.decode()
     assert client.get("/admin/notifications/outboxmessage/add/").status_code == 403
+
+
+def _failed_through(gateway: Gateway, status: int) -> OutboxMessage:
+    """A message the real local gateway refused with ``status``, recorded by the sender."""
+    gateway.answer(Reply(status, b'{"error": "refused"}'))
+    (message,) = _queue(1)
+    assert outbox_send_due().failed == [message.pk]
+    message.refresh_from_db()
+    return message
+
+
+def test_a_failed_message_s_page_names_why_it_failed_never_the_gateway_s_code(
+    city_officer, client_for, gateway
+):
+    # given a message the SMS gateway refused (HTTP 400: a provider code, "http_400")
+    message = _failed_through(gateway, 400)
+    assert message.last_error == "http_400"
+    client = client_for(city_officer)
+    # then the outbox page, in either language, says why in words, and never shows a code a
+    # failed send may record (the every-page crawl looks for the same list)
+    known = KnownCodes.of(send_error_codes(), regions=())
+    assert known.found_in("<td>http_400</td><td>timeout</td>", english=False)  # as shown before
+    for language, name in (
+        ("zh-hans", "短信网关拒收：请求格式有误"),
+        ("en", "The SMS gateway refused the request as malformed"),
+    ):
+        client.cookies["django_language"] = language
+        page = client.get("/outbox/", {"status": "failed"}).content.decode()
+        assert f"<td>{name}</td>" in page
+        assert known.found_in(page, english=language == "en") == []
+        assert "http_400" not in page
+    # and the API carries the code for machines and its name beside it
+    client.cookies["django_language"] = "en"
+    (item,) = client.get("/api/v1/outbox", {"status": "failed"}).json()["items"]
+    assert (item["last_error"], item["last_error_name"]) == (
+        "http_400",
+        "The SMS gateway refused the request as malformed",
+    )
+
+
+def test_every_code_a_failed_send_records_has_a_name_in_both_languages():
+    for code in sorted(send_error_codes()):
+        with translation.override("zh-hans"):
+            chinese = send_error_name(code)
+        with translation.override("en"):
+            english = send_error_name(code)
+        assert re.search(r"[\u4e00-\u9fff]", chinese), (code, chinese)
+        assert english not in ("", code, chinese), (code, english)
+    with translation.override("en"):
+        # a code no table knows yet (a new provider's) is named as a failure, not shown
+        assert send_error_name("gateway_banana") == "Sending failed for an unknown reason"
+        assert send_error_name("") == ""

@@ -9,7 +9,9 @@ the count, and an SM2 signature of the issuing CA over the manifest, so the fact
 that the file is whole and comes from the production centre.
 
 The result import is all or nothing: a file with one row that does not fit the batch is refused
-as a whole with the row's number and code, and the same file imported twice changes nothing.
+as a whole with the row's number and code (the first such row; the refusal lists every row that
+does not fit, up to :data:`LISTED_ROW_ERRORS`, and counts them all), and the same file imported
+twice changes nothing.
 Defective cards are cancelled and remade (new codes, new key) in a remake batch.
 """
 
@@ -29,13 +31,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from sscard.cards.choices import CardStage, SocialSecurityFunction
+from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card, CardCertificate
 from sscard.cards.services import cards_advance, cards_remake
 from sscard.cards.services.authority import Issuer, authority_ensure
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.crypto import ID_NUMBER, field_cipher, secret_unwrap
-from sscard.core.errors import NotFound
+from sscard.core.errors import ApplicationError, NotFound
+from sscard.core.models import MilestoneKind
 from sscard.kernel.gm import Sm3Stream, Sm4GcmSealer, sm3
 from sscard.production.choices import BatchKind, BatchStatus, FactoryOutcome
 from sscard.production.errors import ProductionErrorCode
@@ -52,6 +56,9 @@ FORMAT: Final = "sscard-factory/1"
 RESULT_HEADER: Final = ("card_number", "card_id_code", "outcome", "defect_reason")
 OBJECT = "production.batch"
 _ROWS = 2000  # cards read, decrypted and sealed per round
+# chosen: a refusal lists this many wrong rows (the page shows them, the count says the rest),
+# so that a file wrong on every one of its 100,000 rows is still told in a short answer.
+LISTED_ROW_ERRORS: Final = 50
 
 
 def factory_key() -> bytes:
@@ -264,7 +271,56 @@ class ResultRow:
     row: int  # its record number in the file (blank lines count), for a refusal to name
 
 
-def _parse_result(data: bytes) -> list[ResultRow]:
+class RowErrors:
+    """The rows of a result file that do not fit, in file order: the first
+    :data:`LISTED_ROW_ERRORS` kept, all of them counted."""
+
+    def __init__(self) -> None:
+        self.listed: list[ApplicationError] = []
+        self.count = 0
+
+    def add(self, error: ApplicationError) -> None:
+        self.count += 1
+        if len(self.listed) < LISTED_ROW_ERRORS:
+            self.listed.append(error)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+def _row_of(error: ApplicationError) -> int:
+    return int(error.details.get("row") or 0)
+
+
+def _refuse_rows(*found: RowErrors) -> None:
+    """Refuse the file if any row does not fit: the first wrong row's refusal, its details
+    listing the wrong rows in file order (``errors``: row, code, both messages) and counting
+    them all (``error_count``). Each of ``found`` is in file order and keeps its first rows,
+    so the first rows of all of them together are among those kept."""
+    count = sum(f.count for f in found)
+    if not count:
+        return
+    listed = sorted((e for f in found for e in f.listed), key=_row_of)[:LISTED_ROW_ERRORS]
+    first = listed[0]
+    first.details["errors"] = [
+        {"row": _row_of(e), "code": e.code, "message_zh": e.message_zh, "message_en": e.message_en}
+        for e in listed
+    ]
+    first.details["error_count"] = count
+    raise first
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A result file read: the rows that read well, and those that did not."""
+
+    rows: list[ResultRow]
+    errors: RowErrors
+
+
+def _parse_result(data: bytes) -> _Parsed:
+    """Read the file's rows. A file that cannot be read as a whole (its encoding, its header,
+    no row) is refused at once; a row that cannot be read is noted and the next one read."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -277,22 +333,26 @@ def _parse_result(data: bytes) -> list[ResultRow]:
     if header is None or tuple(h.strip() for h in header) != RESULT_HEADER:
         raise ProductionErrorCode.FACTORY_RESULT_HEADER.at_row(1)
     rows: list[ResultRow] = []
+    errors = RowErrors()
     n = 1
     try:
         for n, cells in enumerate(reader, start=2):
             if not cells:
                 continue
             if len(cells) != len(RESULT_HEADER):
-                raise ProductionErrorCode.FACTORY_RESULT_CELLS.at_row(n)
+                errors.add(ProductionErrorCode.FACTORY_RESULT_CELLS.at_row(n))
+                continue
             number, code, outcome, reason = (c.strip() for c in cells)
             if outcome not in FactoryOutcome.values:
-                raise ProductionErrorCode.FACTORY_RESULT_OUTCOME.at_row(n, outcome=outcome)
+                errors.add(ProductionErrorCode.FACTORY_RESULT_OUTCOME.at_row(n, outcome=outcome))
+                continue
             rows.append(ResultRow(number, code, outcome, reason[:200], n))
     except csv.Error:  # the row after the last one read cannot be read (a cell too large)
-        raise ProductionErrorCode.FACTORY_RESULT_CELLS.at_row(n + 1) from None
-    if not rows:
+        # the reader cannot go on past it: the rest of the file is not read
+        errors.add(ProductionErrorCode.FACTORY_RESULT_CELLS.at_row(n + 1))
+    if not rows and not errors:
         raise ProductionErrorCode.FACTORY_RESULT_EMPTY.at_row(2)
-    return rows
+    return _Parsed(rows, errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,27 +377,40 @@ class ResultCheck:
     imported_before: bool
 
 
+def _checked(batch: Batch | None, digest: str, parsed: _Parsed) -> FactoryResult | _Outcomes:
+    """What the file does to the batch: the result recorded when this very file was imported
+    before, or its new outcomes. Refuses the file (its wrong rows first, as they were read),
+    a batch that takes no result now, or one that is not there."""
+    if batch is None:
+        _refuse_rows(parsed.errors)
+        raise NotFound("batch", what_zh="该批次")
+    already = FactoryResult.objects.filter(file_sm3=digest).first()
+    if already is not None:
+        if already.batch_id != batch.pk:
+            raise ProductionErrorCode.FACTORY_RESULT_OTHER_BATCH.at_row(1, batch=already.batch_id)
+        return already
+    refused = batch_result_refusal(batch)  # the batch page offers the upload by it too
+    if refused is not None:
+        _refuse_rows(parsed.errors)
+        raise refused
+    unfit = RowErrors()
+    outcomes = _check_rows(batch, parsed.rows, unfit)
+    _refuse_rows(parsed.errors, unfit)
+    return outcomes
+
+
 def factory_result_check(*, actor: Actor, batch_id: int, data: bytes) -> ResultCheck:
     """Check a result file as :func:`factory_result_import` would, and count what it would do,
     without writing: the page asks the operator to confirm before defective cards are
     cancelled and remade. Refuses with the import's own codes."""
     check_operator(actor)
     digest = sm3(data).hex()
-    rows = _parse_result(data)
-    batch = Batch.objects.filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFound("batch", what_zh="该批次")
-    already = FactoryResult.objects.filter(file_sm3=digest).first()
-    if already is not None:
-        if already.batch_id != batch.pk:
-            raise ProductionErrorCode.FACTORY_RESULT_OTHER_BATCH.at_row(1, batch=already.batch_id)
-        return ResultCheck(0, 0, len(rows), imported_before=True)
-    refused = batch_result_refusal(batch)
-    if refused is not None:
-        raise refused
-    outcomes = _check_rows(batch, rows)
+    parsed = _parse_result(data)
+    found = _checked(Batch.objects.filter(pk=batch_id).first(), digest, parsed)
+    if isinstance(found, FactoryResult):
+        return ResultCheck(0, 0, len(parsed.rows), imported_before=True)
     return ResultCheck(
-        len(outcomes.made), len(outcomes.defective), outcomes.unchanged, imported_before=False
+        len(found.made), len(found.defective), found.unchanged, imported_before=False
     )
 
 
@@ -348,22 +421,16 @@ def factory_result_import(
     are cancelled and remade in a remake batch. The same file again changes nothing."""
     check_operator(actor)
     digest = sm3(data).hex()
-    rows = _parse_result(data)
+    parsed = _parse_result(data)
     with transaction.atomic():
-        batch = batch_locked_in_transaction(batch_id)
-        already = FactoryResult.objects.filter(file_sm3=digest).first()
-        if already is not None:
-            if already.batch_id != batch.pk:
-                raise ProductionErrorCode.FACTORY_RESULT_OTHER_BATCH.at_row(
-                    1, batch=already.batch_id
-                )
-            return already
-        refused = batch_result_refusal(batch)  # the batch page offers the upload by it too
-        if refused is not None:
-            raise refused
-        outcomes = _check_rows(batch, rows)
+        batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
+        found = _checked(batch, digest, parsed)
+        if isinstance(found, FactoryResult):
+            return found
+        assert batch is not None  # _checked refuses a batch that is not there
+        outcomes = found
         now = timezone.now()
-        _record_made(outcomes.made, now)
+        _record_made(outcomes.made, now, today)
         remake_batch = _record_defective(actor, batch, outcomes.defective, today)
         if not BatchCard.objects.filter(batch=batch, outcome="").exists():
             batch.status = BatchStatus.COMPLETED
@@ -371,8 +438,9 @@ def factory_result_import(
         return _result_record(actor, batch, digest, outcomes, remake_batch, now)
 
 
-def _check_rows(batch: Batch, rows: list[ResultRow]) -> _Outcomes:
-    """Match every row with a card of the batch; the first that does not fit refuses all."""
+def _check_rows(batch: Batch, rows: list[ResultRow], unfit: RowErrors) -> _Outcomes:
+    """Match every row with a card of the batch; those that do not fit are noted in
+    ``unfit`` (any of them refuses the whole file)."""
     stored = {
         number: (pk, code, stage, outcome)
         for pk, number, code, stage, outcome in Card.objects.filter(
@@ -387,20 +455,27 @@ def _check_rows(batch: Batch, rows: list[ResultRow]) -> _Outcomes:
         n, number = row.row, row.card_number
         found = stored.get(number)
         if found is None or found[1] != row.card_id_code:
-            raise ProductionErrorCode.FACTORY_RESULT_CARD_UNKNOWN.at_row(n, card_number=number)
+            unfit.add(ProductionErrorCode.FACTORY_RESULT_CARD_UNKNOWN.at_row(n, card_number=number))
+            continue
         if number in seen:
-            raise ProductionErrorCode.FACTORY_RESULT_DUPLICATE.at_row(n, card_number=number)
+            unfit.add(ProductionErrorCode.FACTORY_RESULT_DUPLICATE.at_row(n, card_number=number))
+            continue
         seen.add(number)
         pk, _code, stage, outcome = found
         if outcome:
             if outcome != row.outcome:
-                raise ProductionErrorCode.FACTORY_RESULT_CONFLICT.at_row(
-                    n, card_number=number, recorded=outcome
+                unfit.add(
+                    ProductionErrorCode.FACTORY_RESULT_CONFLICT.at_row(
+                        n, card_number=number, recorded=outcome
+                    )
                 )
-            unchanged += 1
+            else:
+                unchanged += 1
         elif stage != CardStage.PERSONALISED:
-            raise ProductionErrorCode.FACTORY_RESULT_CARD_STATE.at_row(
-                n, card_number=number, stage=stage
+            unfit.add(
+                ProductionErrorCode.FACTORY_RESULT_CARD_STATE.at_row(
+                    n, card_number=number, stage=stage
+                )
             )
         elif row.outcome == FactoryOutcome.MADE:
             made.append(pk)
@@ -409,7 +484,7 @@ def _check_rows(batch: Batch, rows: list[ResultRow]) -> _Outcomes:
     return _Outcomes(made=made, defective=defective, unchanged=unchanged)
 
 
-def _record_made(made: list[int], now: datetime) -> None:
+def _record_made(made: list[int], now: datetime, today: date) -> None:
     cards_advance(
         card_ids=made,
         from_stages=[CardStage.PERSONALISED],
@@ -417,6 +492,7 @@ def _record_made(made: list[int], now: datetime) -> None:
         produced_at=now,
     )
     BatchCard.objects.filter(card_id__in=made).update(outcome=FactoryOutcome.MADE)
+    card_milestones_record(MilestoneKind.MADE, made, day=today, at=now)
 
 
 def _record_defective(

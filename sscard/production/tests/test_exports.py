@@ -3,6 +3,7 @@ list (holders masked, as production works on them)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -54,9 +55,10 @@ def _batches_export(fmt: str, made: Any, client: Any) -> None:
     ]
     assert row[3] != batch.channel  # the channel's name beside its code
     assert collected == batch.collected_on.isoformat()
+    # the state is the phase the page shows: made cards wait to be dispatched
     assert [str(v) for v in row[6:12]] == [
-        batch.get_status_display(),
-        batch.status,
+        "已收到制卡结果",
+        "results_in",
         "3",  # cards
         "3",  # personalised
         "3",  # made
@@ -81,6 +83,8 @@ def _cards_export(fmt: str, made: Any, client: Any) -> None:
     assert set(export.column("领卡网点")) == {outlet.name}
     assert set(export.column("领卡网点（代码）")) == {outlet.code}
     assert set(export.column("工厂制卡结果（代码）")) == {"made"}
+    assert set(export.column("批次状态")) == {"已收到制卡结果"}
+    assert set(export.column("批次状态（代码）")) == {"results_in"}
     text = export.text()
     for number in numbers:
         assert number not in text
@@ -106,3 +110,33 @@ def test_the_batch_page_offers_the_hand_over_sheet_once_cards_have_left(
     assert f"/production/batches/{batch.pk}/handover/" in page
     assert operator.get(f"/production/batches/{batch.pk}/handover/").status_code == 200
     assert Batch.objects.filter(pk=batch.pk).exists()
+
+
+def _page_phase(page: str) -> tuple[str, str]:
+    """The phase (code and name) a production page shows first: its one batch's."""
+    found = re.search(r'data-phase="([a-z_]+)">([^<]+)</span>', page)
+    assert found is not None
+    return found.group(1), found.group(2).strip()
+
+
+def test_after_dispatch_the_exports_say_the_batch_s_state_as_its_pages(
+    made, production_operator, client_for
+):
+    # given a batch whose made cards have all been dispatched (its stored status still reads
+    # "factory result received")
+    _campaign, batch, _outlet, _numbers = made
+    dispatch([batch])
+    operator = client_for(production_operator)
+    listed = _page_phase(operator.get("/production/").content.decode())
+    detail = _page_phase(operator.get(f"/production/batches/{batch.pk}/").content.decode())
+    assert listed == detail == ("dispatched", "已制成的卡已全部发出")
+    code, name = listed
+    # then the batches export and the batch's card list say the same, name and code
+    batches = read_export(operator.get("/production/batches/export.xlsx"))
+    assert (batches.column("状态"), batches.column("状态（代码）")) == ([name], [code])
+    cards = read_export(operator.get(f"/production/batches/{batch.pk}/cards.csv"))
+    assert set(cards.column("批次状态")) == {name}
+    assert set(cards.column("批次状态（代码）")) == {code}
+    # and so does the API, with the phase's name beside it
+    body = operator.get(f"/api/v1/production/batches/{batch.pk}").json()
+    assert (body["phase"], body["phase_name"]) == (code, name)

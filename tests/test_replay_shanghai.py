@@ -122,7 +122,7 @@ def test_a_database_with_persons_is_refused() -> None:
 
 def test_several_processes_need_postgresql() -> None:
     if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL takes several writers")
+        pytest.skip("PostgreSQL allows several processes: the refusal checked is SQLite's")
     result = CliRunner().invoke(
         cli, ["replay", "shanghai-2018-pilot", "--scale", "0.0001", "--processes", "2"]
     )

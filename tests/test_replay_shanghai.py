@@ -127,5 +127,6 @@ def test_several_processes_need_postgresql() -> None:
         cli, ["replay", "shanghai-2018-pilot", "--scale", "0.0001", "--processes", "2"]
     )
     assert result.exit_code == 2
-    assert "needs PostgreSQL" in result.output
+    assert "replay_processes_need_postgresql" in result.output
+    assert "needs a PostgreSQL database" in result.output
     assert not Person.objects.exists()

@@ -66,8 +66,11 @@ def replay_command(scenario: str, scale: float, seed: int, lang: str, processes:
     _django(ready=False)
     from django.db import connection
 
+    from sscard.replay.errors import ReplayErrorCode
+
     if processes > 1 and connection.vendor != "postgresql":
-        click.echo("--processes > 1 needs PostgreSQL (SQLite takes one writer at a time)")
+        zh, en = ReplayErrorCode.PROCESSES_NEED_POSTGRESQL.text()
+        click.echo(f"{ReplayErrorCode.PROCESSES_NEED_POSTGRESQL.code}: {zh} / {en}")
         sys.exit(2)
     _migrate()
     from sscard.replay.report import sh02_lines

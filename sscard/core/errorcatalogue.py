@@ -47,8 +47,9 @@ __all__ = [
 
 REGENERATE = "uv run python -m sscard.core.errorcatalogue > docs/errors.md"
 
-#: Packages that are not Django apps but hold codes: the policy layer's errors, the kernel's tables.
-_LAYERS = ("sscard.kernel", "sscard.policy")
+#: Packages that are not Django apps but hold codes: the policy layer's and the replay's errors,
+#: the kernel's tables.
+_LAYERS = ("sscard.kernel", "sscard.policy", "sscard.replay")
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -82,6 +82,7 @@ from sscard.replay.arrivals import (
     stream_days,
 )
 from sscard.replay.clock import SimulatedClock, simulated_time
+from sscard.replay.errors import ReplayErrorCode
 from sscard.replay.hands import Apply, Collect, Confirm, Deliver, Hands
 from sscard.replay.population import PopulationCut, Say, population_build
 from sscard.synthetic.cities import city_profile
@@ -138,13 +139,12 @@ SYSTEM = Actor.system(f"replay:{SCENARIO}")
 
 
 class ReplayRefused(Exception):
-    """The replay cannot run on this database (``code`` says why)."""
+    """The replay cannot run on this database (``code`` says why; ``errors.ReplayErrorCode``)."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
+    def __init__(self, code: ReplayErrorCode, **values: object) -> None:
+        self.code = code.code
+        self.message_zh, self.message_en = code.text(**values)
+        super().__init__(self.message_en)
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,12 +359,7 @@ class ShanghaiPilot:
 
     def check_empty(self) -> None:
         if Person.objects.exists() or Application.objects.exists():
-            raise ReplayRefused(
-                "replay_database_not_empty",
-                "重放需要一个空数据库：当前数据库已有人员或申请。请使用新的数据目录或数据库。",
-                "The replay needs an empty database: this one already holds persons or "
-                "applications. Use a fresh data directory or database.",
-            )
+            raise ReplayRefused(ReplayErrorCode.DATABASE_NOT_EMPTY)
 
     def set_up(self, say: Say) -> tuple[PopulationCut, dict[str, int]]:
         """On the eve of the pilot: reference data, the pack in force, the population."""
@@ -386,11 +381,7 @@ class ShanghaiPilot:
         imported = {job.kind: job.rows_inserted for job in jobs}
         refused = {job.kind: job.rows_refused for job in jobs if job.rows_refused}
         if refused:
-            raise ReplayRefused(
-                "replay_import_refused",
-                f"导入时有行被拒绝：{refused}",
-                f"The import refused rows: {refused}",
-            )
+            raise ReplayRefused(ReplayErrorCode.IMPORT_REFUSED, refused=refused)
         self._load_places()
         return cut, imported
 

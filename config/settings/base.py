@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -311,6 +312,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # Messages whose retry has fallen due, or that a broker outage left queued.
     "outbox-send-due": {"task": "sscard.notifications.send_due", "schedule": 60.0},
+    # Tomorrow's booked visits (SH-10), each reminded once: hourly in the daytime (no texts at
+    # night), each run picking up the bookings made since the one before.
+    "booking-reminders": {
+        "task": "sscard.network.booking_reminders",
+        "schedule": crontab(minute=5, hour="9-19"),
+    },
 }
 LOGGING["loggers"] = {
     "sscard.notifications.sms": {"level": "INFO"},

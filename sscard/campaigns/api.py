@@ -11,7 +11,7 @@ from ninja import Field, Router, Status
 
 from sscard.campaigns.choices import CampaignStatus
 from sscard.campaigns.errors import CampaignErrorCode
-from sscard.campaigns.models import Campaign
+from sscard.campaigns.models import Campaign, OutreachRound
 from sscard.campaigns.schemas import (
     CampaignOut,
     DecisionIn,
@@ -19,6 +19,9 @@ from sscard.campaigns.schemas import (
     DistrictFigureOut,
     EligibilityOut,
     GroupFigureOut,
+    OutreachFilterIn,
+    OutreachPreviewOut,
+    OutreachRoundOut,
     PutInForceIn,
     SchoolNoticeIn,
     SchoolNoticeOut,
@@ -26,13 +29,27 @@ from sscard.campaigns.schemas import (
     SchoolPageOut,
 )
 from sscard.campaigns.selectors import (
+    OutreachFilter,
     SchoolNoticeRules,
     campaign_eligibility,
     campaign_history,
     campaign_pack,
     decision_for_person,
+    outreach_conversion,
+    outreach_preview,
+    outreach_round_get,
+    outreach_round_target_text,
+    outreach_rounds,
+    outreach_target,
 )
-from sscard.campaigns.services import SchoolNotice, campaign_put_in_force, school_notify
+from sscard.campaigns.services import (
+    SchoolNotice,
+    campaign_put_in_force,
+    outreach_resume_refusal,
+    outreach_round_resume,
+    outreach_round_start,
+    school_notify,
+)
 from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.pagination import MAX_PAGE
@@ -170,3 +187,86 @@ def schools_notify(request: HttpRequest, body: SchoolNoticeIn) -> Status[SchoolN
         district_code=body.district_code,
     )
     return Status(201, notice)
+
+
+# --- Reminder rounds (issue 14 point 1) -------------------------------------------------------
+
+
+def _filter(body: OutreachFilterIn) -> OutreachFilter:
+    return OutreachFilter(
+        group=body.group,
+        district_code=body.district_code,
+        employer_id=body.employer_id,
+        age_min=body.age_min,
+        age_max=body.age_max,
+    )
+
+
+def _rounds_out(request: HttpRequest, rounds: list[OutreachRound]) -> list[OutreachRoundOut]:
+    actor = request_actor(request)
+    english = english_page()
+    conversion = outreach_conversion(r.pk for r in rounds)
+    return [
+        OutreachRoundOut(
+            id=r.pk,
+            kind=r.kind,
+            kind_name=str(r.get_kind_display()),
+            status=r.status,
+            status_name=str(r.get_status_display()),
+            day=r.day,
+            target=outreach_round_target_text(r, english=english),
+            filters=dict(r.filters),
+            previewed=r.previewed,
+            selected=r.selected,
+            sent=r.sent,
+            skipped={k: int(v) for k, v in r.skipped.items()},
+            releases_from=r.releases_from,
+            releases_until=r.releases_until,
+            created_by=r.created_by,
+            reminded=conversion[r.pk].reminded,
+            applied_since=conversion[r.pk].applied,
+            conversion=conversion[r.pk].rate,
+            may_resume=outreach_resume_refusal(actor=actor, round_=r) is None,
+        )
+        for r in rounds
+    ]
+
+
+@router.post("/outreach/preview", response={200: OutreachPreviewOut, **ERRORS})
+def outreach_preview_api(request: HttpRequest, body: OutreachFilterIn) -> OutreachPreviewOut:
+    """How many eligible people who have not applied a round would select, remind and skip
+    (asked for none, no phone, at the pack's most, reminded too recently); nothing is sent."""
+    target = outreach_target(actor=request_actor(request), filters=_filter(body), day=today())
+    preview = outreach_preview(target)
+    return OutreachPreviewOut(
+        selected=preview.selected, to_remind=preview.to_remind, skipped=preview.skipped
+    )
+
+
+@router.post("/outreach/rounds", response={201: OutreachRoundOut, **ERRORS})
+def outreach_rounds_send(request: HttpRequest, body: OutreachFilterIn) -> Status[OutreachRoundOut]:
+    """Send a round of reminders (the pack's text, no link), released at the pack's rate by
+    a background job; the round answers at once with its status."""
+    round_ = outreach_round_start(actor=request_actor(request), filters=_filter(body))
+    return Status(201, _rounds_out(request, [round_])[0])
+
+
+@router.get("/outreach/rounds", response={200: list[OutreachRoundOut], **ERRORS})
+def outreach_rounds_list(request: HttpRequest) -> list[OutreachRoundOut]:
+    """The rounds the caller may see, newest first (100 at most), with each one's conversion:
+    of those reminded, how many have applied since."""
+    rounds = list(outreach_rounds(actor=request_actor(request))[:100])
+    return _rounds_out(request, rounds)
+
+
+@router.get("/outreach/rounds/{round_id}", response={200: OutreachRoundOut, **ERRORS})
+def outreach_round_detail(request: HttpRequest, round_id: int) -> OutreachRoundOut:
+    round_ = outreach_round_get(actor=request_actor(request), round_id=round_id)
+    return _rounds_out(request, [round_])[0]
+
+
+@router.post("/outreach/rounds/{round_id}/resume", response={200: OutreachRoundOut, **ERRORS})
+def outreach_round_resume_api(request: HttpRequest, round_id: int) -> OutreachRoundOut:
+    """Send the rest of a round that stopped part-way, from its checkpoint."""
+    round_ = outreach_round_resume(actor=request_actor(request), round_id=round_id)
+    return _rounds_out(request, [round_])[0]

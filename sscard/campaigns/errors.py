@@ -69,3 +69,40 @@ class CampaignErrorCode(ErrorCode):
         "政策包文件须为 UTF-8 编码的 YAML。",
         "A pack file must be UTF-8 YAML.",
     )
+    OUTREACH_NOT_IN_PACK = (
+        "outreach_not_in_pack",
+        409,
+        "本市正在实施的换发政策没有规定提醒轮次（提醒次数、间隔和发送速度）。",
+        "The policy in force for this city sets no reminder rounds (how many, how far apart, "
+        "how fast).",
+    )
+    OUTREACH_DISTRICT_NOT_YOURS = (
+        "outreach_district_not_yours",
+        403,
+        "只能提醒本人负责区内的人员。",
+        "You may remind people of your own district only.",
+    )
+    OUTREACH_GROUP_UNKNOWN = (
+        "outreach_group_unknown",
+        422,
+        "正在实施的换发政策中没有这个人群。",
+        "The policy in force has no such group.",
+    )
+    OUTREACH_AGE_RANGE_INVALID = (
+        "outreach_age_range_invalid",
+        422,
+        "年龄范围无效：应为0至150岁，且起始年龄不大于截止年龄。",
+        "The age range is not valid: from 0 to 150, the lower bound not above the upper.",
+    )
+    OUTREACH_NOBODY_TO_REMIND = (
+        "outreach_nobody_to_remind",
+        409,
+        "按所选条件没有可以提醒的人员。",
+        "Nobody the choice selects can be reminded.",
+    )
+    OUTREACH_ROUND_NOT_RESUMABLE = (
+        "outreach_round_not_resumable",
+        409,
+        "只有中途停止的提醒轮次可以继续发送。",
+        "Only a round that stopped part-way can be resumed.",
+    )

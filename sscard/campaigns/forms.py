@@ -55,3 +55,30 @@ class SchoolNoticeForm(forms.Form):
     notified_on = forms.DateField(
         label=_("Notice date"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class OutreachForm(forms.Form):
+    """Whom a round of reminders selects: a group, a district, an employer, an age range."""
+
+    group = forms.ChoiceField(label=_("Group"), required=False)
+    district_code = forms.ChoiceField(label=_("District"), required=False)
+    employer_q = forms.CharField(label=_("Employer"), required=False, max_length=200)
+    employer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    age_min = forms.IntegerField(label=_("Aged from"), required=False, min_value=0, max_value=150)
+    age_max = forms.IntegerField(label=_("Aged up to"), required=False, min_value=0, max_value=150)
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: list[tuple[str, str]],
+        districts: list[tuple[str, str]],
+        all_districts: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ChoiceField)
+        group.choices = [("", _("Every group")), *groups]
+        district = self.fields["district_code"]
+        assert isinstance(district, forms.ChoiceField)
+        district.choices = [("", _("All districts")), *districts] if all_districts else districts

@@ -114,3 +114,43 @@ class SchoolNoticeOut(Schema):
     district: str
     school_codes: list[str]
     messages: int = Field(description="Texts queued to the pupils' parents")
+
+
+class OutreachFilterIn(Schema):
+    """Whom a round selects among the eligible who have not applied (each optional)."""
+
+    group: str = ""
+    district_code: str = ""
+    employer_id: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+
+
+class OutreachPreviewOut(Schema):
+    """How many the round would select, remind, and skip by reason (nothing is sent)."""
+
+    selected: int
+    to_remind: int
+    skipped: dict[str, int]
+
+
+class OutreachRoundOut(Schema):
+    id: int
+    kind: str
+    kind_name: str
+    status: str
+    status_name: str
+    day: date
+    target: str
+    filters: dict[str, object]
+    previewed: int
+    selected: int
+    sent: int
+    skipped: dict[str, int]
+    releases_from: datetime | None
+    releases_until: datetime | None
+    created_by: str
+    reminded: int
+    applied_since: int
+    conversion: float | None
+    may_resume: bool

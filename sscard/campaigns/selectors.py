@@ -12,22 +12,38 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
-from sscard.campaigns.choices import CampaignStatus
+from sscard.campaigns.choices import CampaignStatus, RoundKind, SkipReason
 from sscard.campaigns.errors import CampaignErrorCode
-from sscard.campaigns.models import Campaign
+from sscard.campaigns.models import Campaign, OutreachReminder, OutreachRound
 from sscard.core.actors import Actor, Role
 from sscard.core.calendar import work_calendar
-from sscard.core.errors import ApplicationError, PermissionDenied
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.exports import PackStamp
 from sscard.core.milestones import milestone_filter, milestones_by_day, week_start
-from sscard.core.models import MilestoneKind
+from sscard.core.models import Milestone, MilestoneKind
 from sscard.core.names import Kind, name_of
 from sscard.kernel.regions import city_of, city_prefix
 from sscard.network.models import Outlet
+from sscard.notifications.selectors import opted_out
 from sscard.notifications.services import message_render
 from sscard.policy import (
     Decision,
@@ -38,7 +54,7 @@ from sscard.policy import (
     decide,
     load_pack,
 )
-from sscard.policy.schema import Template
+from sscard.policy.schema import Outreach, Template, directory_values
 from sscard.registry.eligibility import EligibleFigures, eligible_figures, person_facts
 from sscard.registry.models import Employer, Person
 
@@ -191,7 +207,7 @@ def template_text(pack: Pack, key: str, **values: object) -> str | None:
     template = pack.templates.get(key)
     if template is None:
         return None
-    return message_render(template.text_zh, **values)
+    return message_render(template.text_zh, **{**directory_values(pack), **values})
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +305,14 @@ def _actor_city(actor: Actor) -> str:
     return ""
 
 
+def pack_hotlines(pack: Pack) -> tuple[tuple[str, str, str], ...]:
+    """The hotlines of the pack's contact directory, as a document's footer names them (SH-17):
+    ``(name_zh, name_en, number)``."""
+    return tuple(
+        (c.name_zh, c.name_en, c.phone) for c in pack.contacts if c.kind == "hotline" and c.phone
+    )
+
+
 def pack_stamps_for_actor(actor: Actor) -> list[PackStamp]:
     """The packs in force where the actor works, for the header of its exports and prints:
     its city's, or every city's for a role bound to none (production runs for all cities)."""
@@ -303,6 +327,7 @@ def pack_stamps_for_actor(actor: Actor) -> list[PackStamp]:
             title_zh=c.title,
             title_en=campaign_pack(c).title_en,
             city=c.city_code,
+            hotlines=pack_hotlines(campaign_pack(c)),
         )
         for c in campaigns
     ]
@@ -320,6 +345,7 @@ def pack_decided_under(pack_hash: str) -> tuple[PackStamp, Pack] | None:
         pack_hash=campaign.pack_hash,
         title_zh=campaign.title,
         title_en=pack.title_en,
+        hotlines=pack_hotlines(pack),
         city=campaign.city_code,
     )
     return stamp, pack
@@ -408,3 +434,291 @@ def packs_in_force() -> list[Pack]:
     platform runs today, and whom a visitor may ask (the pack's contact directory)."""
     campaigns = Campaign.objects.filter(status=CampaignStatus.IN_FORCE).order_by("city_code")
     return [campaign_pack(campaign) for campaign in campaigns]
+
+
+# --------------------------------------------------------------------------------------------
+# Reminder rounds (issue 14 point 1): whom a round reaches, who is skipped and why, conversion
+# --------------------------------------------------------------------------------------------
+
+OUTREACH_SENDERS = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM})
+OUTREACH_READERS = OUTREACH_SENDERS | {Role.EMPLOYER_HR}
+AGE_LIMIT = 150
+
+
+@dataclass(frozen=True, slots=True)
+class OutreachFilter:
+    """Whom a round selects among the campaign's eligible who have not applied: a policy group,
+    a district (insured, else household registration), an employer, an age range (whole
+    years on the round's day, both bounds included). Each optional."""
+
+    group: str = ""
+    district_code: str = ""
+    employer_id: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "group": self.group,
+            "district_code": self.district_code,
+            "employer_id": self.employer_id,
+            "age_min": self.age_min,
+            "age_max": self.age_max,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutreachFilter:
+        return cls(
+            group=str(data.get("group") or ""),
+            district_code=str(data.get("district_code") or ""),
+            employer_id=data.get("employer_id"),
+            age_min=data.get("age_min"),
+            age_max=data.get("age_max"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutreachTarget:
+    """A checked request for a round: the campaign in force, its pack's outreach terms, and
+    the filter as the actor may have it (a district officer's district forced)."""
+
+    campaign: Campaign
+    pack: Pack
+    outreach: Outreach
+    filters: OutreachFilter
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class OutreachPreview:
+    """How many people a round would select, and how many of them it would skip, by reason."""
+
+    selected: int
+    skipped: dict[str, int]
+
+    @property
+    def to_remind(self) -> int:
+        return self.selected - sum(self.skipped.values())
+
+
+def _outreach_city(actor: Actor) -> str:
+    if actor.role is Role.DISTRICT_OFFICER:
+        return city_of(actor.district_code or "")
+    return actor.city_code or ""
+
+
+def outreach_target(
+    *, actor: Actor, filters: OutreachFilter, day: date, city_code: str | None = None
+) -> OutreachTarget:
+    """Check a round's request for ``actor`` and answer its target: the one predicate the
+    service, the pages and the API ask. Refusals: ``permission_denied`` (not an officer),
+    ``outreach_district_not_yours`` (a district officer asking for another district, an
+    officer for a district outside the city), ``not_found`` (an employer outside the city),
+    ``outreach_age_range_invalid``, ``no_campaign_in_force``, ``outreach_not_in_pack``,
+    ``outreach_group_unknown``."""
+    if actor.role not in OUTREACH_SENDERS:
+        raise PermissionDenied("send reminder rounds", "发送提醒短信")
+    district = filters.district_code.strip()
+    if actor.role is Role.DISTRICT_OFFICER:
+        if district and district != actor.district_code:
+            raise CampaignErrorCode.OUTREACH_DISTRICT_NOT_YOURS.error(district=district)
+        district = actor.district_code or ""
+    city = _outreach_city(actor) or (city_code or "") or city_of(district)
+    if district and (not city or city_of(district) != city):
+        raise CampaignErrorCode.OUTREACH_DISTRICT_NOT_YOURS.error(district=district)
+    low, high = filters.age_min, filters.age_max
+    if any(a is not None and not 0 <= a <= AGE_LIMIT for a in (low, high)) or (
+        low is not None and high is not None and low > high
+    ):
+        raise CampaignErrorCode.OUTREACH_AGE_RANGE_INVALID.error()
+    in_force = pack_in_force_for_city(city)
+    if filters.employer_id is not None:
+        found = Employer.objects.filter(pk=filters.employer_id).values_list(
+            "insured_district", flat=True
+        )
+        insured = found.first()
+        if insured is None or city_of(insured) != in_force.city:
+            raise NotFound("employer", what_zh="该单位")
+    outreach = in_force.pack.outreach
+    if outreach is None:
+        raise CampaignErrorCode.OUTREACH_NOT_IN_PACK.error(city=city)
+    group = filters.group.strip()
+    if group and group not in groups_eligible(in_force.pack):
+        raise CampaignErrorCode.OUTREACH_GROUP_UNKNOWN.error(group=group)
+    checked = OutreachFilter(group, district, filters.employer_id, low, high)
+    return OutreachTarget(in_force.campaign, in_force.pack, outreach, checked, day)
+
+
+def outreach_refusal(
+    *, actor: Actor, filters: OutreachFilter, day: date
+) -> ApplicationError | None:
+    """Why ``actor`` may not send a round with ``filters`` (None: the service would take it,
+    unless nobody is left to remind)."""
+    try:
+        outreach_target(actor=actor, filters=filters, day=day)
+    except ApplicationError as error:
+        return error
+    return None
+
+
+def groups_eligible(pack: Pack) -> dict[str, str]:
+    """The person groups of the pack a round may select (id -> Chinese title), in its order."""
+    return {g.id: g.title_zh for g in pack.groups.values() if g.subject == "person"}
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def outreach_candidates(target: OutreachTarget) -> QuerySet[Person]:
+    """The persons a round selects: eligible in the campaign (its ``eligible`` milestones,
+    of the group if one is chosen), no ``applied`` milestone (a withdrawn application too), and
+    within the district, employer and ages chosen. One query; not yet told apart by who is
+    skipped (:func:`outreach_annotated`)."""
+    campaign, f = target.campaign, target.filters
+    eligible = Milestone.objects.filter(
+        campaign_id=campaign.pk, kind=MilestoneKind.ELIGIBLE, person_id=OuterRef("pk")
+    )
+    if f.group:
+        eligible = eligible.filter(group=f.group)
+    applied = Milestone.objects.filter(person_id=OuterRef("pk"), kind=MilestoneKind.APPLIED)
+    persons = Person.objects.filter(Exists(eligible)).exclude(Exists(applied))
+    if f.district_code:
+        persons = persons.filter(person_in_district(f.district_code))
+    if f.employer_id is not None:
+        persons = persons.filter(employer_id=f.employer_id)
+    if f.age_min is not None:
+        persons = persons.filter(birth_date__lte=_years_before(target.day, f.age_min))
+    if f.age_max is not None:
+        persons = persons.filter(birth_date__gt=_years_before(target.day, f.age_max + 1))
+    return persons.order_by()
+
+
+def person_in_district(district: str) -> Q:
+    """Persons counted in ``district``: insured there, or insured nowhere and registered there
+    (the milestones' and the district officers' rule)."""
+    return Q(insured_region=district) | (Q(insured_region="") & Q(hukou_region=district))
+
+
+def outreach_annotated(target: OutreachTarget) -> QuerySet[Person]:
+    """:func:`outreach_candidates`, each with ``skip``: why the round leaves them out ("" for
+    none), in this order: asked for no reminders, no mobile phone, had the pack's most
+    reminders in the campaign, reminded fewer than the pack's days ago."""
+    terms = target.outreach
+    mine = OutreachReminder.objects.filter(campaign_id=target.campaign.pk, person_id=OuterRef("pk"))
+    reminded = mine.order_by().values("person_id").annotate(n=Count("*")).values("n")[:1]
+    since = target.day - timedelta(days=terms.min_days_between)
+    return (
+        outreach_candidates(target)
+        .alias(reminded_n=Coalesce(Subquery(reminded, output_field=IntegerField()), 0))
+        .annotate(
+            skip=Case(
+                When(opted_out("pk"), then=Value(SkipReason.OPTED_OUT.value)),
+                When(phone_enc__isnull=True, then=Value(SkipReason.NO_PHONE.value)),
+                When(reminded_n__gte=terms.max_reminders, then=Value(SkipReason.AT_MAX.value)),
+                When(
+                    Exists(mine.filter(day__gt=since)),
+                    then=Value(SkipReason.TOO_RECENT.value),
+                ),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+def outreach_preview(target: OutreachTarget) -> OutreachPreview:
+    """How many the round selects and skips by reason, in one grouped query (nothing sent)."""
+    rows = outreach_annotated(target).values_list("skip").annotate(n=Count("pk")).order_by()  # type: ignore[misc]  # ``skip`` is annotated
+    counts = {str(skip): int(n) for skip, n in rows}
+    skipped = {reason.value: counts.get(reason.value, 0) for reason in SkipReason}
+    return OutreachPreview(selected=sum(counts.values()), skipped=skipped)
+
+
+def outreach_rounds(*, actor: Actor) -> QuerySet[OutreachRound]:
+    """The rounds the actor may see, newest first: a city officer's city's, a district
+    officer's own district's, an HR's own employer's reminders."""
+    rounds = OutreachRound.objects.select_related("employer").order_by("-created_at", "-pk")
+    match actor.role:
+        case Role.SYSTEM:
+            return rounds
+        case Role.CITY_OFFICER:
+            return rounds.filter(city_code=actor.city_code) if actor.city_code else rounds
+        case Role.DISTRICT_OFFICER:
+            return rounds.filter(district_code=actor.district_code or "-")
+        case Role.EMPLOYER_HR if actor.employer_id is not None:
+            return rounds.filter(kind=RoundKind.EMPLOYER, employer_id=actor.employer_id)
+        case _:
+            raise PermissionDenied("see reminder rounds", "查看提醒轮次")
+
+
+def outreach_round_get(*, actor: Actor, round_id: int) -> OutreachRound:
+    found = outreach_rounds(actor=actor).filter(pk=round_id).first()
+    if found is None:
+        raise NotFound("reminder round", what_zh="该提醒轮次")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RoundConversion:
+    """Of the persons a round reminded, how many have applied since its day."""
+
+    reminded: int
+    applied: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.applied / self.reminded if self.reminded else None
+
+
+def outreach_conversion(round_ids: Iterable[int]) -> dict[int, RoundConversion]:
+    """Each round's reminded persons and those of them with an ``applied`` milestone on or
+    after the round's day, in one grouped query."""
+    ids = list(round_ids)
+    if not ids:
+        return {}
+    applied = Milestone.objects.filter(
+        person_id=OuterRef("person_id"), kind=MilestoneKind.APPLIED, day__gte=OuterRef("day")
+    )
+    rows = (
+        OutreachReminder.objects.filter(round_id__in=ids)
+        .order_by()
+        .values("round_id")
+        .annotate(
+            reminded=Count("pk"),
+            applied=Sum(
+                Case(When(Exists(applied), then=1), default=0, output_field=IntegerField())
+            ),
+        )
+        .values_list("round_id", "reminded", "applied")
+    )
+    found = {pk: RoundConversion(int(n), int(a or 0)) for pk, n, a in rows}
+    return {pk: found.get(pk, RoundConversion(0, 0)) for pk in ids}
+
+
+def outreach_round_target_text(round_: OutreachRound, *, english: bool) -> str:
+    """Whom a round aimed at, in words: the group's, district's and employer's names, ages."""
+    f = OutreachFilter.from_json(round_.filters)
+    parts: list[str] = []
+    if f.group:
+        pack = campaign_pack(round_.campaign)
+        group = pack.groups.get(f.group)
+        parts.append((group.title_en if english else group.title_zh) if group else f.group)
+    district = f.district_code or round_.district_code
+    if district:
+        parts.append(name_of(Kind.REGION, district, english=english))
+    employer = round_.employer if round_.employer_id else None
+    if employer is None and f.employer_id is not None:
+        employer = Employer.objects.filter(pk=f.employer_id).first()
+    if employer is not None:
+        parts.append(employer.name)
+    if f.age_min is not None or f.age_max is not None:
+        low = "" if f.age_min is None else str(f.age_min)
+        high = "" if f.age_max is None else str(f.age_max)
+        parts.append(gettext("aged %(low)s–%(high)s") % {"low": low, "high": high})
+    if not parts:
+        return gettext("Everyone eligible who has not applied")
+    return "; ".join(parts) if english else "；".join(parts)

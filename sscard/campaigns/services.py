@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from sscard.campaigns.choices import CampaignStatus
+from sscard.campaigns.choices import CampaignStatus, RoundKind, RoundStatus, SkipReason
 from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.milestones import campaign_invited_record
-from sscard.campaigns.models import Campaign
+from sscard.campaigns.models import Campaign, OutreachReminder, OutreachRound
 from sscard.campaigns.selectors import (
+    OUTREACH_SENDERS,
     SCHOOL_NOTICE_TEMPLATE,
     SCHOOL_NOTIFIERS,
+    OutreachFilter,
+    OutreachTarget,
     SchoolNoticeRules,
+    campaign_pack,
+    outreach_annotated,
+    outreach_preview,
+    outreach_round_get,
+    outreach_target,
 )
-from sscard.core import clock
+from sscard.core import background, clock
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import id_ranges
-from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
+from sscard.core.jobs import job_progress, job_queue, job_run, jobs_recover
+from sscard.core.models import BackgroundJob
 from sscard.notifications.services import Recipient, holder_tell
 from sscard.policy import Pack
+from sscard.policy.schema import Outreach
 from sscard.registry.choices import DivisionLevel
 from sscard.registry.models import Division, Person, School
 from sscard.registry.selectors import school_get
@@ -294,3 +307,299 @@ def _parents_tell_in_transaction(
         )
         for pk, name in schools
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Reminder rounds (issue 14 point 1)
+# --------------------------------------------------------------------------------------------
+
+OUTREACH_JOB = "outreach_round"
+ROUND_OBJECT = "campaigns.outreachround"
+#: Persons a round's job reads, reminds and commits at a time (its checkpoint moves by one).
+ROUND_CHUNK = 5_000
+
+
+def _interval(outreach: Outreach) -> timedelta:
+    """The time between two texts of a round at the pack's rate."""
+    return timedelta(minutes=1) / outreach.messages_per_minute
+
+
+def outreach_round_start(
+    *, actor: Actor, filters: OutreachFilter, day: date | None = None
+) -> OutreachRound:
+    """Start a round of reminders: check it (:func:`outreach_target`), count it, record it
+    and hand its sending to a background job; answer the round (sent already where work runs
+    in the caller: tests, a command line).
+
+    Its texts are released at the pack's rate from when the city's rounds before it have
+    released theirs (the campaign's row is locked to settle that). ``outreach_nobody_to_remind``
+    (409) when the choice leaves nobody to remind."""
+    day = day or clock.today()
+    target = outreach_target(actor=actor, filters=filters, day=day)
+    preview = outreach_preview(target)
+    if preview.to_remind <= 0:
+        raise CampaignErrorCode.OUTREACH_NOBODY_TO_REMIND.error()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=target.campaign.pk)
+        now = timezone.now()
+        busy = OutreachRound.objects.filter(campaign=campaign).aggregate(m=Max("releases_until"))
+        start = max(now, busy["m"]) if busy["m"] is not None else now
+        round_ = OutreachRound.objects.create(
+            campaign=campaign,
+            kind=RoundKind.BUREAU,
+            status=RoundStatus.QUEUED,
+            city_code=campaign.city_code,
+            district_code=target.filters.district_code,
+            employer_id=target.filters.employer_id,
+            filters=target.filters.as_json(),
+            template_key=target.outreach.template,
+            day=day,
+            previewed=preview.to_remind,
+            releases_from=start,
+            releases_until=start + _interval(target.outreach) * preview.to_remind,
+            created_by=actor.label[:150],
+            created_by_role=actor.role.value,
+            created_at=now,
+        )
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="outreach_round_start",
+                object_type=ROUND_OBJECT,
+                object_id=str(round_.pk),
+                changes={
+                    "filters": target.filters.as_json(),
+                    "previewed": preview.to_remind,
+                    "skipped": preview.skipped,
+                },
+                pack_hash=campaign.pack_hash,
+            ),
+        )
+        job = job_queue(
+            kind=OUTREACH_JOB, actor=actor, object_type=ROUND_OBJECT, object_id=round_.pk
+        )
+    _submit(job.pk)
+    round_.refresh_from_db()
+    return round_
+
+
+def _submit(job_id: int) -> None:
+    from sscard.campaigns.tasks import outreach_round_task  # the tasks module imports this one
+
+    background.submit(outreach_round_task, job_id)
+
+
+def outreach_resume_refusal(*, actor: Actor, round_: OutreachRound) -> ApplicationError | None:
+    """Why ``actor`` may not resume ``round_`` (None: the service would): one predicate for
+    the service, the page's button and the API."""
+    if actor.role not in OUTREACH_SENDERS:
+        return PermissionDenied("send reminder rounds", "发送提醒短信")
+    if round_.kind != RoundKind.BUREAU or round_.status != RoundStatus.FAILED:
+        return CampaignErrorCode.OUTREACH_ROUND_NOT_RESUMABLE.error(status=round_.status)
+    return None
+
+
+def outreach_round_resume(*, actor: Actor, round_id: int) -> OutreachRound:
+    """Send the rest of a round that stopped part-way: from its checkpoint, so nobody it
+    reminded already is reminded again."""
+    round_ = outreach_round_get(actor=actor, round_id=round_id)
+    with transaction.atomic():
+        round_ = OutreachRound.objects.select_for_update().get(pk=round_.pk)
+        refusal = outreach_resume_refusal(actor=actor, round_=round_)
+        if refusal is not None:
+            raise refusal
+        round_.status = RoundStatus.QUEUED
+        round_.save(update_fields=["status"])
+        audit_append(
+            actor=actor,
+            fact=AuditFact(
+                action="outreach_round_resume",
+                object_type=ROUND_OBJECT,
+                object_id=str(round_.pk),
+                changes={"from_person": round_.last_person_id, "sent": round_.sent},
+            ),
+        )
+        job = job_queue(
+            kind=OUTREACH_JOB, actor=actor, object_type=ROUND_OBJECT, object_id=round_.pk
+        )
+    _submit(job.pk)
+    round_.refresh_from_db()
+    return round_
+
+
+def _round_target(round_: OutreachRound) -> OutreachTarget:
+    """The round's target as it was checked when it started (its campaign's pack)."""
+    pack = campaign_pack(round_.campaign)
+    if pack.outreach is None:
+        raise CampaignErrorCode.OUTREACH_NOT_IN_PACK.error(city=round_.city_code)
+    return OutreachTarget(
+        round_.campaign, pack, pack.outreach, OutreachFilter.from_json(round_.filters), round_.day
+    )
+
+
+def _round_chunk(actor: Actor, round_id: int, target: OutreachTarget, size: int) -> bool:
+    """Remind the next ``size`` selected persons after the checkpoint, in ONE transaction with
+    the checkpoint: their reminders, their texts (due at the round's pace), their ``invited``
+    milestones. Whether there were any."""
+    with transaction.atomic():
+        round_ = OutreachRound.objects.select_for_update().get(pk=round_id)
+        rows = list(
+            outreach_annotated(target)  # type: ignore[misc]  # ``skip`` is annotated
+            .filter(pk__gt=round_.last_person_id)
+            .order_by("pk")
+            .values_list("pk", "skip", "phone_index", "phone_enc", "phone_masked")[:size]
+        )
+        if not rows:
+            return False
+        assert round_.releases_from is not None
+        interval = _interval(target.outreach)
+        recipients: list[Recipient] = []
+        skipped: Counter[str] = Counter()
+        for pk, skip, index, sealed, masked in rows:
+            if skip or index is None or sealed is None:
+                skipped[skip or SkipReason.NO_PHONE.value] += 1
+                continue
+            due = round_.releases_from + interval * (round_.sent + len(recipients))
+            recipients.append(Recipient(bytes(index), bytes(sealed), masked, pk, not_before=due))
+        ids = [r.person_id for r in recipients if r.person_id is not None]
+        OutreachReminder.objects.bulk_create(
+            [
+                OutreachReminder(
+                    round=round_, campaign_id=round_.campaign_id, person_id=pk, day=round_.day
+                )
+                for pk in ids
+            ],
+            batch_size=2_000,
+        )
+        holder_tell(
+            actor=actor, pack=target.pack, template_key=round_.template_key, recipients=recipients
+        )
+        campaign_invited_record(campaign=round_.campaign, day=round_.day, persons=Q(pk__in=ids))
+        round_.last_person_id = rows[-1][0]
+        round_.selected += len(rows)
+        round_.sent += len(recipients)
+        round_.skipped = {
+            reason.value: int(round_.skipped.get(reason.value, 0)) + skipped[reason.value]
+            for reason in SkipReason
+        }
+        if recipients and recipients[-1].not_before is not None:
+            round_.releases_until = max(
+                round_.releases_until or recipients[-1].not_before, recipients[-1].not_before
+            )
+        round_.save(
+            update_fields=[
+                "last_person_id", "selected", "sent", "skipped", "releases_until", "status",
+            ]
+        )  # fmt: skip
+    return True
+
+
+def outreach_round_send(job: BackgroundJob, actor: Actor, _path: object = None) -> dict[str, Any]:
+    """The job's work: remind the round's persons chunk by chunk from its checkpoint, with
+    progress for the page; a failure leaves the round ``failed`` at its last checkpoint."""
+    round_id = int(job.object_id)
+    OutreachRound.objects.filter(pk=round_id).exclude(status=RoundStatus.DONE).update(
+        status=RoundStatus.SENDING
+    )
+    round_ = OutreachRound.objects.select_related("campaign").get(pk=round_id)
+    try:
+        if round_.status == RoundStatus.SENDING:
+            target = _round_target(round_)
+            while _round_chunk(actor, round_id, target, ROUND_CHUNK):
+                done = OutreachRound.objects.get(pk=round_id)
+                job_progress(job, selected=done.selected, sent=done.sent, skipped=done.skipped)
+                if background.stopping():
+                    # A job for the rest waits for the next server's start (its startup hook).
+                    OutreachRound.objects.filter(pk=round_id).update(status=RoundStatus.QUEUED)
+                    job_queue(
+                        kind=OUTREACH_JOB, actor=actor, object_type=ROUND_OBJECT, object_id=round_id
+                    )
+                    return {"selected": done.selected, "sent": done.sent, "stopped": True}
+    except Exception:
+        OutreachRound.objects.filter(pk=round_id).update(status=RoundStatus.FAILED)
+        raise
+    with transaction.atomic():
+        round_ = OutreachRound.objects.select_for_update().get(pk=round_id)
+        if round_.status != RoundStatus.DONE:
+            round_.status = RoundStatus.DONE
+            round_.finished_at = timezone.now()
+            round_.save(update_fields=["status", "finished_at"])
+            audit_append(
+                actor=actor,
+                fact=AuditFact(
+                    action="outreach_round_send",
+                    object_type=ROUND_OBJECT,
+                    object_id=str(round_.pk),
+                    changes={
+                        "selected": round_.selected,
+                        "sent": round_.sent,
+                        "skipped": round_.skipped,
+                    },
+                    pack_hash=round_.campaign.pack_hash,
+                ),
+            )
+    return {"selected": round_.selected, "sent": round_.sent, "skipped": round_.skipped}
+
+
+def outreach_round_job_run(*, job_id: int) -> BackgroundJob:
+    """Run a queued round's job (the task's body)."""
+    return job_run(job_id, outreach_round_send)
+
+
+def outreach_rounds_resume() -> list[int]:
+    """Queue again the rounds' jobs a stopped server left (a starting server's hook)."""
+    return jobs_recover(kind=OUTREACH_JOB, queue=_submit)
+
+
+def outreach_employer_round_record(
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    employer_id: int,
+    person_ids: Sequence[int],
+    listed: int,
+    day: date,
+) -> OutreachRound:
+    """Record an employer's reminder to its unconfirmed staff as a round (issue 14): the
+    persons texted (``person_ids``) out of ``listed`` pending, in the caller's transaction.
+    They count towards each person's reminders in the campaign and the round's conversion."""
+    now = timezone.now()
+    ids = list(dict.fromkeys(person_ids))
+    round_ = OutreachRound.objects.create(
+        campaign=campaign,
+        kind=RoundKind.EMPLOYER,
+        status=RoundStatus.DONE,
+        city_code=campaign.city_code,
+        employer_id=employer_id,
+        filters={"employer_id": employer_id},
+        template_key="confirm_request",
+        day=day,
+        previewed=len(ids),
+        selected=listed,
+        sent=len(ids),
+        skipped={SkipReason.NO_PHONE.value: max(listed - len(ids), 0)},
+        releases_from=now,
+        releases_until=now,
+        created_by=actor.label[:150],
+        created_by_role=actor.role.value,
+        created_at=now,
+        finished_at=now,
+    )
+    OutreachReminder.objects.bulk_create(
+        [
+            OutreachReminder(round=round_, campaign_id=campaign.pk, person_id=pk, day=day)
+            for pk in ids
+        ],
+        batch_size=2_000,
+    )
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="outreach_employer_round",
+            object_type=ROUND_OBJECT,
+            object_id=str(round_.pk),
+            changes={"employer_id": employer_id, "sent": len(ids), "listed": listed},
+            pack_hash=campaign.pack_hash,
+        ),
+    )
+    return round_

@@ -12,3 +12,9 @@ urlpatterns = [
     path(export_route("schools/export"), views.school_export, name="school_export"),
     path("schools/notify/", views.school_notify_view, name="school_notify"),
 ]
+urlpatterns += [
+    path("outreach/", views.outreach_page, name="outreach"),
+    path("outreach/send/", views.outreach_send_view, name="outreach_send"),
+    path("outreach/<int:round_id>/", views.outreach_round_page, name="outreach_round"),
+    path("outreach/<int:round_id>/resume/", views.outreach_resume_view, name="outreach_resume"),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,9 +17,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from sscard.campaigns.choices import SkipReason
 from sscard.campaigns.errors import CampaignErrorCode
-from sscard.campaigns.forms import DayForm, PutInForceForm, SchoolFilterForm, SchoolNoticeForm
+from sscard.campaigns.forms import (
+    DayForm,
+    OutreachForm,
+    PutInForceForm,
+    SchoolFilterForm,
+    SchoolNoticeForm,
+)
+from sscard.campaigns.models import OutreachRound
 from sscard.campaigns.selectors import (
+    OutreachFilter,
+    OutreachPreview,
     SchoolNoticeRules,
     WeekCount,
     campaign_applications_by_week,
@@ -26,20 +37,44 @@ from sscard.campaigns.selectors import (
     campaign_history,
     campaign_in_force,
     campaign_pack,
+    outreach_conversion,
+    outreach_preview,
+    outreach_round_get,
+    outreach_round_target_text,
+    outreach_rounds,
+    outreach_target,
+    pack_in_force_or_none,
 )
-from sscard.campaigns.services import campaign_put_in_force, campaign_withdraw, school_notify
+from sscard.campaigns.services import (
+    OUTREACH_JOB,
+    ROUND_OBJECT,
+    campaign_put_in_force,
+    campaign_withdraw,
+    outreach_resume_refusal,
+    outreach_round_resume,
+    outreach_round_start,
+    school_notify,
+)
 from sscard.campaigns.timeline import timeline
-from sscard.core.actors import Role
+from sscard.core.actors import Actor, Role
 from sscard.core.charts import Chart, ChartKind
 from sscard.core.clock import today
+from sscard.core.confirm import ConfirmStep, confirmed
 from sscard.core.errors import ApplicationError
 from sscard.core.exports import Cell, Column, ExportTable, coded, export_response, form_filters
+from sscard.core.jobs import job_latest
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.views import actor_required, english_page, error_page, request_actor
-from sscard.policy import PackError, builtin_pack, load_pack
+from sscard.kernel.regions import city_of
+from sscard.policy import Pack, PackError, builtin_pack, load_pack
 from sscard.registry.choices import SchoolKind
 from sscard.registry.models import School
-from sscard.registry.selectors import division_districts, division_names, school_list
+from sscard.registry.selectors import (
+    division_districts,
+    division_names,
+    employer_pick,
+    school_list,
+)
 
 OFFICERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
 
@@ -317,3 +352,188 @@ def school_notify_view(request: HttpRequest) -> HttpResponse:
         },
     )
     return HttpResponseRedirect(reverse("campaigns:schools"))
+
+
+# --------------------------------------------------------------------------------------------
+# Reminder rounds (issue 14 point 1)
+# --------------------------------------------------------------------------------------------
+
+ROUND_LIST = 50
+
+
+def _outreach_form(request: HttpRequest, data: Any) -> tuple[OutreachForm, Pack | None]:
+    """The round's form with the names the actor may choose among: the pack in force's
+    groups, the districts in scope (a district officer's own only)."""
+    actor = request_actor(request)
+    english = english_page()
+    in_force = pack_in_force_or_none(_outreach_city_of(actor))
+    pack = in_force.pack if in_force is not None else None
+    groups = (
+        [(g.id, g.title_en if english else g.title_zh) for g in pack.groups.values()
+         if g.subject == "person"]
+        if pack is not None
+        else []
+    )  # fmt: skip
+    districts = [
+        (d.code, d.name_en if english else d.name_zh) for d in division_districts(actor=actor)
+    ]
+    form = OutreachForm(
+        data,
+        groups=groups,
+        districts=districts,
+        all_districts=actor.role is not Role.DISTRICT_OFFICER,
+    )
+    return form, pack
+
+
+def _outreach_city_of(actor: Actor) -> str:
+    if actor.role is Role.DISTRICT_OFFICER:
+        return city_of(actor.district_code or "")
+    return actor.city_code or ""
+
+
+def _filter_of(form: OutreachForm) -> OutreachFilter:
+    data = form.cleaned_data
+    return OutreachFilter(
+        group=data.get("group") or "",
+        district_code=data.get("district_code") or "",
+        employer_id=data.get("employer"),
+        age_min=data.get("age_min"),
+        age_max=data.get("age_max"),
+    )
+
+
+def _round_rows(request: HttpRequest, rounds: list[OutreachRound]) -> list[dict[str, object]]:
+    english = english_page()
+    conversion = outreach_conversion(r.pk for r in rounds)
+    return [
+        {
+            "round": r,
+            "target": outreach_round_target_text(r, english=english),
+            "conversion": conversion[r.pk],
+        }
+        for r in rounds
+    ]
+
+
+def _skip_rows(skipped: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(str(reason.label), int(skipped.get(reason.value, 0))) for reason in SkipReason]
+
+
+def _outreach_render(
+    request: HttpRequest,
+    form: OutreachForm,
+    pack: Pack | None,
+    *,
+    preview: OutreachPreview | None = None,
+    refusal: ApplicationError | None = None,
+    confirm: ConfirmStep | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = request_actor(request)
+    english = english_page()
+    text = (form.data.get("employer_q") or "").strip() if form.is_bound else ""
+    employers = employer_pick(actor=actor, text=text) if text else []
+    rounds = list(outreach_rounds(actor=actor)[:ROUND_LIST])
+    context = {
+        "form": form,
+        "pack": pack,
+        "outreach": pack.outreach if pack is not None else None,
+        "employers": employers,
+        "employer_q": text,
+        "preview": preview,
+        "skips": _skip_rows(preview.skipped) if preview is not None else [],
+        "refusal": (refusal.message_en if english else refusal.message_zh) if refusal else "",
+        "confirm": confirm,
+        "rows": _round_rows(request, rounds),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "campaigns/outreach.html", context, status=status)
+
+
+@actor_required(*OFFICERS)
+def outreach_page(request: HttpRequest) -> HttpResponse:
+    """Choose whom to remind, preview how many (and who is skipped, why), then send; the
+    rounds sent, with their progress and conversion."""
+    actor = request_actor(request)
+    form, pack = _outreach_form(request, request.GET or None)
+    if "preview" not in request.GET:
+        return _outreach_render(request, form, pack)
+    if not form.is_valid():
+        return _outreach_render(request, form, pack, status=400)
+    try:
+        target = outreach_target(actor=actor, filters=_filter_of(form), day=today())
+    except ApplicationError as error:
+        return _outreach_render(request, form, pack, refusal=error, status=error.status)
+    return _outreach_render(request, form, pack, preview=outreach_preview(target))
+
+
+@require_POST
+@actor_required(*OFFICERS)
+def outreach_send_view(request: HttpRequest) -> HttpResponse:
+    """Send the round previewed: first the question (no JavaScript needed), then the round."""
+    actor = request_actor(request)
+    form, pack = _outreach_form(request, request.POST)
+    if not form.is_valid():
+        return _outreach_render(request, form, pack, status=400)
+    filters = _filter_of(form)
+    if not confirmed(request):
+        try:
+            preview = outreach_preview(outreach_target(actor=actor, filters=filters, day=today()))
+        except ApplicationError as error:
+            return _outreach_render(request, form, pack, refusal=error, status=error.status)
+        fields = tuple(
+            (name, str(value))
+            for name in ("group", "district_code", "employer", "age_min", "age_max")
+            if (value := form.cleaned_data.get(name)) not in (None, "")
+        )
+        step = ConfirmStep(
+            action="outreach-send",
+            question=_("Text a reminder to %(n)s people? This cannot be taken back.")
+            % {"n": preview.to_remind},
+            button=_("Send the reminders"),
+            url=reverse("campaigns:outreach_send"),
+            target="",
+            back_url=reverse("campaigns:outreach"),
+            fields=fields,
+        )
+        return _outreach_render(request, form, pack, preview=preview, confirm=step)
+    try:
+        round_ = outreach_round_start(actor=actor, filters=filters)
+    except ApplicationError as error:
+        return _outreach_render(request, form, pack, refusal=error, status=error.status)
+    messages.success(
+        request, _("The round was started: %(n)s people to remind.") % {"n": round_.previewed}
+    )
+    return HttpResponseRedirect(reverse("campaigns:outreach_round", args=[round_.pk]))
+
+
+@actor_required(*OFFICERS)
+def outreach_round_page(request: HttpRequest, round_id: int) -> HttpResponse:
+    """One round: whom it aimed at, how far it has got, who was skipped and why, and how many
+    of those reminded have applied since."""
+    actor = request_actor(request)
+    try:
+        round_ = outreach_round_get(actor=actor, round_id=round_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    job = job_latest(kind=OUTREACH_JOB, object_type=ROUND_OBJECT, object_id=round_.pk)
+    context = {
+        "row": _round_rows(request, [round_])[0],
+        "round": round_,
+        "skips": _skip_rows(round_.skipped),
+        "progress": job.result if job is not None and job.status == "running" else None,
+        "may_resume": outreach_resume_refusal(actor=actor, round_=round_) is None,
+    }
+    return render(request, "campaigns/outreach_round.html", context)
+
+
+@require_POST
+@actor_required(*OFFICERS)
+def outreach_resume_view(request: HttpRequest, round_id: int) -> HttpResponse:
+    try:
+        round_ = outreach_round_resume(actor=request_actor(request), round_id=round_id)
+    except ApplicationError as error:
+        return error_page(request, error)
+    messages.success(request, _("The round goes on from where it stopped."))
+    return HttpResponseRedirect(reverse("campaigns:outreach_round", args=[round_.pk]))

@@ -17,6 +17,7 @@ from sscard.cli import (  # noqa: F401
     calendar,
     campaigns,
     cards,
+    network,
     policy,
     portal,
     production,

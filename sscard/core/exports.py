@@ -118,6 +118,8 @@ class PackStamp:
     title_zh: str
     title_en: str
     city: str = ""
+    # The pack's hotlines (name_zh, name_en, number), for a document's footer (SH-17).
+    hotlines: tuple[tuple[str, str, str], ...] = ()
 
     def title(self, *, english: bool) -> str:
         return (self.title_en if english else self.title_zh) or self.title_zh

@@ -20,11 +20,19 @@ from sscard.core.names import english_active
 from sscard.core.views import request_actor
 
 
-def pack_lines(stamps: Sequence[PackStamp]) -> list[dict[str, str]]:
+def pack_lines(stamps: Sequence[PackStamp]) -> list[dict[str, Any]]:
     """The packs as a document's footer names them, in the page's language."""
     english = english_active()
     return [
-        {"title": s.title(english=english), "pack_id": s.pack_id, "pack_hash": s.pack_hash}
+        {
+            "title": s.title(english=english),
+            "pack_id": s.pack_id,
+            "pack_hash": s.pack_hash,
+            "hotlines": [
+                {"name": name_en if english else name_zh, "phone": phone}
+                for name_zh, name_en, phone in s.hotlines
+            ],
+        }
         for s in stamps
     ]
 

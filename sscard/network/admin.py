@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from sscard.core.admin import ReadOnlyAdmin
-from sscard.network.models import Bank, Outlet, RelyingParty
+from sscard.network.models import Bank, Booking, Outlet, RelyingParty, TimeSlot
 
 
 @admin.register(Bank)
@@ -38,3 +38,23 @@ class RelyingPartyAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "kind", "district")
     list_filter = ("kind",)
     search_fields = ("code", "name")
+
+
+@admin.register(TimeSlot)
+class TimeSlotAdmin(ReadOnlyAdmin):
+    """Time slots change through the audited services (the capacity page and its API)."""
+
+    list_display = ("outlet", "day", "start", "end", "capacity", "booked")
+    list_filter = ("day",)
+    list_select_related = ("outlet",)
+
+
+@admin.register(Booking)
+class BookingAdmin(ReadOnlyAdmin):
+    """Bookings change through the audited services; the person shows masked."""
+
+    list_display = ("pk", "person", "outlet", "slot", "purpose", "status", "channel")
+    list_filter = ("status", "purpose", "channel")
+    list_select_related = ("person", "outlet", "slot")
+    fields = ("person", "outlet", "slot", "purpose", "status", "channel", "booked_by", "booked_at")
+    readonly_fields = fields

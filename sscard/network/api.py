@@ -11,9 +11,16 @@ from ninja.pagination import paginate
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS
 from sscard.core.views import request_actor
-from sscard.network.models import Bank, Outlet
-from sscard.network.schemas import BankOut, OutletFilter, OutletOut
-from sscard.network.selectors import bank_list, outlet_get, outlet_list
+from sscard.network.booking_api import router as booking_router
+from sscard.network.models import Bank, Outlet, RelyingParty
+from sscard.network.schemas import (
+    BankOut,
+    OutletFilter,
+    OutletOut,
+    RelyingPartyFilter,
+    RelyingPartyOut,
+)
+from sscard.network.selectors import bank_list, outlet_get, outlet_list, relying_party_list
 
 router = Router(tags=["network"])
 
@@ -38,3 +45,19 @@ def outlets_list(request: HttpRequest, filters: Query[OutletFilter]) -> QuerySet
 @router.get("/outlets/{int:outlet_id}", response={200: OutletOut, **ERRORS})
 def outlets_get(request: HttpRequest, outlet_id: int) -> Outlet:
     return outlet_get(actor=request_actor(request), outlet_id=outlet_id)
+
+
+@router.get("/relying-parties", response={200: list[RelyingPartyOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=100)
+def relying_parties_list(
+    request: HttpRequest, filters: Query[RelyingPartyFilter]
+) -> QuerySet[RelyingParty]:
+    """The relying parties the caller answers for, as the relying parties page lists them: a
+    city's officers their city's, a district officer their district's, a party itself."""
+    return relying_party_list(
+        actor=request_actor(request), kind=filters.kind, district=filters.district
+    )
+
+
+# Booked time slots (SH-10) keep their operations in a module of their own.
+router.add_router("", booking_router)

@@ -19,3 +19,24 @@ class RelyingPartyKind(models.TextChoices):
     PHARMACY = "pharmacy", _("Pharmacy")
     TRANSPORT = "transport", _("Transport operator")
     BANK_TERMINAL = "bank_terminal", _("Bank terminal")
+
+
+class BookingPurpose(models.TextChoices):
+    """What a booked visit is for (SH-10: people stagger their visits)."""
+
+    APPLY = "apply", _("Apply for a card")
+    COLLECT = "collect", _("Collect a card")
+    REPLACE = "replace", _("Replace a card")
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+
+
+class BookingChannel(models.TextChoices):
+    """Who made the booking: the holder (or a parent) online, or a clerk at the counter."""
+
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At the counter")

@@ -54,3 +54,48 @@ class NetworkErrorCode(ErrorCode):
         "网点编码已在系统中登记且内容不同；修改已有记录请走变更流程。",
         "The outlet code is already registered with other data; change it through an update.",
     )
+
+    # The rows of a relying parties file (SH-03): hospitals, pharmacies and terminals.
+    RELYING_PARTY_CODE_INVALID = (
+        "relying_party_code_invalid",
+        422,
+        "用卡机构编码只能含字母、数字、-和_，最长32位。",
+        "The relying party code may hold letters, digits, - and _, up to 32.",
+    )
+    RELYING_PARTY_KIND_INVALID = (
+        "relying_party_kind_invalid",
+        422,
+        "用卡机构类型不正确，应为：{kinds}。",
+        "The relying party kind must be one of: {kinds}.",
+    )
+    RELYING_PARTY_DISTRICT_NOT_YOURS = (
+        "relying_party_district_not_yours",
+        422,
+        "该区不在您的管辖范围内。",
+        "This district is outside the area you work for.",
+    )
+    CONTACT_INVALID = (
+        "contact_invalid",
+        422,
+        "联系方式最长100个字符。",
+        "The contact may be up to 100 characters.",
+    )
+    RELYING_PARTY_CODE_DUPLICATE_IN_FILE = (
+        "relying_party_code_duplicate_in_file",
+        422,
+        "用卡机构编码在本文件中重复出现。",
+        "The relying party code appears more than once in this file.",
+    )
+    RELYING_PARTY_CODE_EXISTS = (
+        "relying_party_code_exists",
+        422,
+        "用卡机构编码已登记且内容不同；修改已有机构请走变更流程。",
+        "The relying party code is already registered with other data; change it through an "
+        "update.",
+    )
+    RELYING_PARTY_ACCOUNT_TAKEN = (
+        "relying_party_account_taken",
+        422,
+        "该机构的接口账号名已被其他账号使用。",
+        "The API account name of this party is taken by another account.",
+    )

@@ -6,7 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.models import ImportJob
-from sscard.network.choices import OutletKind, RelyingPartyKind
+from sscard.network.choices import (
+    BookingChannel,
+    BookingPurpose,
+    BookingStatus,
+    OutletKind,
+    RelyingPartyKind,
+)
 
 
 class Bank(models.Model):
@@ -65,6 +71,9 @@ class RelyingParty(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=24, choices=RelyingPartyKind.choices)
     district = models.CharField(_("district"), max_length=6, blank=True)
+    # Whom the bureau calls about the party's terminals (a desk or a line, never a person's ID).
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    onboarded_at = models.DateTimeField(_("onboarded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("relying party")
@@ -72,3 +81,95 @@ class RelyingParty(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TimeSlot(models.Model):
+    """One bookable time slot of an outlet on one day (错峰, SH-10): its capacity and how many
+    are booked. ``booked`` only ever moves by one conditional statement (``booked < capacity``)
+    so that concurrent bookings never overbook; a check constraint holds it too."""
+
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.PROTECT, related_name="slots", verbose_name=_("outlet")
+    )
+    day = models.DateField(_("day"))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    booked = models.PositiveIntegerField(_("booked"), default=0)
+    published_by = models.CharField(_("published by"), max_length=150)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
+        ordering = ["outlet", "day", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet", "day", "start"], name="slot_outlet_day_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(booked__lte=models.F("capacity")), name="slot_not_overbooked"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="slot_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "outlet"], name="slot_day_outlet")]
+
+    def __str__(self) -> str:
+        return f"{self.outlet_id} {self.day} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+class Booking(models.Model):
+    """A person's booked visit to an outlet in one time slot, made online (by the holder or a
+    parent) or at the counter; a person holds at most one active booking per purpose."""
+
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("person"),
+    )
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("outlet")
+    )
+    slot = models.ForeignKey(
+        TimeSlot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("time slot")
+    )
+    purpose = models.CharField(_("purpose"), max_length=16, choices=BookingPurpose.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.BOOKED
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=BookingChannel.choices)
+    booked_by = models.CharField(_("booked by"), max_length=150)
+    booked_at = models.DateTimeField(_("booked at"))
+    moved_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moved_to",
+        verbose_name=_("moved from"),
+    )
+    ended_by = models.CharField(_("cancelled or attended by"), max_length=150, blank=True)
+    ended_at = models.DateTimeField(_("cancelled or attended at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "purpose"],
+                condition=models.Q(status="booked"),
+                name="booking_one_active_per_purpose",
+            )
+        ]
+        indexes = [models.Index(fields=["outlet", "status"], name="booking_outlet_status")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.slot_id} {self.status}"

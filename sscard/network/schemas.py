@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Field, Schema
 
-from sscard.network.choices import OutletKind
+from sscard.network.choices import OutletKind, RelyingPartyKind
 from sscard.network.models import Outlet
 
 
@@ -35,3 +37,18 @@ class OutletOut(Schema):
     @staticmethod
     def resolve_bank_code(obj: Outlet) -> str | None:
         return obj.bank.code if obj.bank_id and obj.bank else None
+
+
+class RelyingPartyFilter(Schema):
+    kind: RelyingPartyKind | None = None
+    district: str | None = None
+
+
+class RelyingPartyOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    district: str
+    contact: str
+    onboarded_at: datetime | None

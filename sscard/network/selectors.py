@@ -86,13 +86,32 @@ def bank_list(*, actor: Actor) -> QuerySet[Bank]:
     return Bank.objects.order_by("code")
 
 
-def relying_party_list(*, actor: Actor) -> QuerySet[RelyingParty]:
-    """Relying parties; only the bureau sees the list, a party sees itself."""
+def relying_party_list(
+    *, actor: Actor, kind: str | None = None, district: str | None = None
+) -> QuerySet[RelyingParty]:
+    """Relying parties by code, optionally of one kind or district; only the bureau sees the
+    list (a city's officers their city's, a district officer their district's), a party sees
+    itself."""
     if actor.is_bureau:
-        return RelyingParty.objects.order_by("code")
+        parties = relying_parties_visible(actor)
+        if kind:
+            parties = parties.filter(kind=kind)
+        if district:
+            parties = parties.filter(district=district)
+        return parties.order_by("code")
     if actor.role is Role.RELYING_PARTY:
         return RelyingParty.objects.filter(Q(pk=actor.relying_party_id))
     raise PermissionDenied("list relying parties", "查看用卡机构名单")
+
+
+def relying_parties_visible(actor: Actor) -> QuerySet[RelyingParty]:
+    """The relying parties a bureau actor answers for: those of their district (a district
+    officer), of their city, or every one (an account bound to no city)."""
+    parties = RelyingParty.objects.all()
+    if actor.role is Role.DISTRICT_OFFICER:
+        return parties.filter(district=actor.district_code or "")
+    prefix = city_prefix(actor)
+    return parties.filter(region_in_city(prefix, "district")) if prefix else parties
 
 
 def relying_party_first_hospital() -> RelyingParty | None:

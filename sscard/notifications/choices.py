@@ -25,3 +25,5 @@ class SmsTemplate(models.TextChoices):
     UNDELIVERABLE = "undeliverable", _("Card could not be delivered")
     SCHOOL_NOTICE = "school_notice", _("School's notice to parents")
     LOSS_REPORTED = "loss_reported", _("Loss report received")
+    CAMPAIGN_REMINDER = "campaign_reminder", _("Reminder to apply for the new card")
+    BOOKING_REMINDER = "booking_reminder", _("Reminder of a booked visit")

@@ -30,3 +30,9 @@ class NotificationErrorCode(ErrorCode):
         "手机号码无效：应为11位中国大陆手机号码。",
         "The phone number is not valid: a mainland mobile number has 11 digits.",
     )
+    REMINDERS_NOT_YOURS = (
+        "reminders_not_yours",
+        403,
+        "只能设置本人是否接收提醒短信。",
+        "You may set whether reminders are sent for yourself only.",
+    )

@@ -55,3 +55,23 @@ class OutboxMessage(models.Model):
     def last_error_name(self) -> str:
         """Why the last try failed, as a person reads it (``""`` if it did not fail)."""
         return send_error_name(self.last_error)
+
+
+class ReminderOptOut(models.Model):
+    """A person who asked for no reminders (不再提醒): outreach rounds leave them out.
+
+    Only reminders: the texts a service must send (the card is ready, the card was posted, a
+    loss report taken) still go. ``person_id`` is a plain number, as on the outbox: the
+    notifications sit below the registry. Opting back in removes the row; both are audited.
+    """
+
+    person_id = models.BigIntegerField(_("person id"), unique=True)
+    since = models.DateTimeField(_("since"))
+    set_by = models.CharField(_("set by"), max_length=150)
+
+    class Meta:
+        verbose_name = _("reminder opt-out")
+        verbose_name_plural = _("reminder opt-outs")
+
+    def __str__(self) -> str:
+        return f"person #{self.person_id}"

@@ -43,3 +43,13 @@ class OutboxMessageOut(Schema):
     @staticmethod
     def resolve_last_error_name(obj: OutboxMessage) -> str:
         return obj.last_error_name
+
+
+class RemindersOut(Schema):
+    """Whether the holder takes reminders to apply (the texts a service must send still go)."""
+
+    wanted: bool
+
+
+class RemindersIn(Schema):
+    wanted: bool

@@ -32,7 +32,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.utils import timezone
 
-from sscard.core.actors import Actor
+from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.bulk import BulkWriter
 from sscard.core.crypto import PHONE, field_cipher, mask_phone, phone_index
@@ -41,10 +41,11 @@ from sscard.kernel import messages
 from sscard.kernel.gm import GmError
 from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.errors import NotificationErrorCode
-from sscard.notifications.models import OutboxMessage
+from sscard.notifications.models import OutboxMessage, ReminderOptOut
 from sscard.notifications.providers import SendResult, SmsProvider, sms_provider
 from sscard.notifications.sms_errors import SendError
 from sscard.policy import Pack
+from sscard.policy.schema import directory_values
 
 logger = logging.getLogger("sscard.notifications")
 
@@ -189,6 +190,9 @@ class Recipient:
     phone_enc: bytes
     phone_masked: str
     person_id: int | None = None
+    #: When the sender may send it at the earliest (a throttled round spreads its texts);
+    #: ``None``: at once.
+    not_before: datetime | None = None
 
 
 def recipient_for_phone(phone: str, *, person_id: int | None = None) -> Recipient:
@@ -217,7 +221,8 @@ def message_queue_many(
 
     The set-based form of :func:`message_queue` for bulk paths (a unit's staff): the text is
     checked once (BJ-13), rows are written in batches, ONE audit event names the id range, and
-    the sender is kicked once when the transaction commits.
+    the sender is kicked once when the transaction commits. A recipient's ``not_before`` holds
+    its message back until then (the sender takes only messages whose time has come).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_queue_many must run inside the transaction of the change")
@@ -240,7 +245,9 @@ def message_queue_many(
              "provider", "provider_message_id", "created_at"),
             [
                 (pk, r.phone_index, r.phone_enc, r.phone_masked, r.person_id, template_key,
-                 text, pack_hash, queued, 0, now, "", "", "", now)
+                 text, pack_hash, queued, 0,
+                 writer.timestamp(r.not_before) if r.not_before is not None else now,
+                 "", "", "", now)
                 for pk, r in zip(ids[start : start + batch_size], part, strict=True)
             ],
         )  # fmt: skip
@@ -278,7 +285,8 @@ def holder_tell(
         return 0
     # Checked even with no one to tell, as message_queue_many does: a text that breaks BJ-13
     # is refused whoever it would have gone to.
-    text = message_render(template.text_zh, **values)
+    # A number the text names comes from the pack's contact directory (``{hotline}``, SH-17).
+    text = message_render(template.text_zh, **{**directory_values(pack), **values})
     if not recipients:
         return 0
     return message_queue_many(
@@ -489,3 +497,37 @@ def _release(messages_left: list[OutboxMessage], *, now: datetime) -> list[int]:
         status=OutboxStatus.QUEUED, next_attempt_at=now, attempts=F("attempts") - 1
     )
     return ids
+
+
+# --------------------------------------------------------------------------------------------
+# Reminders: a person may ask for none (outreach rounds honour it)
+# --------------------------------------------------------------------------------------------
+
+
+def reminders_set(*, actor: Actor, person_id: int, wanted: bool) -> bool:
+    """Record whether ``person_id`` wants reminders (rounds of the bureau or an employer to
+    apply for the new card); answer whether that changed anything. The holder sets their own
+    (``reminders_not_yours`` otherwise); the system for any (the admin goes through it)."""
+    if actor.role is not Role.SYSTEM and not (
+        actor.role is Role.CARDHOLDER and actor.person_id == person_id
+    ):
+        raise NotificationErrorCode.REMINDERS_NOT_YOURS.error()
+    with transaction.atomic():
+        if wanted:
+            changed = ReminderOptOut.objects.filter(person_id=person_id).delete()[0] > 0
+        else:
+            _row, changed = ReminderOptOut.objects.get_or_create(
+                person_id=person_id,
+                defaults={"since": timezone.now(), "set_by": actor.label[:150]},
+            )
+        if changed:
+            audit_append(
+                actor=actor,
+                fact=AuditFact(
+                    action="reminders_set",
+                    object_type="notifications.reminderoptout",
+                    object_id=str(person_id),
+                    changes={"reminders": wanted},
+                ),
+            )
+    return changed

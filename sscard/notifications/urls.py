@@ -9,4 +9,5 @@ app_name = "notifications"
 urlpatterns = [
     path("outbox/", views.outbox_page, name="outbox"),
     path(export_route("outbox/export"), views.outbox_export, name="outbox_export"),
+    path("me/reminders/", views.my_reminders_page, name="my_reminders"),
 ]

@@ -1,16 +1,20 @@
-"""Pages of the outbox."""
+"""Pages of the outbox, and the holder's reminder setting."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from sscard.core.actors import Role
+from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.core.exports import (
     Cell,
     CodeNames,
@@ -22,11 +26,12 @@ from sscard.core.exports import (
 )
 from sscard.core.htmx import template_for
 from sscard.core.names import Kind
-from sscard.core.views import actor_required, request_actor
+from sscard.core.views import actor_required, error_page, request_actor
 from sscard.notifications.choices import OutboxStatus
 from sscard.notifications.forms import OutboxFilterForm
 from sscard.notifications.models import OutboxMessage
-from sscard.notifications.selectors import outbox_list
+from sscard.notifications.selectors import outbox_list, reminders_wanted
+from sscard.notifications.services import reminders_set
 
 PAGE_SIZE = 25
 
@@ -93,3 +98,27 @@ def outbox_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
         filters=form_filters(form) if form.is_valid() else [],  # as the list
     )
     return export_response(request, table, fmt)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Role.CARDHOLDER)
+def my_reminders_page(request: HttpRequest) -> HttpResponse:
+    """The holder says whether they take reminders to apply (the API's ``/me/reminders``)."""
+    actor = request_actor(request)
+    if actor.person_id is None:
+        return error_page(request, PermissionDenied("set reminders", "设置提醒短信"))
+    if request.method == "POST":
+        wanted = request.POST.get("wanted") == "1"
+        try:
+            reminders_set(actor=actor, person_id=actor.person_id, wanted=wanted)
+        except ApplicationError as exc:
+            return error_page(request, exc)
+        messages.success(
+            request,
+            _("You will get reminders to apply.")
+            if wanted
+            else _("You will get no more reminders."),
+        )
+        return HttpResponseRedirect(reverse("notifications:my_reminders"))
+    wanted = reminders_wanted(actor=actor, person_id=actor.person_id)
+    return render(request, "notifications/my_reminders.html", {"wanted": wanted})

@@ -61,6 +61,8 @@ __all__ = [
     "Figure",
     "Group",
     "Loss",
+    "NetworkFigure",
+    "Outreach",
     "Pack",
     "Phase",
     "PhotoSource",
@@ -523,6 +525,52 @@ class Template(Sourced):
         )
 
 
+class Outreach(Sourced):
+    """Reminder rounds (issue 14): how often one person may be reminded in a campaign, how far
+    apart, with which template, and how fast a round releases its texts (the throttle).
+
+    The notices set none of this: a pack marks its values ``chosen``."""
+
+    template: str
+    max_reminders: int = Field(ge=1, le=20)
+    min_days_between: int = Field(ge=0, le=366)
+    messages_per_minute: int = Field(ge=1, le=100_000)
+
+
+NetworkKind = Literal["community_centre", "bank_outlet", "hospital", "pharmacy"]
+
+
+class NetworkFigure(Sourced):
+    """How large the notice says a part of the service network is (SH-03: 300+ community
+    centres, 3000+ bank outlets, 400+ hospitals, 800+ pharmacies): a floor ("300多家"), in the
+    notice's own words (``quote``), which must hold the number."""
+
+    kind: NetworkKind
+    at_least: int = Field(gt=0)
+    quote: str = Field(min_length=4)
+    title_zh: str
+    title_en: str
+
+    @_model_validator(mode="after")
+    def _quoted(self) -> Any:
+        if str(self.at_least) not in self.quote:
+            raise refuse(
+                "pack_schema_invalid",
+                f"引文中没有数字 {self.at_least}：请引用通知中给出该数字的原话。",
+                f"The quote does not hold the number {self.at_least}: quote the notice's words "
+                "that give it.",
+                "quote",
+            )
+        if self.clause is None:
+            raise refuse(
+                "pack_source_missing",
+                "网络规模必须注明通知条款（clause）。",
+                "A network figure must name the notice's clause.",
+                "clause",
+            )
+        return self
+
+
 class Figure(Sourced):
     """A figure the notice reports (SH-02: how many cards by a date)."""
 
@@ -772,6 +820,8 @@ class Pack(_Model):
     contacts: tuple[Contact, ...] = ()
     templates: Mapping[str, Template] = Field(default_factory=dict)
     figures: tuple[Figure, ...] = ()
+    network: tuple[NetworkFigure, ...] = ()
+    outreach: Outreach | None = None
     # Set by the loader, never written in the YAML.
     content_hash: str = ""
     source_text: str = ""
@@ -835,6 +885,7 @@ class Pack(_Model):
         _check_references(self)
         _check_city(self)
         _check_same_visit(self)
+        _check_network_and_contacts(self)
         _check_phase_conflicts(self)
         return self
 
@@ -1080,6 +1131,14 @@ def _check_references(pack: Pack) -> None:
                 method.notify,
                 f"{at}.notify",
             )
+    if pack.outreach is not None and pack.outreach.template not in pack.templates:
+        raise _unknown(
+            "pack_template_unknown",
+            "短信模板",
+            "message template",
+            pack.outreach.template,
+            "outreach.template",
+        )
     for vi, validity in enumerate(pack.validity):
         if validity.generation not in generations:
             raise _unknown(
@@ -1198,3 +1257,45 @@ def _groups_meet(pack: Pack, r1: Rule, r2: Rule) -> bool:
             if may_overlap(a.predicate, b.predicate, employer=a.subject == "employer"):
                 return True
     return False
+
+
+def _check_network_and_contacts(pack: Pack) -> None:
+    """One figure per part of the network; a text names the directory's numbers through
+    ``{hotline}`` (the first hotline), never as a literal, and uses it only where there is one."""
+    if found := _duplicates(f.kind for f in pack.network):
+        index, kind = found
+        raise refuse(
+            "pack_duplicate_id",
+            f"网络规模“{kind}”重复。",
+            f"The network figure “{kind}” is given twice.",
+            f"network[{index}]",
+        )
+    phones = [c.phone for c in pack.contacts if c.kind == "hotline" and c.phone]
+    for key, template in pack.templates.items():
+        for name in ("text_zh", "text_en"):
+            text: str = getattr(template, name)
+            for phone in phones:
+                if phone in text:
+                    raise refuse(
+                        "pack_template_invalid",
+                        f"模板“{key}”直接写了热线号码 {phone}：请写 {{hotline}}，由通讯录填入。",
+                        f"The template “{key}” writes the hotline {phone} out: write {{hotline}}"
+                        " and let the contact directory fill it in.",
+                        f"templates.{key}.{name}",
+                    )
+        if "hotline" in template.placeholders and not phones:
+            raise refuse(
+                "pack_template_invalid",
+                f"模板“{key}”使用 {{hotline}}，但通讯录中没有热线。",
+                f"The template “{key}” uses {{hotline}} but the contact directory has no hotline.",
+                f"templates.{key}",
+            )
+
+
+def directory_values(pack: Pack) -> dict[str, str]:
+    """The values a message template takes from the pack's contact directory: ``hotline``, the
+    first hotline the directory lists (the one for applying and replacing)."""
+    for contact in pack.contacts:
+        if contact.kind == "hotline" and contact.phone:
+            return {"hotline": contact.phone}
+    return {}

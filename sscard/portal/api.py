@@ -10,12 +10,23 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from sscard.campaigns.selectors import packs_in_force
 from sscard.core.actors import ROLE_LABELS
 from sscard.core.models import ImportJob
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import english_page, request_actor
-from sscard.portal.schemas import AccessEventOut, ImportJobOut, MeOut
+from sscard.portal.onboarding import relying_parties_upload
+from sscard.portal.schemas import (
+    AccessEventOut,
+    BankLineOut,
+    ContactOut,
+    DirectoryOut,
+    ImportJobOut,
+    IssuedTokenOut,
+    MeOut,
+    OnboardingOut,
+)
 from sscard.portal.selectors import (
     AccessEventPages,
     access_event_list,
@@ -113,3 +124,75 @@ def me_access_events(request: HttpRequest) -> AccessEventPages:
     which parts of the record, for what service (谁查看了我的信息). Holders only (403)."""
     events = access_event_list(actor=request_actor(request))
     return AccessEventPages(events, english=english_page())
+
+
+@router.post(
+    "/relying-parties/import",
+    response={201: OnboardingOut, 400: ErrorOut, 413: ErrorOut, **ERRORS},
+    summary="Onboard relying parties from a file (SH-03)",
+)
+def relying_parties_import(request: HttpRequest, file: File[UploadedFile]) -> Status[OnboardingOut]:
+    """Register the hospitals, pharmacies, transport operators and bank terminals of a CSV or
+    XLSX file (columns ``party_code, name, kind, district, contact``), each with its own account
+    and API token; city officers for their city, a district officer for their district.
+
+    All or nothing: one refused row refuses the file (422 ``relying_parties_refused``, every
+    row's error in ``details.errors``) and nothing is written. A party already registered as
+    the file says is unchanged and gets no new token. **Each new party's token is in this
+    answer and nowhere else** (only its digest is stored): hand it over, then forget it."""
+    result = relying_parties_upload(actor=request_actor(request), upload=file)
+    return Status(
+        201,
+        OnboardingOut(
+            rows=result.rows,
+            unchanged=result.unchanged,
+            created=[
+                IssuedTokenOut(
+                    code=t.code,
+                    name=t.name,
+                    kind=t.kind,
+                    district=t.district,
+                    username=t.username,
+                    token=t.token,
+                )
+                for t in result.issued
+            ],
+        ),
+    )
+
+
+@router.get(
+    "/contacts",
+    auth=None,
+    response={200: list[DirectoryOut]},
+    summary="The contact directory of the packs in force (SH-17)",
+)
+def contacts(request: HttpRequest) -> list[DirectoryOut]:
+    """Whom to ask, as the help page lists it: each city's pack in force, its hotlines,
+    websites and apps in both languages, and each partner bank's own line. Public."""
+    return [
+        DirectoryOut(
+            city=pack.city,
+            pack_id=pack.id,
+            title_zh=pack.title,
+            title_en=pack.title_en,
+            contacts=[
+                ContactOut(
+                    kind=c.kind,
+                    name_zh=c.name_zh,
+                    name_en=c.name_en,
+                    phone=c.phone,
+                    url=c.url,
+                    what_zh=c.what_zh,
+                    what_en=c.what_en,
+                )
+                for c in pack.contacts
+            ],
+            bank_lines=[
+                BankLineOut(name_zh=b.name_zh, name_en=b.name_en, hotline=b.hotline)
+                for b in pack.banks
+                if b.hotline
+            ],
+        )
+        for pack in packs_in_force()
+    ]

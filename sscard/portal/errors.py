@@ -65,3 +65,23 @@ class PortalErrorCode(ErrorCode):
         "导入类型不存在。",
         "No such kind of import.",
     )
+    RELYING_PARTIES_REFUSED = (
+        "relying_parties_refused",
+        422,
+        "文件中有 {count} 行不能接受，未登记任何机构、未签发任何令牌；请按行改正后重新上传。",
+        "{count} rows of the file cannot be accepted; no party was registered and no token "
+        "issued. Correct the rows listed and upload the file again.",
+    )
+    RELYING_PARTIES_TOO_MANY = (
+        "relying_parties_too_many",
+        422,
+        "一个文件最多 {limit} 行；请分成几个文件。",
+        "A file may hold up to {limit} rows; split it into several files.",
+    )
+    RELYING_PARTIES_CONFLICT = (
+        "relying_parties_conflict",
+        409,
+        "另一次导入同时登记了本文件中的机构；未写入任何内容，请重新上传。",
+        "Another import registered parties of this file at the same time; nothing was "
+        "written. Upload the file again.",
+    )

@@ -169,6 +169,13 @@ NAVIGATION: tuple[Entry, ...] = (
         in_header=False,
     ),
     Entry(
+        frozenset({Role.CARDHOLDER}),
+        "notifications:my_reminders",
+        _("Campaign reminders"),
+        _("Whether the bureau may text you reminders to apply; service messages still come."),
+        in_header=False,
+    ),
+    Entry(
         OFFICERS,
         "campaigns:overview",
         _("Campaigns"),
@@ -179,6 +186,16 @@ NAVIGATION: tuple[Entry, ...] = (
         "campaigns:schools",
         _("Schools and their notices"),
         _("Record a school's notice, or a whole district's; parents may then apply."),
+        in_header=False,
+    ),
+    Entry(
+        OFFICERS,
+        "campaigns:outreach",
+        _("Reminder rounds"),
+        _(
+            "Remind eligible people who have not applied, by group, district, employer and "
+            "age; preview the count, send, and follow each round's conversion."
+        ),
         in_header=False,
     ),
     Entry(
@@ -207,6 +224,26 @@ NAVIGATION: tuple[Entry, ...] = (
         ),
         in_header=False,
         when=_reads_statistics,
+    ),
+    Entry(
+        OFFICERS,
+        "reports:verification_traffic",
+        _("Verification traffic"),
+        _(
+            "How often hospitals, pharmacies and terminals verified cards, by kind, district "
+            "and answer; how many are live against the network the notice names."
+        ),
+        in_header=False,
+    ),
+    Entry(
+        OFFICERS,
+        "portal:relying_parties",
+        _("Relying parties"),
+        _(
+            "Hospitals, pharmacies and terminals that verify cards; onboard them in bulk from "
+            "a file, each with its own API token."
+        ),
+        in_header=False,
     ),
     Entry(
         frozenset({Role.PRODUCTION_OPERATOR}),
@@ -256,6 +293,32 @@ NAVIGATION: tuple[Entry, ...] = (
             "POST /api/v1/post/events for each item delivered or failed; "
             "a repeated event changes nothing."
         ),
+    ),
+    Entry(
+        frozenset({Role.CARDHOLDER}),
+        "network:booking_mine",
+        _("My bookings"),
+        _("Book a time to visit an outlet, move or cancel it; a text reminds you the day before."),
+    ),
+    Entry(
+        CLERKS,
+        "network:booking_mine",
+        _("Booked visits"),
+        _("The day's booked visits at your outlet: book, move or cancel, record who came."),
+    ),
+    Entry(
+        CLERKS | OFFICERS,
+        "network:booking_capacity",
+        _("Time slots"),
+        _("Publish an outlet's places per day and time slot, on working days, to spread visits."),
+        in_header=False,
+    ),
+    Entry(
+        OFFICERS,
+        "network:booking_load",
+        _("Outlet load"),
+        _("Booked places against capacity per outlet and day for the coming weeks."),
+        in_header=False,
     ),
     Entry(
         EVERYONE,

@@ -66,3 +66,53 @@ class AccessEventOut(Schema):
     purpose_label: str
     fields: list[str]
     field_labels: list[str]
+
+
+class IssuedTokenOut(Schema):
+    """A party the file registered and its token: the only time the token is shown."""
+
+    code: str
+    name: str
+    kind: str
+    district: str
+    username: str
+    token: str
+
+
+class OnboardingOut(Schema):
+    """What a relying parties file did (all or nothing)."""
+
+    rows: int
+    unchanged: int
+    created: list[IssuedTokenOut]
+
+
+class ContactOut(Schema):
+    """One entry of a pack's contact directory, in both languages (SH-17)."""
+
+    kind: str
+    name_zh: str
+    name_en: str
+    phone: str | None
+    url: str | None
+    what_zh: str
+    what_en: str
+
+
+class BankLineOut(Schema):
+    """A partner bank's own line, by the bank's names (for "each bank's hotline")."""
+
+    name_zh: str
+    name_en: str
+    hotline: str
+
+
+class DirectoryOut(Schema):
+    """The contact directory of one city's pack in force."""
+
+    city: str
+    pack_id: str
+    title_zh: str
+    title_en: str
+    contacts: list[ContactOut]
+    bank_lines: list[BankLineOut]

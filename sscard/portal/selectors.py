@@ -176,6 +176,7 @@ class ContactLine:
     url: str = ""
     # "Each bank's hotline": the pack's banks and their numbers, as the directory means them.
     banks: tuple[tuple[str, str], ...] = ()
+    kind: str = ""
 
     @property
     def href(self) -> str:
@@ -207,6 +208,7 @@ def public_directory(*, english: bool) -> list[InForce]:
                 phone=contact.phone or "",
                 url=contact.url or "",
                 banks=banks if contact.kind == "bank_hotlines" else (),
+                kind=contact.kind,
             )
             for contact in pack.contacts
         )

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sscard.core.exports import export_route
-from sscard.portal import views
+from sscard.portal import directory_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -19,5 +19,7 @@ urlpatterns = [
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("me/access/", views.access_events, name="access_events"),
+    path("help/", directory_views.help_page, name="help"),
+    path("relying-parties/", directory_views.relying_parties_page, name="relying_parties"),
     path(export_route("me/access/export"), views.access_event_export, name="access_export"),
 ]

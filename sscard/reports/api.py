@@ -14,8 +14,11 @@ from ninja.files import UploadedFile
 from sscard.applications.services import calendar_year_load
 from sscard.core.calendar import calendar_status
 from sscard.core.clock import today
+from sscard.core.names import Kind, names_of
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
+from sscard.network.choices import RelyingPartyKind
+from sscard.reports.network import network_report, part_label, period
 from sscard.reports.schemas import (
     BacklogOut,
     CalendarLoadOut,
@@ -23,9 +26,13 @@ from sscard.reports.schemas import (
     DuePendingRowOut,
     FiguresOut,
     FunnelStepOut,
+    NetworkPartOut,
     OverdueRowOut,
     SeriesPointOut,
     StatisticsFilter,
+    TrafficFilter,
+    TrafficOut,
+    TrafficRowOut,
 )
 from sscard.reports.selectors import backlog, due_pending_by, overdue_by
 from sscard.reports.statistics import (
@@ -204,3 +211,49 @@ def funnel_get(
         actor=request_actor(request), day=day or today(), scope=_stat_scope(request, filters)
     )
     return [asdict(s) for s in steps]
+
+
+@router.get(
+    "/reports/verification-traffic",
+    response={200: TrafficOut, **ERRORS},
+    summary="Verification traffic and live relying parties (SH-03)",
+)
+def verification_traffic(request: HttpRequest, filters: Query[TrafficFilter]) -> TrafficOut:
+    """As the verification traffic page: verifications by party kind, district and answer
+    over the period (default the 30 days to today), and each part of the network — registered,
+    live in the period (verified at least once), and the floor the notice names."""
+    starts, ends = period({"starts": filters.starts, "ends": filters.ends})
+    report = network_report(
+        actor=request_actor(request), starts=starts, ends=ends, district=filters.district or None
+    )
+    regions = names_of(Kind.REGION, (r.district for r in report.rows), english=False)
+    kinds = dict(RelyingPartyKind.choices)
+    return TrafficOut(
+        starts=report.starts,
+        ends=report.ends,
+        total=report.total,
+        rows=[
+            TrafficRowOut(
+                kind=r.kind,
+                kind_label=str(kinds.get(r.kind, r.kind)),
+                district=r.district,
+                district_name=regions.get(r.district, r.district),
+                answers=r.answers,
+                total=r.total,
+            )
+            for r in report.rows
+        ],
+        parts=[
+            NetworkPartOut(
+                kind=p.kind,
+                label_zh=part_label(p, english=False),
+                label_en=part_label(p, english=True),
+                registered=p.registered,
+                live=p.live,
+                at_least=p.at_least,
+                quote=p.quote,
+                clause=p.clause,
+            )
+            for p in report.parts
+        ],
+    )

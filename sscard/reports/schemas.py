@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class OverdueRowOut(Schema):
@@ -109,3 +109,37 @@ class FunnelStepOut(Schema):
     count: int
     conversion: float | None
     median_days: float | None
+
+
+class TrafficFilter(Schema):
+    starts: date | None = Field(None, description="First day (default: 30 days to ``ends``)")
+    ends: date | None = Field(None, description="Last day (default: today)")
+    district: str | None = Field(None, description="A district's code")
+
+
+class TrafficRowOut(Schema):
+    kind: str
+    kind_label: str
+    district: str
+    district_name: str
+    answers: dict[str, int]
+    total: int
+
+
+class NetworkPartOut(Schema):
+    kind: str
+    label_zh: str
+    label_en: str
+    registered: int
+    live: int | None = Field(description="Parties that verified at least once (null: outlets)")
+    at_least: int | None = Field(description="The floor the notice names (SH-03), if it does")
+    quote: str
+    clause: str
+
+
+class TrafficOut(Schema):
+    starts: date
+    ends: date
+    total: int
+    rows: list[TrafficRowOut]
+    parts: list[NetworkPartOut]

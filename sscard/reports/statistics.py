@@ -21,7 +21,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sscard.campaigns.selectors import packs_in_force
+from sscard.campaigns.selectors import (
+    outreach_conversion,
+    outreach_round_target_text,
+    outreach_rounds,
+    packs_in_force,
+)
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.milestones import (
@@ -462,3 +467,30 @@ def funnel(*, actor: Actor, day: date, scope: StatScope) -> list[FunnelStep]:
         steps.append(FunnelStep(kind, kind_label(kind), count, conversion, median))
         previous = kind
     return steps
+
+
+# --------------------------------------------------------------------------------------------
+# Reminder rounds on the funnel (issue 14 point 1)
+# --------------------------------------------------------------------------------------------
+
+#: The rounds the funnel lists, newest first.
+FUNNEL_ROUNDS = 50
+
+
+def funnel_rounds(*, actor: Actor, english: bool) -> list[dict[str, object]]:
+    """The reminder rounds the actor may see (newest first), each with whom it aimed at, how
+    many it reminded, how many of them have applied since its day, and the conversion."""
+    if actor.role not in READERS:
+        raise PermissionDenied("see the campaign's statistics", "查看换卡统计")
+    if actor.role is Role.EMPLOYER_HR and actor.employer_id is None:
+        return []
+    rounds = list(outreach_rounds(actor=actor)[:FUNNEL_ROUNDS])
+    conversion = outreach_conversion(r.pk for r in rounds)
+    return [
+        {
+            "round": r,
+            "target": outreach_round_target_text(r, english=english),
+            "conversion": conversion[r.pk],
+        }
+        for r in rounds
+    ]

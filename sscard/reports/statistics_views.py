@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from sscard.campaigns.selectors import OUTREACH_SENDERS
 from sscard.core.actors import Actor, Role
 from sscard.core.charts import Chart, ChartKind
 from sscard.core.clock import today
@@ -36,6 +37,7 @@ from sscard.reports.statistics import (
     dimension_label,
     figures_on,
     funnel,
+    funnel_rounds,
     group_choices,
     scope_for,
     series,
@@ -265,5 +267,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         "steps": steps,
         "chart": _funnel_chart(steps),
         "entered": [step for step in steps if step.entered_here],
+        "rounds": funnel_rounds(actor=actor, english=english_page()),
+        "plain": actor.role not in OUTREACH_SENDERS,
     }
     return render(request, "reports/funnel.html", context, status=status)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sscard.core.exports import export_route
-from sscard.reports import exports_views, statistics_views, views
+from sscard.reports import exports_views, network_views, statistics_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -21,4 +21,10 @@ urlpatterns = [
         name="series_export",
     ),
     path(export_route("funnel/export"), exports_views.funnel_export, name="funnel_export"),
+    path("verification-traffic/", network_views.traffic_page, name="verification_traffic"),
+    path(
+        export_route("verification-traffic/export"),
+        network_views.traffic_export,
+        name="verification_traffic_export",
+    ),
 ]

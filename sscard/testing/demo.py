@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from sscard.applications.models import Application
 from sscard.applications.services import (
@@ -35,11 +36,13 @@ from sscard.cards.models import Card
 from sscard.cards.services import card_activate_financial, card_enable
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import PHONE, field_cipher
+from sscard.core.errors import ApplicationError
 from sscard.core.models import ImportJob
 from sscard.delivery.services import card_hand_over, outlet_receive
+from sscard.network.booking_services import WeeklySlot, booking_make, slots_publish
 from sscard.network.choices import OutletKind
 from sscard.network.imports import import_outlets
-from sscard.network.models import Outlet
+from sscard.network.models import Booking, Outlet, TimeSlot
 from sscard.network.selectors import outlet_first
 from sscard.network.services import banks_load
 from sscard.policy import builtin_pack
@@ -193,6 +196,8 @@ def demo_city_create(
     campaign = campaign_put_in_force(actor=SYSTEM, pack=builtin_pack(DEMO_PACKS[city]))
     say(f"  policy in force: {campaign.title} ({campaign.pack_id})")
     accounts = demo_accounts_create(actor=SYSTEM, city_code=CITY_CODES[city])
+    booked = demo_slots_create(today=today)
+    say(f"  time slots: {booked.created} published at the demo outlets, {booked.booked} booked")
     if city == "beijing":
         cards = demo_cards_create(today=today)
         say(
@@ -200,3 +205,56 @@ def demo_city_create(
             f"{cards.waiting} applications waiting for production"
         )
     return accounts
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSlots:
+    created: int
+    booked: int
+
+
+def demo_slots_create(*, today: date) -> DemoSlots:
+    """Two weeks of time slots (SH-10) at the demo clerks' outlets, on working days, and one
+    booking of the demo holder; again, it changes nothing. A fortnight the official calendar
+    does not cover gets no slots (never guessed)."""
+    now = datetime.combine(today, time(7, 0), tzinfo=timezone.get_default_timezone())
+    spans = [(time(9), time(10)), (time(10), time(11)), (time(14), time(15)), (time(15), time(16))]
+    template = [WeeklySlot(d, start, end, 5) for d in range(6) for start, end in spans]
+    created = 0
+    outlets = [
+        outlet_first(kind=OutletKind.COMMUNITY_CENTRE),
+        outlet_first(kind=OutletKind.BANK_BRANCH),
+    ]
+    for outlet in outlets:
+        if outlet is None:
+            continue
+        try:
+            result = slots_publish(
+                actor=SYSTEM,
+                outlet_id=outlet.pk,
+                date_from=today,
+                date_to=today + timedelta(days=13),
+                template=template,
+                now=now,
+            )
+        except ApplicationError as error:
+            if error.code != "calendar_not_covered":
+                raise
+            continue
+        created += result.created
+    holder = Account.objects.filter(role=Role.CARDHOLDER).exclude(person=None).first()
+    centre = outlets[0]
+    booked = 0
+    if holder is not None and centre is not None:
+        person_id = holder.person_id
+        if not Booking.objects.filter(person=holder.person, status="booked").exists():
+            first = (
+                TimeSlot.objects.filter(outlet=centre, day__gt=today, capacity__gt=0)
+                .order_by("day", "start")
+                .first()
+            )
+            if first is not None:
+                actor = Actor(role=Role.CARDHOLDER, label="demo-holder", person_id=person_id)
+                booking_make(actor=actor, slot_id=first.pk, purpose="collect", now=now)
+        booked = Booking.objects.filter(status="booked").count()
+    return DemoSlots(created=created, booked=booked)

@@ -53,6 +53,7 @@ from sscard.campaigns.selectors import (
     pack_in_force_for_employer,
     pack_in_force_for_person,
 )
+from sscard.campaigns.services import outreach_employer_round_record
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append, audit_append_many
 from sscard.core.bulk import BulkWriter, ErrorReport, id_ranges
@@ -646,14 +647,34 @@ def roster_remind(*, actor: Actor, collective_id: int) -> int:
     with transaction.atomic():
         collective = _locked_in_transaction(actor, collective_id)
         _require_step(collective, CollectiveStep.NOTIFIED)
-        pack = pack_in_force_for_employer(collective.employer).pack
+        in_force = pack_in_force_for_employer(collective.employer)
         held, elsewhere = roster_holds(collective.card_generation)
         pending = RosterEntry.objects.filter(
             collective=collective, status=RosterStatus.INVITED
         ).exclude(held | elsewhere)
-        pending.update(reminders=F("reminders") + 1)
-        sent = _invite_in_transaction(actor, collective, pack, pending)
+        listed = pending.update(reminders=F("reminders") + 1)
+        recipients = roster_recipients(pending)
+        sent = holder_tell(
+            actor=actor,
+            pack=in_force.pack,
+            template_key="confirm_request",
+            recipients=recipients,
+            employer=collective.employer.name,
+        )
         _audit(actor, collective, "roster_remind", messages=sent)
+        if listed:
+            # Counted as a round of reminders (issue 14): towards each person's reminders in
+            # the campaign, and in the rounds' conversion on the funnel.
+            outreach_employer_round_record(
+                actor=actor,
+                campaign=in_force.campaign,
+                employer_id=collective.employer_id,
+                person_ids=[r.person_id for r in recipients if r.person_id is not None]
+                if sent
+                else [],
+                listed=listed,
+                day=today(),
+            )
     return sent
 
 

@@ -39,9 +39,9 @@ class BookingErrorCode(ErrorCode):
     SLOT_OTHER_CITY = (
         "slot_other_city",
         409,
-        "这个网点不在此人参保或户籍所在的城市，不能在此预约。",
-        "This outlet is not in the city where the person is insured or registered: it cannot "
-        "be booked for them.",
+        "这个网点既不在此人参保所在城市，也不在其户籍所在城市，不能在此预约。",
+        "This outlet is in neither the city where the person is insured nor the one where "
+        "they are registered: it cannot be booked for them.",
     )
     BOOKING_EXISTS = (
         "booking_exists",

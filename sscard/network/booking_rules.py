@@ -63,11 +63,13 @@ def publish_refusal(*, actor: Actor, outlet: Outlet) -> ApplicationError | None:
 
 
 def city_refusal(*, person: Person, slot: TimeSlot) -> ApplicationError | None:
-    """A person books only in their own city: where they are insured, else registered (the
-    rule ``core.scope.person_in_city`` applies); outlets are public, so the list alone does
-    not keep another city's out."""
-    home = person.insured_region or person.hukou_region
-    if home and not slot.outlet.district.startswith(region_city_prefix(home)):
+    """A person books only in a city of theirs: where they are insured or where they are
+    registered (户籍) — either may make them a campaign's target (SH-05). Outlets are public,
+    so the list alone does not keep another city's out."""
+    homes = [code for code in (person.insured_region, person.hukou_region) if code]
+    if homes and not any(
+        slot.outlet.district.startswith(region_city_prefix(code)) for code in homes
+    ):
         return BookingErrorCode.SLOT_OTHER_CITY.error(slot_id=slot.pk)
     return None
 

@@ -35,9 +35,14 @@ class OutletAdmin(ReadOnlyAdmin):
 
 @admin.register(RelyingParty)
 class RelyingPartyAdmin(ReadOnlyAdmin):
-    list_display = ("code", "name", "kind", "district")
-    list_filter = ("kind",)
-    search_fields = ("code", "name")
+    """Parties are onboarded through the audited service (the file import and its API), which
+    also gives each its account and token; the admin reads them."""
+
+    list_display = ("code", "name", "kind", "district", "contact", "onboarded_at")
+    list_filter = ("kind", "district")
+    search_fields = ("code", "name", "contact")
+    fields = ("code", "name", "kind", "district", "contact", "onboarded_at")
+    readonly_fields = fields
 
 
 @admin.register(TimeSlot)

@@ -7,12 +7,13 @@ action has its API twin (``booking_api``) calling the same service.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,14 @@ from sscard.core.actors import Actor, Role
 from sscard.core.charts import Chart, ChartKind
 from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
+from sscard.core.exports import (
+    Cell,
+    Column,
+    ExportTable,
+    coded,
+    export_response,
+    form_filters,
+)
 from sscard.core.names import Kind, names_of
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.views import (
@@ -54,6 +63,7 @@ from sscard.network.booking_rules import (
 )
 from sscard.network.booking_selectors import (
     HORIZON_DAYS,
+    LoadRow,
     booking_get,
     booking_list,
     booking_load,
@@ -525,23 +535,34 @@ def booking_slot_set_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-@actor_required(*OFFICERS)
-def booking_load_page(request: HttpRequest) -> HttpResponse:
-    """Booked places against capacity per outlet and day for the coming weeks, and the daily
-    totals as a chart (with its table)."""
+def _load_filtered(
+    request: HttpRequest,
+) -> tuple[LoadFilterForm, date, int, list[LoadRow]]:
+    """The load page's filter and the rows it selects: the page and its export share both."""
     actor = request_actor(request)
-    english = english_page()
     districts = division_current_districts()
     if actor.district_code:
         districts = districts.filter(code=actor.district_code)
     form = LoadFilterForm(
-        request.GET or None, districts=district_choices(districts, english=english)
+        request.GET or None, districts=district_choices(districts, english=english_page())
     )
     found = form.cleaned_data if form.is_valid() else {}
     start = found.get("start") or today()
     weeks = found.get("weeks") or 2
     rows = booking_load(actor=actor, start=start, weeks=weeks, district=found.get("district"))
-    names = names_of(Kind.REGION, {r.district for r in rows}, english=english)
+    return form, start, weeks, rows
+
+
+def _share(booked: int, capacity: int) -> str:
+    return f"{round(100 * booked / capacity)}%" if capacity else "—"
+
+
+@actor_required(*OFFICERS)
+def booking_load_page(request: HttpRequest) -> HttpResponse:
+    """Booked places against capacity per outlet and day for the coming weeks, and the daily
+    totals as a chart (with its table)."""
+    form, start, weeks, rows = _load_filtered(request)
+    names = names_of(Kind.REGION, {r.district for r in rows}, english=english_page())
     totals: dict[date, list[int]] = {}
     for r in rows:
         pair = totals.setdefault(r.day, [0, 0])
@@ -559,15 +580,7 @@ def booking_load_page(request: HttpRequest) -> HttpResponse:
         ],
         unit=_("places"),
         category_label=_("Day"),
-        extra_columns=[
-            (
-                _("Booked share"),
-                [
-                    f"{round(100 * totals[d][1] / totals[d][0])}%" if totals[d][0] else "—"
-                    for d in days
-                ],
-            )
-        ],
+        extra_columns=[(_("Booked share"), [_share(totals[d][1], totals[d][0]) for d in days])],
     )
     context = {
         "form": form,
@@ -578,3 +591,39 @@ def booking_load_page(request: HttpRequest) -> HttpResponse:
         "end": days_after(start, 7 * weeks - 1),
     }
     return render(request, "network/bookings/load.html", context)
+
+
+def _load_rows(rows: list[LoadRow]) -> Iterator[Sequence[Cell]]:
+    # the names the page shows (``names_of``), so the file reads as the page
+    regions = names_of(Kind.REGION, {r.district for r in rows}, english=english_page())
+    for r in rows:
+        yield (
+            regions.get(r.district, r.district),
+            r.district,
+            r.outlet,
+            r.day.isoformat(),
+            r.capacity,
+            r.booked,
+            _share(r.booked, r.capacity),
+        )
+
+
+@actor_required(*OFFICERS)
+def booking_load_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    """The load the page shows, with its filter, as XLSX or CSV: one row per outlet and day."""
+    form, _start, _weeks, rows = _load_filtered(request)
+    table = ExportTable(
+        title=_("Outlet load"),
+        file_stem="outlet-load",
+        columns=[
+            *coded(_("District"), width=20),
+            Column(_("Outlet"), 30),
+            Column(_("Day"), 12),
+            Column(_("Capacity"), 10),
+            Column(_("Booked"), 10),
+            Column(_("Booked share"), 10),
+        ],
+        rows=_load_rows(rows),
+        filters=form_filters(form) if form.is_valid() else [],
+    )
+    return export_response(request, table, fmt)

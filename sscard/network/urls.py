@@ -36,4 +36,9 @@ urlpatterns = [
         name="booking_slot_set",
     ),
     path("bookings/load/", booking_views.booking_load_page, name="booking_load"),
+    path(
+        export_route("bookings/load/export"),
+        booking_views.booking_load_export,
+        name="booking_load_export",
+    ),
 ]

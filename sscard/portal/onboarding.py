@@ -34,6 +34,7 @@ from django.utils import timezone
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.errors import PermissionDenied
+from sscard.core.locks import serialise
 from sscard.core.prepare import RowError
 from sscard.core.scope import city_prefix
 from sscard.core.tables import check_header, check_whole_file, open_table
@@ -211,6 +212,9 @@ def _onboard(*, actor: Actor, rows: list[_Row], file_name: str) -> Onboarding:
     user_model = get_user_model()
     mine = _districts(actor)
     with transaction.atomic():
+        # Onboardings queue: a concurrent file sharing codes is read whole after it commits
+        # (its rows unchanged), never half-seen (sscard.core.locks).
+        serialise("network.relying_party.onboard")
         codes = [r.code for r in rows]
         known = frozenset(
             Division.objects.filter(level=DivisionLevel.DISTRICT, abolished=False)

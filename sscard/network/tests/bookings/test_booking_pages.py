@@ -13,6 +13,7 @@ from sscard.core.clock import today
 from sscard.network.booking_services import booking_make, slot_capacity_set
 from sscard.network.models import Booking, Outlet, TimeSlot
 from sscard.network.tests.bookings.support import SYSTEM, hm, holder, person
+from sscard.testing.exports import read_export
 from sscard.testing.factories import AccountFactory, OutletFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,33 @@ def test_a_holder_moves_a_booking_on_the_page_and_a_full_slot_keeps_it(client_fo
     moved = client.post(f"/bookings/{booking.pk}/move/", {"slot": free.pk})
     assert moved.status_code == 302
     assert Booking.objects.get(person=me, status="booked").slot_id == free.pk
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_load_exports_what_the_page_shows_with_names_and_codes(fmt, client_for):
+    place = OutletFactory.create(name="工商银行西城测试支行")
+    slot = open_slot(place, capacity=4)
+    booking_make(actor=holder(person()), slot_id=slot.pk, purpose="apply")
+    booking_make(actor=holder(person()), slot_id=slot.pk, purpose="collect")
+    client = client_for(AccountFactory.create(district_officer=True))
+    html = client.get("/bookings/load/", {"weeks": "1"}).content.decode()
+    assert 'href="/bookings/load/export.xlsx?weeks=1"' in html
+    assert "<td>北京市西城区</td>" in html  # the file names the district as the page does
+    export = read_export(client.get(f"/bookings/load/export.{fmt}", {"weeks": "1"}))
+    assert export.title == "网点预约负荷"
+    assert export.columns == ["区", "区（代码）", "网点", "日期", "可预约名额", "已预约", "预约率"]
+    # the booked count, from the booking rows themselves
+    booked = Booking.objects.filter(slot__outlet=place, status="booked").count()
+    assert [[str(c) for c in row] for row in export.rows] == [
+        [
+            "北京市西城区",
+            "110102",
+            "工商银行西城测试支行",
+            SOON.isoformat(),
+            "4",
+            str(booked),
+            "50%",
+        ]
+    ]
+    holder_client = client_for(AccountFactory.create(cardholder=True))
+    assert holder_client.get(f"/bookings/load/export.{fmt}").status_code == 403

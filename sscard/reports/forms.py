@@ -38,6 +38,11 @@ class FunnelFilterForm(forms.Form):
     )
     district = forms.CharField(label=_("District"), required=False, max_length=6)
     group = forms.CharField(label=_("Group"), required=False, max_length=64)
+    # Chosen with the employer picker (a part of the name or the credit code; the template
+    # draws it), carried as the API's id.
+    employer = forms.IntegerField(
+        label=_("Employer"), required=False, min_value=1, widget=forms.HiddenInput
+    )
 
     def __init__(
         self,
@@ -49,6 +54,7 @@ class FunnelFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if districts is None:  # employer HR: their employer is the whole scope
             del self.fields["district"]
+            del self.fields["employer"]
         else:
             self.fields["district"].widget = forms.Select(
                 choices=[("", _("All districts")), *districts] if len(districts) != 1 else districts

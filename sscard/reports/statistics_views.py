@@ -25,7 +25,8 @@ from sscard.core.clock import today
 from sscard.core.errors import ApplicationError
 from sscard.core.milestones import week_start
 from sscard.core.views import actor_required, english_page, error_page, request_actor
-from sscard.registry.selectors import division_districts
+from sscard.registry.models import Employer
+from sscard.registry.selectors import division_districts, employer_get, employer_pick
 from sscard.reports.forms import FunnelFilterForm, StatisticsFilterForm
 from sscard.reports.statistics import (
     APPLIED_NET,
@@ -91,8 +92,35 @@ def _districts(actor: Actor) -> list[tuple[str, str]] | None:
 def _scope(actor: Actor, data: dict[str, Any]) -> StatScope:
     """The scope asked for, as the selectors allow it (they refuse what the actor may not see)."""
     return scope_for(
-        actor, district_code=data.get("district") or None, group=data.get("group") or None
+        actor,
+        district_code=data.get("district") or None,
+        employer_id=data.get("employer"),
+        group=data.get("group") or None,
     )
+
+
+def _employer_filter(
+    request: HttpRequest, actor: Actor, form: FunnelFilterForm, scope: StatScope
+) -> dict[str, Any]:
+    """The employer picker of the filter (officers; HR's employer is their whole scope): the
+    employer chosen, with a link back to all of them, or the text typed and its matches (the
+    same picker, and htmx route, as the collective application and the reminder rounds)."""
+    if "employer" not in form.fields:
+        return {"employer_filter": False}
+    chosen: Employer | None = None
+    if scope.employer_id is not None:
+        chosen = employer_get(actor=actor, employer_id=scope.employer_id)
+    text = "" if chosen else (request.GET.get("employer_q") or "").strip()[:200]
+    others = request.GET.copy()
+    for name in ("employer", "employer_q"):
+        others.pop(name, None)
+    return {
+        "employer_filter": True,
+        "employer": chosen,
+        "employer_q": text,
+        "employers": employer_pick(actor=actor, text=text) if text else [],
+        "all_employers": others.urlencode(),
+    }
 
 
 def _read(form: FunnelFilterForm) -> tuple[dict[str, Any], int]:
@@ -173,14 +201,16 @@ def _split_chart(breakdown: Breakdown, unnamed: str) -> Chart:
     )
 
 
-def _splits(actor: Actor, figures: Figures) -> list[Chart]:
+def _splits(actor: Actor, figures: Figures, scope: StatScope) -> list[Chart]:
     """The applications' splits the actor's scope makes worth a chart: not a district
     comparison inside one district, nor an employer split of one employer."""
     skip = set()
-    if actor.role is Role.DISTRICT_OFFICER:
+    if actor.role is Role.DISTRICT_OFFICER or scope.district_code:
         skip.add("district")
     if actor.role is Role.EMPLOYER_HR:
         skip |= {"district", "employer"}
+    if scope.employer_id is not None:
+        skip.add("employer")
     order = list(SPLITS)
     found = sorted(
         (b for b in figures.applications_by if b.dimension in SPLITS and b.dimension not in skip),
@@ -207,10 +237,12 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         points = series(
             actor=actor, starts=starts, ends=ends, step=step, scope=scope, kinds=SERIES_KINDS
         )
+        picker = _employer_filter(request, actor, form, scope)
     except ApplicationError as error:
         return error_page(request, error)
     _show_values(form, {"day": day, "starts": starts, "ends": ends, "step": step})
     context = {
+        **picker,
         "form": form,
         "day": day,
         "starts": starts,
@@ -218,7 +250,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "step": step,
         "numbers": _big_numbers(figures),
         "series_chart": _series_chart(points, step),
-        "splits": _splits(actor, figures),
+        "splits": _splits(actor, figures, scope),
     }
     return render(request, "reports/statistics.html", context, status=status)
 
@@ -257,11 +289,14 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
     data, status = _read(form)
     day = data.get("day") or today()
     try:
-        steps = funnel(actor=actor, day=day, scope=_scope(actor, data))
+        scope = _scope(actor, data)
+        steps = funnel(actor=actor, day=day, scope=scope)
+        picker = _employer_filter(request, actor, form, scope)
     except ApplicationError as error:
         return error_page(request, error)
     _show_values(form, {"day": day})
     context = {
+        **picker,
         "form": form,
         "day": day,
         "steps": steps,

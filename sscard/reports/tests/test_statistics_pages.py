@@ -30,6 +30,7 @@ from sscard.testing.factories import (
     CHAOYANG,
     XICHENG,
     AccountFactory,
+    EmployerFactory,
 )
 from sscard.testing.fixtures import ClientFor
 
@@ -218,6 +219,39 @@ def test_employer_hr_sees_their_employer_only(history: History, client_for: Clie
     assert "chart-employer" not in _charts(body)
     funnel = _table(_page(client, FUNNEL), "chart-funnel")
     assert funnel[_step("applied")][0] == "2"
+
+
+def test_the_city_officer_finds_an_employer_by_name_and_narrows_to_it(
+    history: History, city_officer: Account, client_for: ClientFor
+) -> None:
+    client = client_for(city_officer)
+    employer = history.employer
+    # typed without script: the page lists the matches as choices
+    body = _page(client, STATISTICS, employer_q=employer.name[:3])
+    assert f'name="employer" value="{employer.pk}"' in body
+    # chosen: the figures are the employer's, from its staff's own rows
+    body = _page(client, STATISTICS, employer=employer.pk)
+    staff = Application.objects.filter(person__employer=employer)
+    assert _figures(body)["applied"][0] == staff.count() == 2
+    assert employer.name in body
+    assert employer.credit_code in body
+    assert "chart-employer" not in _charts(body)  # no split of one employer
+    assert f"statistics/export.xlsx?employer={employer.pk}" in body
+    # the funnel narrows the same way, and "all employers" drops the choice
+    funnel = _page(client, FUNNEL, employer=employer.pk)
+    assert _table(funnel, "chart-funnel")[_step("applied")][0] == "2"
+    whole = _page(client, STATISTICS)
+    assert _figures(whole)["applied"][0] == Application.objects.count() > 2
+    assert 'name="employer_q"' in whole
+
+
+def test_an_employer_of_another_city_is_not_found(
+    history: History, city_officer: Account, client_for: ClientFor
+) -> None:
+    other = EmployerFactory.create(insured_district="310101")
+    answer = client_for(city_officer).get(STATISTICS, {"employer": other.pk})
+    assert answer.status_code == 404
+    assert other.name not in answer.content.decode()
 
 
 @pytest.mark.parametrize("role", ["bank_clerk", "production_operator", "cardholder"])

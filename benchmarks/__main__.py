@@ -10,6 +10,7 @@ from benchmarks import (
     import_memory,
     import_persons,
     personalise,
+    statistics,
     verify_load,
 )
 
@@ -19,6 +20,7 @@ def main() -> None:
         import_persons.run(1_000_000, backend)
     import_memory.run([100, 1000], "postgresql")
     decide_bulk.run(1_000_000, day=date(2024, 6, 15))
+    statistics.run(1_000_000)
     for backend in ("postgresql", "sqlite"):
         collective_submit.run(50_000, backend)
     personalise.run(100_000, workers=[1, 2], chunk=500)

@@ -26,6 +26,10 @@ def _uses_the_database(item: pytest.Item) -> bool:
     return bool(DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
 
 
+def _long(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in ("slow", "browser"))
+
+
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on the marks added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that touches the run's database ``database`` (CI's PostgreSQL step runs
@@ -43,3 +47,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None:
             reason = marker.kwargs.get("reason", POSTGRES_REASON)
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+class _LongFirst:
+    """The long tests (``slow``, and the browser journeys) first, in a stable sort (modules stay
+    whole, in their order), so that they start at once on both workers and the short ones fill
+    in around them, instead of long tests collected last running alone at
+    the end. Last of the hooks, after pytest-django has ordered the tests by kind (its order is
+    kept within each part). ``--maxschedchunk 2`` (the project's addopts) makes xdist hand the
+    tests out two at a time: its default would give the first worker the first eighth of the
+    suite, every long test with it."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=lambda item: not _long(item))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_LongFirst(), "sscard-long-first")

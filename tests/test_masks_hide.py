@@ -304,6 +304,7 @@ def _answers(client: Any, ids: dict[str, int]) -> dict[str, str]:
     return answers
 
 
+@pytest.mark.slow  # every page and API answer of every role
 @pytest.mark.django_db
 def test_no_answer_of_any_role_determines_an_id_number(
     world: World, client_for: Any, capsys: pytest.CaptureFixture[str]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -164,5 +165,8 @@ def test_an_asgi_server_is_handed_an_async_iterator() -> None:
     async def collect() -> bytes:
         return b"".join([chunk async for chunk in response])
 
-    body = asyncio.run(collect()).decode("utf-8-sig")
+    # On a thread of its own: this thread may already hold a running loop (Playwright's sync
+    # API keeps one for the browser journeys' session), and a thread runs one loop at most.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        body = pool.submit(asyncio.run, collect()).result(timeout=60).decode("utf-8-sig")
     assert "退休人员,retiree" in body

@@ -322,7 +322,15 @@ class MilestoneTally(models.Model):
     class Meta:
         verbose_name = _("milestone tally")
         verbose_name_plural = _("milestone tallies")
-        indexes = [models.Index(fields=["city_code", "kind", "day"], name="tally_city_kind_day")]
+        indexes = [
+            models.Index(fields=["city_code", "kind", "day"], name="tally_city_kind_day"),
+            # a district officer's figures: without it every tally of the city is read and
+            # all but the district's thrown away
+            models.Index(
+                fields=["city_code", "district_code", "kind", "day"],
+                name="tally_district_kind_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.city_code}/{self.district_code}: {self.n}"

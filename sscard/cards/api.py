@@ -39,6 +39,8 @@ from sscard.cards.schemas import (
     LossOut,
     MyApplicationOut,
     MyCardsOut,
+    PasswordResetIn,
+    PasswordResetOut,
     ReplacementIn,
     ReplacementOut,
     VerifyIn,
@@ -59,6 +61,7 @@ from sscard.cards.services import (
     card_close_financial,
     card_enable,
     card_loss_withdraw,
+    card_password_reset_record,
     card_replacement_apply,
     card_report_loss,
 )
@@ -375,6 +378,45 @@ def cards_replace(
             "due_date_pending": application.due_date_pending,
             "rule_id": application.rule_id,
             "clause": application.clause,
+        },
+    )
+
+
+@router.post(
+    "/cards/{int:card_id}/password-resets",
+    response={201: PasswordResetOut, **WRITE_ERRORS},
+)
+def cards_password_reset(
+    request: HttpRequest, card_id: int, body: PasswordResetIn
+) -> Status[dict[str, Any]]:
+    """Record the reset of the card's service password (社保卡密码重置) at the clerk's counter,
+    against the holder's ID (the counter page's "Reset password"); the holder is told by text.
+    The body has no password field and refuses one: the new password is keyed on the bank's
+    PIN pad and never reaches sscard. Refusals: ``password_not_accepted``,
+    ``password_reset_not_offered``, ``password_reset_outlet_kind``,
+    ``password_reset_card_cancelled``, ``password_reset_card_state``,
+    ``password_reset_id_mismatch``, ``password_reset_proxy_refused``, ``not_found`` (not this
+    person's card), and the ID number's own codes."""
+    actor = request_actor(request)
+    id_number = counter_id_number(body.id_number)
+    card = card_for_counter(actor=actor, id_number=id_number, card_id=card_id)
+    done = card_password_reset_record(
+        actor=actor,
+        card=card,
+        id_number=id_number,
+        today=_today(),
+        presenter_id_number=body.presenter_id_number,
+    )
+    return Status(
+        201,
+        {
+            "card_id": done.card.pk,
+            "presenter": done.presenter,
+            "outlet_id": done.outlet.pk,
+            "outlet_name": done.outlet.name,
+            "reset_at": done.at,
+            "clause": done.clause,
+            "holder_told": done.told > 0,
         },
     )
 

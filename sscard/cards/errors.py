@@ -159,6 +159,53 @@ class CardsErrorCode(ErrorCode):
         "Enter the ID number first.",
     )
 
+    # The service password reset at a counter (社保卡密码重置; the pack's ``password_reset``)
+    PASSWORD_RESET_NOT_OFFERED = (
+        "password_reset_not_offered",
+        422,
+        "本市现行政策未规定在柜台重置社会保障卡密码。",
+        "The policy in force does not provide for resetting the card's password at a counter.",
+    )
+    PASSWORD_RESET_OUTLET_KIND = (
+        "password_reset_outlet_kind",
+        422,
+        "社会保障卡密码须到{where_zh}重置，本网点不办理。",
+        "The card's password is reset at {where_en}, not at this outlet.",
+    )
+    PASSWORD_RESET_CARD_CANCELLED = (
+        "password_reset_card_cancelled",
+        409,
+        "该卡已注销或已被新卡取代，不能重置密码。",
+        "This card is cancelled or replaced by a newer card; its password cannot be reset.",
+    )
+    PASSWORD_RESET_CARD_STATE = (
+        "password_reset_card_state",
+        409,
+        "该卡当前的状态不能重置密码（可能刚刚挂失、已过期或尚未启用），请重新查询持卡人后再办理。",
+        "The card's state does not allow a password reset now (it may just have been reported "
+        "lost, have expired or not be enabled yet); look the holder up again.",
+    )
+    PASSWORD_RESET_ID_MISMATCH = (
+        "password_reset_id_mismatch",
+        422,
+        "所出示的身份证件与持卡人不符，不能重置密码。",
+        "The ID presented is not the cardholder's; the password is not reset.",
+    )
+    PASSWORD_RESET_PROXY_REFUSED = (
+        "password_reset_proxy_refused",
+        422,
+        "社会保障卡密码须由持卡人本人（未成年人可由其监护人）持本人身份证件办理，不能代办。",
+        "The password is reset by the holder in person (or a minor's guardian) with their own "
+        "ID; nobody else may do it for them.",
+    )
+    PASSWORD_NOT_ACCEPTED = (
+        "password_not_accepted",
+        422,
+        "本平台不接收任何密码：新密码由持卡人在银行密码键盘上自行输入。请勿发送密码、PIN或PIN块。",
+        "sscard never takes a password: the holder keys the new one on the bank's PIN pad. "
+        "Send no password, PIN or PIN block.",
+    )
+
     # The card scheme's certificate authorities (raised by ``cards.services.authority``)
     AUTHORITY_INVALID = (
         "authority_invalid",

@@ -10,6 +10,7 @@ a page offers the action only when it answers ``None`` (one predicate, so they c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,7 +42,7 @@ from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.network.choices import OutletKind
 from sscard.network.models import Bank, Outlet
 from sscard.policy import DecisionRequest, Pack, replacement_channel
-from sscard.policy.schema import DEFAULT_SAME_VISIT, Loss, PickupMethod
+from sscard.policy.schema import DEFAULT_SAME_VISIT, Loss, PasswordReset, PickupMethod
 
 # Every activation path, for a card that was not issued through an application of a pack
 # (a card of the earlier generation taken over from the old system).
@@ -509,6 +510,87 @@ def counter_replacement_defaults(
 def _handover(pack: Pack, pickup: str) -> str | None:
     method = pack.pickup_methods.get(pickup)
     return method.handover if method is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# The service password reset at a counter (社保卡密码重置; the pack's ``password_reset``)
+# --------------------------------------------------------------------------------------------
+
+OUTLET_KIND_TITLES: dict[str, tuple[str, str]] = {
+    OutletKind.BANK_BRANCH: ("合作银行服务网点", "a partner bank outlet"),
+    OutletKind.COMMUNITY_CENTRE: ("社区事务受理中心", "a community acceptance centre"),
+    OutletKind.ENTERPRISE_POINT: ("企业受理点", "an enterprise acceptance point"),
+    OutletKind.COMMUNITY_STALL: ("社区服务摊点", "a community stall"),
+    OutletKind.HOME_VISIT_TEAM: ("上门服务团队", "a home-visit team"),
+}
+# A card that is no longer this holder's card: cancelled, or void once its replacement was
+# enabled. Its own refusal, since looking the holder up again will not help.
+PASSWORD_RESET_VOID = frozenset({CardStatus.CANCELLED, CardStatus.REPLACED})
+# The names of a field that would carry a secret (a password, a PIN, a PIN block), in a
+# request's body or a page's form: refused with ``password_not_accepted``, never read.
+_SECRET_TOKENS = frozenset(
+    {"password", "passwd", "pwd", "passcode", "pin", "pinblock", "secret", "密码", "口令"}
+)
+_SECRET_SPLIT = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+
+
+def password_reset_refusal(
+    *,
+    actor: Actor,
+    card: Card,
+    outlet: Outlet | None,
+    terms: PasswordReset | None,
+    today: date,
+) -> ApplicationError | None:
+    """Why ``card_password_reset_record`` would refuse before it checks the ID presented: a
+    clerk, a pack that provides the service, an outlet of a kind it names, a card that is still
+    the holder's, in the holder's hands and in a status the pack allows (a card in force)."""
+    if actor.role not in CLERK_ROLES:
+        return PermissionDenied("reset a card's password", "重置社会保障卡密码")
+    if terms is None:
+        return CardsErrorCode.PASSWORD_RESET_NOT_OFFERED.error()
+    here = outlet.kind if outlet is not None else ""
+    if here not in terms.outlet_kinds:
+        titles = [OUTLET_KIND_TITLES[k] for k in terms.outlet_kinds if k in OUTLET_KIND_TITLES]
+        return CardsErrorCode.PASSWORD_RESET_OUTLET_KIND.error_with(
+            {
+                "where_zh": "、".join(t[0] for t in titles),
+                "where_en": " or ".join(t[1] for t in titles),
+            },
+            outlet_kind=here,
+            offered=list(terms.outlet_kinds),
+        )
+    status = card_status(card, today=today)
+    if status in PASSWORD_RESET_VOID:
+        return CardsErrorCode.PASSWORD_RESET_CARD_CANCELLED.error(status_now=str(status))
+    if card.stage not in ENABLEABLE_STAGES or status not in terms.card_statuses:
+        return CardsErrorCode.PASSWORD_RESET_CARD_STATE.error(
+            status_now=str(status), stage=card.stage, allowed=list(terms.card_statuses)
+        )
+    return None
+
+
+def secret_fields(names: Iterable[str]) -> list[str]:
+    """The field names among ``names`` that would carry a password, a PIN or a PIN block
+    (``password``, ``new_pin``, ``pinBlock``, ``密码`` ...)."""
+    found = []
+    for name in names:
+        lowered = re.sub(r"([a-z])([A-Z])", r"\1_\2", str(name)).lower()
+        tokens = {t for t in _SECRET_SPLIT.split(lowered) if t}
+        joined = lowered.replace("_", "").replace("-", "")
+        if tokens & _SECRET_TOKENS or any(w in joined for w in ("password", "pinblock", "密码")):
+            found.append(str(name))
+    return found
+
+
+def password_fields_refusal(names: Iterable[str]) -> ApplicationError | None:
+    """``password_not_accepted`` when a request carries a field meant for a secret: sscard
+    never takes one (the holder keys it on the bank's PIN pad). The refusal names the fields,
+    never their values."""
+    found = secret_fields(names)
+    if found:
+        return CardsErrorCode.PASSWORD_NOT_ACCEPTED.error(fields=sorted(found))
+    return None
 
 
 def counter_id_number(raw: str | None) -> str:

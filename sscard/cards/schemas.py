@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict, model_validator
+
+from sscard.cards.rules import password_fields_refusal
 
 
 class VerifyIn(Schema):
@@ -138,6 +141,47 @@ class ReplacementOut(Schema):
     due_date_pending: bool
     rule_id: str
     clause: str
+
+
+class PasswordResetIn(Schema):
+    """A password reset at the counter: the holder's ID number, and the ID number of whoever
+    presents it when that is not the holder (a minor's guardian). There is no field for a
+    password, a PIN or a PIN block: the holder keys the new password on the bank's PIN pad and
+    sscard never receives it. A body that carries one is refused (``password_not_accepted``,
+    naming the field, never its value), any other unknown field too (``invalid_input``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str = Field(max_length=32)
+    presenter_id_number: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The guardian's (or, where the policy allows, the proxy's) own ID number; "
+        "leave out when the holder comes in person.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret(cls, data: Any) -> Any:
+        # Raised as the service refusal it is (not a validation error), before any field of
+        # the body is read: a counter system that sends a password learns to stop at once.
+        if isinstance(data, dict):
+            refused = password_fields_refusal(data.keys())
+            if refused is not None:
+                raise refused
+        return data
+
+
+class PasswordResetOut(Schema):
+    """A recorded password reset: nothing secret, only that it was done, where and by whom."""
+
+    card_id: int
+    presenter: Literal["holder", "guardian", "proxy"]
+    outlet_id: int
+    outlet_name: str
+    reset_at: datetime
+    clause: str
+    holder_told: bool
 
 
 class ChallengeIn(Schema):

@@ -21,6 +21,7 @@ from sscard.cards.rules import (
     financial_close_refusal,
     loss_report_refusal,
     loss_withdraw_refusal,
+    password_reset_refusal,
     replacement_refusal,
     replacements_applied,
     standing_loss_reports,
@@ -34,7 +35,7 @@ from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import open_shipments_here
 from sscard.network.models import Outlet
 from sscard.policy import Pack, instant_pickup
-from sscard.policy.schema import Loss
+from sscard.policy.schema import Loss, PasswordReset
 from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.services import CARD_COUNTER_FIELDS, disclosure_record
 
@@ -49,6 +50,7 @@ REPORT_LOSS_TEMPORARY = "report-loss-temporary"
 WITHDRAW_LOSS = "withdraw-loss"
 REPLACE = "replace"
 INSTANT_REPLACEMENT = "instant-replacement"
+PASSWORD_RESET = "password-reset"  # noqa: S105 (an action name, not a password)
 COUNTER_ACTIONS = (
     HAND_OVER,
     VISIT_HAND_OVER,
@@ -60,12 +62,13 @@ COUNTER_ACTIONS = (
     WITHDRAW_LOSS,
     REPLACE,
     INSTANT_REPLACEMENT,
+    PASSWORD_RESET,
 )
 # Actions that cannot be taken back at the counter (a block, a lifted block, a closed account,
-# a replacement applied for): the page asks the clerk to confirm each before it acts; the API,
-# a counter system's call, acts at once.
+# a replacement applied for, a password reset and its text to the holder): the page asks the
+# clerk to confirm each before it acts; the API, a counter system's call, acts at once.
 CONFIRMED_ACTIONS = frozenset(
-    {CLOSE_FINANCIAL, REPORT_LOSS, REPORT_LOSS_TEMPORARY, WITHDRAW_LOSS, REPLACE}
+    {CLOSE_FINANCIAL, REPORT_LOSS, REPORT_LOSS_TEMPORARY, WITHDRAW_LOSS, REPLACE, PASSWORD_RESET}
 )
 
 
@@ -120,6 +123,7 @@ def counter_cards(
     replaced = replacements_applied(view.cards)
     pack = _pack_of(view)
     terms = pack.loss if pack is not None else None
+    reset = pack.password_reset if pack is not None else None
     instant = instant_offered(outlet, pack)
     rows = []
     for card in view.cards:
@@ -141,6 +145,7 @@ def counter_cards(
                         today,
                         instant,
                     )
+                    + _password_reset(actor, card, outlet, reset, today)
                 ),
             )
         )
@@ -171,6 +176,17 @@ def _loss_report_offered(
         )
         is None
     )
+
+
+def _password_reset(
+    actor: Actor, card: Card, outlet: Outlet, terms: PasswordReset | None, today: date
+) -> list[str]:
+    """The password reset, where the pack in force provides it at this kind of outlet for a
+    card in this state (the ID presented is checked when the clerk acts)."""
+    refused = password_reset_refusal(
+        actor=actor, card=card, outlet=outlet, terms=terms, today=today
+    )
+    return [PASSWORD_RESET] if refused is None else []
 
 
 def _actions(

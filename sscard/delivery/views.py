@@ -36,6 +36,7 @@ from sscard.cards.rules import (
     counter_id_number,
     counter_replacement_channel,
     counter_replacement_defaults,
+    password_fields_refusal,
 )
 from sscard.cards.selectors import CounterView, card_for_counter, cards_at_counter
 from sscard.cards.services import (
@@ -43,6 +44,7 @@ from sscard.cards.services import (
     card_close_financial,
     card_enable,
     card_loss_withdraw,
+    card_password_reset_record,
     card_replacement_apply,
     card_report_loss,
 )
@@ -118,6 +120,7 @@ class CardRow:
     withdraw: bool
     replace: bool
     report_temporary: bool = False
+    password_reset: bool = False
     bank_name: str = ""
     message: str = ""
     error: ApplicationError | None = None
@@ -192,6 +195,7 @@ def _row(
         report_temporary=actions.REPORT_LOSS_TEMPORARY in offered,
         withdraw=actions.WITHDRAW_LOSS in offered,
         replace=actions.REPLACE in offered,
+        password_reset=actions.PASSWORD_RESET in offered,
         message=message,
         error=error,
         error_message=error_text(error) if error is not None else "",
@@ -341,6 +345,22 @@ def _replace(
     return text
 
 
+def _password_reset(actor: Actor, card: Card, id_number: str, presenter: str) -> str:
+    """Record the password reset (the holder keys the new password on the PIN pad; the page
+    has no field for it) and answer what to tell the clerk."""
+    done = card_password_reset_record(
+        actor=actor,
+        card=card,
+        id_number=id_number,
+        today=_today(),
+        presenter_id_number=presenter or None,
+    )
+    text = _("The password reset is recorded.")
+    if done.told:
+        text += " " + _("The holder is told by SMS.")
+    return text
+
+
 def _action(
     name: str,
     actor: Actor,
@@ -348,9 +368,11 @@ def _action(
     card: Card,
     id_number: str,
     replacement: ReplacementForm | None,
+    presenter: str = "",
 ) -> str:
-    """Run the counter action ``name`` on ``card`` (a replacement as ``replacement`` asks);
-    answer what to tell the clerk."""
+    """Run the counter action ``name`` on ``card`` (a replacement as ``replacement`` asks, a
+    password reset with ``presenter``'s ID when not the holder's); answer what to tell the
+    clerk."""
     today = _today()
     if name == actions.HAND_OVER:
         card_hand_over(actor=actor, card=card, id_number=id_number)
@@ -384,6 +406,8 @@ def _action(
         return _("The loss report is withdrawn; the block is lifted.")
     if name == actions.REPLACE and replacement is not None:
         return _replace(replacement, actor, outlet, card, id_number)
+    if name == actions.PASSWORD_RESET:
+        return _password_reset(actor, card, id_number, presenter)
     raise Http404
 
 
@@ -409,6 +433,13 @@ def _question(action: str, card: Card, request: HttpRequest) -> tuple[str, str]:
         return _(
             "Close the financial function of card %(number)s? Its bank account is closed."
         ) % number, _("Yes, close it")
+    if action == actions.PASSWORD_RESET:
+        return _(
+            "Reset the password of card %(number)s? Check the ID document presented against "
+            "the holder (a minor's guardian shows their own too). The holder keys the new "
+            "password on the PIN pad: never ask for it or type it here. The holder is told by "
+            "SMS."
+        ) % number, _("Yes, the password was reset")
     if request.POST.get("mode") == "instant":
         question = _(
             "Replace card %(number)s now? A new card is made and handed over in this visit, "
@@ -435,7 +466,11 @@ def _ask(
         return None
     question, button = _question(action, card, request)
     url = reverse("delivery:card_action", args=[card.pk, action])
-    carried = ("reason", "mode", "pickup") if action == actions.REPLACE else ()
+    carried: tuple[str, ...] = ()
+    if action == actions.REPLACE:
+        carried = ("reason", "mode", "pickup")
+    elif action == actions.PASSWORD_RESET:
+        carried = ("presenter_id_number",)
     step = ConfirmStep(
         action=action,
         question=question,
@@ -471,6 +506,12 @@ def card_action_view(request: HttpRequest, card_id: int, action: str) -> HttpRes
         card = card_for_counter(actor=actor, id_number=id_number, card_id=card_id)
     except ApplicationError as error:
         return error_page(request, error)
+    if action == actions.PASSWORD_RESET:
+        # The page has no field for a secret; a post that carries one is refused, as the API
+        # refuses it, before anything is asked or written.
+        secret = password_fields_refusal(request.POST.keys())
+        if secret is not None:
+            return error_page(request, secret)
     if action in actions.CONFIRMED_ACTIONS and not confirmed(request):
         asked = _ask(request, outlet, card, id_number, action)
         if asked is not None:
@@ -483,7 +524,8 @@ def card_action_view(request: HttpRequest, card_id: int, action: str) -> HttpRes
     )
     refused = None
     try:
-        flash = (_action(action, actor, outlet, card, id_number, form), None)
+        presenter = request.POST.get("presenter_id_number", "").strip()
+        flash = (_action(action, actor, outlet, card, id_number, form, presenter), None)
     except ApplicationError as error:
         flash = ("", error)
         if form is not None:

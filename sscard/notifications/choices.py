@@ -27,3 +27,4 @@ class SmsTemplate(models.TextChoices):
     LOSS_REPORTED = "loss_reported", _("Loss report received")
     CAMPAIGN_REMINDER = "campaign_reminder", _("Reminder to apply for the new card")
     BOOKING_REMINDER = "booking_reminder", _("Reminder of a booked visit")
+    PASSWORD_RESET = "password_reset", _("Card password reset at a counter")

@@ -64,6 +64,7 @@ __all__ = [
     "NetworkFigure",
     "Outreach",
     "Pack",
+    "PasswordReset",
     "Phase",
     "PhotoSource",
     "PickupMethod",
@@ -131,6 +132,13 @@ FeeKind = Literal[
 LossChannel = Literal["phone", "online", "counter"]
 ContactKind = Literal["hotline", "bank_hotlines", "website", "app", "wechat", "mini_program"]
 PhotoSourceKind = Literal["captured_on_site", "id_card", "student_card"]
+# The kinds of outlet a counter stands in (``network.choices.OutletKind``, named here since the
+# policy engine imports no Django; a test holds the two lists together).
+CounterOutletKind = Literal[
+    "bank_branch", "community_centre", "enterprise_point", "community_stall", "home_visit_team"
+]
+# The verification statuses (``cards.choices.CardStatus``) a counter service may be done in.
+ServiceCardStatus = Literal["valid", "not_enabled", "blocked_temporary", "blocked_formal"]
 
 #: Reason codes the engine itself gives; a rule may not take one of them.
 ENGINE_REASONS: Final = frozenset(
@@ -525,6 +533,31 @@ class Template(Sourced):
         )
 
 
+class PasswordReset(Sourced):
+    """Reset of the card's service password (社保卡密码重置) at a counter, against the holder's
+    own ID document (its number checked by keyed index).
+
+    The platform only records that the reset was done: the holder types the new password on
+    the bank's PIN pad, and no password, PIN or PIN block ever reaches sscard (BJ-13: the
+    bureau and the banks never ask for a password). The notices say nothing else of passwords,
+    so a pack marks what it decides here ``chosen``.
+    """
+
+    # Where the counter stands: the kinds of outlet that take the service.
+    outlet_kinds: tuple[CounterOutletKind, ...] = Field(min_length=1)
+    # The card's verification status: a card in force, not cancelled, replaced or expired.
+    card_statuses: tuple[ServiceCardStatus, ...] = Field(min_length=1)
+    # Someone else than the holder, with the holder's ID and their own (委托代办).
+    proxy: bool
+    # A minor's guardian (the registry's), with the child's ID number and their own ID.
+    guardian_for_minor: bool
+    # Under this age on the day, the holder is a minor.
+    minor_under_age: int = Field(default=18, ge=1, le=25)
+    # The text telling the holder, and the directory hotline it names (None: the first).
+    template: str
+    hotline: str | None = None
+
+
 class Outreach(Sourced):
     """Reminder rounds (issue 14): how often one person may be reminded in a campaign, how far
     apart, with which template, and how fast a round releases its texts (the throttle).
@@ -822,6 +855,7 @@ class Pack(_Model):
     figures: tuple[Figure, ...] = ()
     network: tuple[NetworkFigure, ...] = ()
     outreach: Outreach | None = None
+    password_reset: PasswordReset | None = None
     # Set by the loader, never written in the YAML.
     content_hash: str = ""
     source_text: str = ""
@@ -886,6 +920,7 @@ class Pack(_Model):
         _check_city(self)
         _check_same_visit(self)
         _check_network_and_contacts(self)
+        _check_password_reset(self)
         _check_phase_conflicts(self)
         return self
 
@@ -1158,6 +1193,27 @@ def _check_references(pack: Pack) -> None:
                     group,
                     f"photo_sources[{si}].groups[{gi}]",
                 )
+
+
+def _check_password_reset(pack: Pack) -> None:
+    """The password reset's text is one of the pack's templates, and its hotline one of the
+    directory's hotlines."""
+    terms = pack.password_reset
+    if terms is None:
+        return
+    if terms.template not in pack.templates:
+        raise _unknown(
+            "pack_template_unknown",
+            "短信模板",
+            "message template",
+            terms.template,
+            "password_reset.template",
+        )
+    hotlines = {c.phone for c in pack.contacts if c.kind == "hotline" and c.phone}
+    if terms.hotline is not None and terms.hotline not in hotlines:
+        raise _unknown(
+            "pack_contact_unknown", "热线", "hotline", terms.hotline, "password_reset.hotline"
+        )
 
 
 def _check_city(pack: Pack) -> None:

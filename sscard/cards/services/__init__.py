@@ -1,7 +1,8 @@
 """Writes of the cards, one module per flow: ordering cards (``order``), their functions
-(``life``), loss reports (``loss``), replacement (``replacement``), card authentication
-(``challenge``), the certificate authorities (``authority``) and the block facet the loss flows
-share (``block``, a helper inside their transaction, not a service).
+(``life``), loss reports (``loss``), replacement (``replacement``), the service password's
+reset at a counter (``password``), card authentication (``challenge``), the certificate
+authorities (``authority``) and the block facet the loss flows share (``block``, a helper
+inside their transaction, not a service).
 
 Each service runs in one transaction: it locks what it changes (a person's cards in primary-key
 order, so two clerks serving one person queue instead of deadlocking), checks the transition
@@ -26,6 +27,7 @@ from sscard.cards.services.order import (
     cards_order,
     cards_remake,
 )
+from sscard.cards.services.password import PasswordResetDone, card_password_reset_record
 from sscard.cards.services.replacement import card_replacement_apply
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "ChallengeOutcome",
     "IssuedChallenge",
     "Issuer",
+    "PasswordResetDone",
     "authority_ensure",
     "card_activate_financial",
     "card_challenge_answer",
@@ -41,6 +44,7 @@ __all__ = [
     "card_enable",
     "card_issue_for_application",
     "card_loss_withdraw",
+    "card_password_reset_record",
     "card_replacement_apply",
     "card_report_loss",
     "cards_advance",

@@ -28,6 +28,7 @@ from sscard.cards.services import (
     card_close_financial,
     card_enable,
     card_loss_withdraw,
+    card_password_reset_record,
     card_replacement_apply,
     card_report_loss,
 )
@@ -64,7 +65,8 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "dispatched": NOTHING,
     "at the outlet": ({"hand-over"}, set()),
     "handed over": ({"enable", "activate-financial", *IN_HANDS}, {"report-loss"}),
-    "enabled": ({"activate-financial", *IN_HANDS}, {"report-loss"}),
+    # a card in force: its password may be reset at a bank outlet (the pack's password_reset)
+    "enabled": ({"activate-financial", *IN_HANDS, "password-reset"}, {"report-loss"}),
     # a temporary report: confirmed formally, withdrawn, or the card replaced
     "temporarily lost (online)": ({"report-loss", "withdraw-loss", "replace"}, {"withdraw-loss"}),
     "temporarily lost (at the counter)": (
@@ -75,7 +77,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "temporarily lost, replaced after damage": ({"report-loss"}, set()),
     "replaced, new card ordered": ({"report-loss"}, set()),
     "void: replaced by an enabled card": NOTHING,
-    "the new card enabled": ({"activate-financial", *IN_HANDS}, {"report-loss"}),
+    "the new card enabled": (
+        {"activate-financial", *IN_HANDS, "password-reset"},
+        {"report-loss"},
+    ),
     "formally lost": ({"withdraw-loss", "replace"}, {"withdraw-loss"}),
     "lost and replaced": NOTHING,
 }
@@ -148,6 +153,9 @@ def counter_calls(at: Counter, card: Card, id_number: str) -> dict[str, Callable
         "replace": replace,
         INSTANT_REPLACEMENT: lambda: replacement_instant(
             actor=clerk, card=fresh(), reason="damaged", id_number=id_number, day=day
+        ),
+        "password-reset": lambda: card_password_reset_record(
+            actor=clerk, card=fresh(), id_number=id_number, today=day
         ),
     }
 

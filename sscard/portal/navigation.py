@@ -269,6 +269,13 @@ NAVIGATION: tuple[Entry, ...] = (
         in_header=False,
     ),
     Entry(
+        frozenset({Role.CITY_OFFICER}),
+        "reports:audit",
+        _("Audit trail"),
+        _("Who did what, when and why: search by person, card, actor and action; export."),
+        in_header=False,
+    ),
+    Entry(
         frozenset({Role.RELYING_PARTY}),
         "/api/v1/docs",
         _("Card verification API"),

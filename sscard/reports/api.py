@@ -18,6 +18,7 @@ from sscard.core.names import Kind, names_of
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import request_actor
 from sscard.network.choices import RelyingPartyKind
+from sscard.reports.history_api import router as history_router
 from sscard.reports.network import network_report, part_label, period
 from sscard.reports.schemas import (
     BacklogOut,
@@ -45,6 +46,8 @@ from sscard.reports.statistics import (
 )
 
 router = Router(tags=["reports"])
+# A person's and a card's history and the audit search (issue 15, point 6).
+router.add_router("", history_router)
 # The calendar's operations keep the tag and the operation ids they were published with (from
 # the module they were first written in), so that generated clients do not change.
 CALENDAR = ["calendar"]

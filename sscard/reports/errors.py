@@ -38,3 +38,29 @@ class ReportsErrorCode(ErrorCode):
         "查询条件有误：{fields}。",
         "The query is not valid: {fields}.",
     )
+    AUDIT_SUBJECT_REQUIRED = (
+        "audit_subject_required",
+        422,
+        "请指定人员或卡号：您的账户限于本市，审计日志按本市的人员和卡查询。",
+        "Name a person or a card: your account is bound to a city, and the audit trail is"
+        " searched through that city's persons and cards.",
+    )
+    AUDIT_PERIOD_INVALID = (
+        "audit_period_invalid",
+        422,
+        "日期范围无效：日期应在1900年至2999年之间，开始日期不能晚于结束日期，范围最长十年。",
+        "The dates are not valid: between 1900 and 2999, the first on or before the last, ten"
+        " years apart at most.",
+    )
+    AUDIT_ACTION_UNKNOWN = (
+        "audit_action_unknown",
+        422,
+        "没有这种操作。",
+        "There is no such action.",
+    )
+    AUDIT_ACTOR_INVALID = (
+        "audit_actor_invalid",
+        422,
+        "操作人用户名最长150个字符。",
+        "An actor's user name is 150 characters at most.",
+    )

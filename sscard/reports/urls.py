@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sscard.core.exports import export_route
-from sscard.reports import exports_views, network_views, statistics_views, views
+from sscard.reports import exports_views, history_views, network_views, statistics_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -27,4 +27,14 @@ urlpatterns = [
         network_views.traffic_export,
         name="verification_traffic_export",
     ),
+]
+
+# A person's and a card's history, and the bureau's search of the audit trail (issue 15).
+urlpatterns += [
+    path(
+        "history/persons/<int:person_id>/", history_views.person_history_page, name="person_history"
+    ),
+    path("history/cards/<int:card_id>/", history_views.card_history_page, name="card_history"),
+    path("audit/", history_views.audit_page, name="audit"),
+    path(export_route("audit/export"), history_views.audit_export, name="audit_export"),
 ]

@@ -140,7 +140,7 @@ def test_a_card_from_the_batch_to_the_holders_hands(
     expect(page.locator(f"#card-{card.pk} [data-confirm]")).to_have_count(0)
     expect(page.locator(f"#card-{card.pk}").get_by_role("button", name="临时挂失")).to_be_visible()
     screenshot(page, "card-life-09-clerk-handed-over-enabled-activated")
-    page.locator(f"#card-{card.pk} summary").click()
+    page.locator(f"#card-{card.pk} summary", has_text="补换").click()
     expect(page.locator(f"#card-{card.pk}")).to_contain_text("受理补换")
     screenshot(page, "card-life-10-clerk-replacement-form")
     card.refresh_from_db()

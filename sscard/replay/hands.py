@@ -24,8 +24,12 @@ from sscard.core.crypto import PHONE, field_cipher
 from sscard.core.errors import ApplicationError
 from sscard.delivery.choices import PostEventKind
 from sscard.delivery.models import Shipment
-from sscard.delivery.services import card_hand_over
-from sscard.delivery.services.post import post_event_record
+from sscard.delivery.services import (
+    PostEventResult,
+    PostReport,
+    card_hand_over,
+    post_events_record_many,
+)
 from sscard.registry.models import Person
 from sscard.replay import process
 from sscard.replay.clock import SimulatedClock, clock_install
@@ -112,36 +116,69 @@ def _do(clock: SimulatedClock, work: Work, persons: dict[int, Person]) -> Outcom
             photo_source="id_card",
             backup_centre_id=work.backup_centre_id,
         )
-    elif isinstance(work, Deliver):
-        kind = PostEventKind.FAILED if work.failed else PostEventKind.DELIVERED
-        post_event_record(
-            actor=POST,
-            tracking_number=work.tracking_number,
-            kind=kind,
-            occurred_at=clock.at(work.hour),
-            event_id=f"{work.tracking_number}:{kind}",
-            reason="收件人不在，无法投递" if work.failed else "",
-        )
-        if work.failed:
-            return Outcome(
-                card_id=Shipment.objects.get(tracking_number=work.tracking_number).card_id
-            )
-    else:
+    elif isinstance(work, Collect):
         card = Card.objects.select_related("person", "pickup_outlet").get(pk=work.card_id)
         if card.pickup_outlet is None:
             return Outcome(refused="card_not_at_outlet")
         card_hand_over(
             actor=clerk_of(card.pickup_outlet), card=card, id_number=id_number_of(card.person)
         )
+    else:  # the post's events go as reports (``_post_round``)
+        raise TypeError(f"not a call of its own: {work!r}")
     return Outcome()
 
 
+#: Events of the post's round reported to the platform at once (one transaction each).
+REPORT_SIZE = 1_000
+
+
+def _post_round(clock: SimulatedClock, works: Sequence[Deliver]) -> list[Outcome]:
+    """The post reports its round in reports of ``REPORT_SIZE`` events (the bulk form of its
+    callback, each event checked, recorded and audited as one callback is); a refused event is
+    answered in its place, a failed delivery with the card it concerns."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(works), REPORT_SIZE):
+        part = works[start : start + REPORT_SIZE]
+        reports = [
+            PostReport(
+                tracking_number=w.tracking_number,
+                kind=PostEventKind.FAILED if w.failed else PostEventKind.DELIVERED,
+                occurred_at=clock.at(w.hour),
+                event_id=f"{w.tracking_number}:{'failed' if w.failed else 'delivered'}",
+                reason="收件人不在，无法投递" if w.failed else "",
+            )
+            for w in part
+        ]
+        answers = post_events_record_many(actor=POST, reports=reports)
+        failed = [
+            r.tracking_number
+            for r, a in zip(reports, answers, strict=True)
+            if r.kind == PostEventKind.FAILED and isinstance(a, PostEventResult)
+        ]
+        cards = dict(
+            Shipment.objects.filter(tracking_number__in=failed).values_list(
+                "tracking_number", "card_id"
+            )
+        )
+        for report, answer in zip(reports, answers, strict=True):
+            if isinstance(answer, ApplicationError):
+                outcomes.append(Outcome(refused=answer.code))
+            else:
+                outcomes.append(Outcome(card_id=cards.get(report.tracking_number)))
+    return outcomes
+
+
 def do_work(clock: SimulatedClock, works: Sequence[Work]) -> list[Outcome]:
-    """Make the calls in this process, on ``clock``'s day; a refusal is answered, not raised."""
+    """Make the calls in this process, on ``clock``'s day; a refusal is answered, not raised.
+    The post's events go as reports (``_post_round``); every other call is its own."""
     wanted = [w.person_id for w in works if isinstance(w, Apply | Confirm)]
     persons = Person.objects.select_related("employer", "school").in_bulk(wanted)
+    delivered = iter(_post_round(clock, [w for w in works if isinstance(w, Deliver)]))
     outcomes = []
     for work in works:
+        if isinstance(work, Deliver):
+            outcomes.append(next(delivered))
+            continue
         try:
             outcomes.append(_do(clock, work, persons))
         except ApplicationError as error:

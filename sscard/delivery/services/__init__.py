@@ -6,16 +6,25 @@ the visiting bank team and as an instant replacement (``handover``), and the pos
 
 from sscard.delivery.services.dispatch import DispatchSummary, batch_dispatch
 from sscard.delivery.services.handover import card_hand_over, replacement_instant, visit_hand_over
-from sscard.delivery.services.post import PostEventResult, post_event_record
+from sscard.delivery.services.post import (
+    PostEventResult,
+    PostReport,
+    PostReportOutcome,
+    post_event_record,
+    post_events_record_many,
+)
 from sscard.delivery.services.stock import outlet_receive
 
 __all__ = [
     "DispatchSummary",
     "PostEventResult",
+    "PostReport",
+    "PostReportOutcome",
     "batch_dispatch",
     "card_hand_over",
     "outlet_receive",
     "post_event_record",
+    "post_events_record_many",
     "replacement_instant",
     "visit_hand_over",
 ]

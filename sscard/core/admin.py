@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.models import (
+    Approval,
     AuditChainHead,
     AuditCheckpoint,
     AuditEvent,
@@ -166,3 +167,14 @@ class MilestoneGapTallyAdmin(ReadOnlyAdmin):
 class MilestoneTallyMarkAdmin(ReadOnlyAdmin):
     list_display = ("id", "last_id", "refreshed_at")
     readonly_fields = tuple(f.name for f in MilestoneTallyMark._meta.fields)
+
+
+@admin.register(Approval)
+class ApprovalAdmin(ReadOnlyAdmin):
+    """Changes awaiting a second officer: decided on the approvals page, read here."""
+
+    list_display = ("pk", "kind", "state", "subject_type", "subject_id", "maker_label", "made_at")
+    list_filter = ("state", "kind")
+    search_fields = ("subject_id", "maker_label", "checker_label")
+    date_hierarchy = "made_at"
+    exclude = ("secret",)

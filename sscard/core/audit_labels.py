@@ -22,9 +22,12 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "field_key_rotate": _("Field encryption key rotated"),
     "secret_key_rewrap": _("Stored secret re-wrapped"),
     "field_key_retire": _("Field encryption key retired"),
+    "departure_record": _("Death or departure recorded"),
+    "departure_reverse": _("Death or departure reversed"),
     # Notifications
     "message_queue": _("Text message queued"),
     "message_queue_many": _("Text messages queued"),
+    "message_stop": _("Queued text messages stopped"),
     "outbox_send": _("Text message send attempt recorded"),
     "reminders_set": _("Reminder preference changed"),
     # Network and bookings
@@ -64,10 +67,13 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "card_activate_financial": _("Financial function activated"),
     "card_close_financial": _("Financial function closed"),
     "card_replacement_apply": _("Replacement applied for"),
+    "card_renewal_apply": _("Renewal applied for"),
+    "card_renewal_notices_send": _("Holders told their cards run out"),
     "card_challenge_answer": _("Card authentication answered"),
     "card_report_loss": _("Loss reported"),
     "card_loss_withdraw": _("Loss report withdrawn"),
     "card_password_reset": _("Card password reset at the counter"),
+    "card_cancel_departure": _("Card cancelled: the holder died or left"),
     # Production
     "batch_form": _("Production batch formed"),
     "batch_start": _("Production batch started"),
@@ -87,6 +93,11 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "relying_party.onboard": _("Relying party onboarded"),
     "api_token.create": _("API token issued"),
     "api_token.revoke": _("API token revoked"),
+    # Changes that need a second officer
+    "approval_propose": _("Change proposed for approval"),
+    "approval_apply": _("Change approved and applied"),
+    "approval_reject": _("Change rejected by the checker"),
+    "approval_withdraw": _("Proposed change withdrawn"),
     # The trail itself
     "audit.checkpoint": _("Audit checkpoint signed"),
     "audit.chain_keyed": _("Audit chain keyed"),
@@ -97,6 +108,7 @@ OTHER_ACTION: Final = _("Other recorded action")
 OBJECT_LABELS: Final[dict[str, Promise]] = {
     "registry.person": _("Person's record"),
     "registry.employer": _("Employer"),
+    "registry.departure": _("Death or departure"),
     "registry.school": _("School"),
     "registry.division": _("Divisions"),
     "registry.fieldkeyretirement": _("Field key"),
@@ -122,6 +134,7 @@ OBJECT_LABELS: Final[dict[str, Promise]] = {
     "portal.api_token": _("API token"),
     "core.auditcheckpoint": _("Audit checkpoint"),
     "core.auditevent": _("Audit trail"),
+    "core.approval": _("Change awaiting approval"),
 }
 
 OTHER_OBJECT: Final = _("Other record")

@@ -85,6 +85,9 @@ class ImportJob(models.Model):
         EMPLOYERS = "employers", _("Employers")
         SCHOOLS = "schools", _("Schools")
         OUTLETS = "outlets", _("Outlets")
+        LEGACY_CARDS = "legacy_cards", _("Cards of the legacy system")
+        DEPARTURES = "departures", _("Deaths and departures (civil affairs)")
+        PERSON_UPDATES = "person_updates", _("Updates of persons")
 
     class Status(models.TextChoices):
         QUEUED = "queued", pgettext_lazy("import job", "Queued")
@@ -371,3 +374,59 @@ class MilestoneTallyMark(models.Model):
 
     def __str__(self) -> str:
         return f"tallies up to milestone #{self.last_id}"
+
+
+class Approval(models.Model):
+    """A change one officer proposed and a second must approve (maker-checker, 双人复核).
+
+    What the change is lives in ``payload`` (no clear personal identifier); a value that must
+    stay secret until applied (a corrected ID number) is kept SM4-wrapped in ``secret``. The
+    kind's applier, registered by the app that owns the change, applies it in the transaction
+    that records the approval.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by its maker")
+
+    kind = models.CharField(_("kind"), max_length=32)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    subject_type = models.CharField(_("object type"), max_length=64)
+    subject_id = models.CharField(_("object id"), max_length=64)
+    # Who may see and decide it: the officers of this city and, for a district officer, of
+    # this district (blank: the whole city).
+    city_code = models.CharField(_("city"), max_length=6, blank=True)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
+    payload = models.JSONField(_("what is proposed"), default=dict)
+    secret = models.BinaryField(_("wrapped value"), null=True, editable=False)
+    reason = models.TextField(_("reason"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    maker = models.JSONField(_("maker"), default=dict)
+    maker_label = models.CharField(_("proposed by"), max_length=150)
+    made_at = models.DateTimeField(_("proposed at"))
+    checker_label = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    result = models.JSONField(_("result"), default=dict)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        indexes = [
+            models.Index(fields=["state", "city_code", "district_code"]),
+            models.Index(fields=["subject_type", "subject_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"],
+                condition=models.Q(state="pending"),
+                name="one_pending_approval_per_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.subject_type}:{self.subject_id} ({self.state})"

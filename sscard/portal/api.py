@@ -3,6 +3,8 @@
 # No ``from __future__ import annotations`` here: Ninja reads these signatures through
 # ``@paginate``'s wrapper, whose module could not resolve postponed (string) annotations.
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -12,13 +14,17 @@ from ninja.pagination import paginate
 
 from sscard.campaigns.selectors import packs_in_force
 from sscard.core.actors import ROLE_LABELS
+from sscard.core.approvals import approval_decide, approval_withdraw
 from sscard.core.models import ImportJob
 from sscard.core.pagination import PageNumberPagination
 from sscard.core.schemas import ERRORS, ErrorOut
 from sscard.core.views import english_page, request_actor
+from sscard.portal.approval_rows import ApprovalRows, approval_get, approval_list, approval_row
 from sscard.portal.onboarding import relying_parties_upload
 from sscard.portal.schemas import (
     AccessEventOut,
+    ApprovalDecisionIn,
+    ApprovalOut,
     BankLineOut,
     ContactOut,
     DirectoryOut,
@@ -196,3 +202,50 @@ def contacts(request: HttpRequest) -> list[DirectoryOut]:
         )
         for pack in packs_in_force()
     ]
+
+
+# --- Changes awaiting a second officer (maker-checker) ---
+
+
+@router.get("/approvals", response={200: list[ApprovalOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=50)
+def approvals_list(request: HttpRequest, state: str = "") -> ApprovalRows:
+    """The changes the caller may see (officers: their city or district), newest first;
+    ``state`` is one of ``pending``, ``applied``, ``rejected``, ``withdrawn``."""
+    actor = request_actor(request)
+    return ApprovalRows(actor, approval_list(actor=actor, state=state))
+
+
+@router.get("/approvals/{int:approval_id}", response={200: ApprovalOut, **ERRORS})
+def approvals_get(request: HttpRequest, approval_id: int) -> dict[str, Any]:
+    actor = request_actor(request)
+    return approval_row(actor, approval_get(actor=actor, approval_id=approval_id))
+
+
+@router.post(
+    "/approvals/{int:approval_id}/decision",
+    response={200: ApprovalOut, **ERRORS},
+    summary="Approve and apply, or reject, a change another officer proposed",
+)
+def approvals_decide(
+    request: HttpRequest, approval_id: int, body: ApprovalDecisionIn
+) -> dict[str, Any]:
+    """The checker's decision. The maker cannot decide their own change
+    (403 ``approval_own_change``); a change decided meanwhile is 409 ``approval_not_pending``;
+    a rejection needs a note (422 ``approval_note_required``); a change its kind refuses to
+    apply stays pending and the refusal is answered."""
+    actor = request_actor(request)
+    row = approval_decide(
+        actor=actor, approval_id=approval_id, approve=body.approve, note=body.note
+    )
+    return approval_row(actor, row)
+
+
+@router.post(
+    "/approvals/{int:approval_id}/withdrawal",
+    response={200: ApprovalOut, **ERRORS},
+    summary="Withdraw a change one proposed, while it awaits approval",
+)
+def approvals_withdraw(request: HttpRequest, approval_id: int) -> dict[str, Any]:
+    actor = request_actor(request)
+    return approval_row(actor, approval_withdraw(actor=actor, approval_id=approval_id))

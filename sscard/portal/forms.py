@@ -8,8 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from sscard.core.models import ImportJob
 
 
+def _importable_kinds() -> list[tuple[str, object]]:
+    """The kinds of file the portal has an import for (a kind recorded on jobs but imported
+    elsewhere, or not yet, is not offered)."""
+    from sscard.portal.services import IMPORT_SPECS
+
+    return [(kind, label) for kind, label in ImportJob.Kind.choices if kind in IMPORT_SPECS]
+
+
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportJob.Kind.choices)
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=_importable_kinds)
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV (UTF-8 or GB18030) or XLSX, with the header row of its kind."),

@@ -269,6 +269,13 @@ NAVIGATION: tuple[Entry, ...] = (
         in_header=False,
     ),
     Entry(
+        OFFICERS,
+        "portal:approvals",
+        _("Changes awaiting approval"),
+        _("Changes another officer proposed that need your approval, and your own."),
+        in_header=False,
+    ),
+    Entry(
         frozenset({Role.CITY_OFFICER}),
         "reports:audit",
         _("Audit trail"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.urls import reverse
-from ninja import Schema
+from ninja import Field, Schema
 
 from sscard.core.models import ImportJob
 
@@ -116,3 +117,37 @@ class DirectoryOut(Schema):
     title_en: str
     contacts: list[ContactOut]
     bank_lines: list[BankLineOut]
+
+
+class ApprovalOut(Schema):
+    """A change awaiting (or past) a second officer's approval, in words: what it is, whom it
+    concerns, who proposed it and why, and whether the caller may decide or withdraw it."""
+
+    id: int
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    subject_type: str
+    subject_label: str
+    subject_id: str
+    description: str
+    district_code: str
+    district_name: str
+    reason: str
+    evidence: str
+    maker_label: str
+    made_at: datetime
+    checker_label: str
+    decided_at: datetime | None
+    note: str
+    result: dict[str, Any]
+    may_decide: bool
+    may_withdraw: bool
+
+
+class ApprovalDecisionIn(Schema):
+    """The checker's word: approve (and apply), or reject with a note saying why."""
+
+    approve: bool
+    note: str = Field(default="", max_length=2000)

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sscard.core.exports import export_route
-from sscard.portal import directory_views, views
+from sscard.portal import approval_views, directory_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("imports/new/", views.import_create, name="import_create"),
     path("imports/<int:job_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:job_id>/report.csv", views.import_report, name="import_report"),
+    path("approvals/", approval_views.approvals_page, name="approvals"),
+    path("approvals/<int:approval_id>/", approval_views.approval_page, name="approval"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("me/access/", views.access_events, name="access_events"),

@@ -132,7 +132,11 @@ def import_create(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error_text(error))
         else:
             return redirect("portal:import_detail", job_id=job.pk)
-    columns = [(label, ", ".join(IMPORT_COLUMNS[kind])) for kind, label in ImportJob.Kind.choices]
+    columns = [
+        (label, ", ".join(IMPORT_COLUMNS[kind]))
+        for kind, label in ImportJob.Kind.choices
+        if kind in IMPORT_COLUMNS
+    ]
     return render(
         request,
         "portal/import_create.html",

@@ -35,6 +35,7 @@ from ninja.renderers import JSONRenderer
 from sscard.applications.api import router as applications_router
 from sscard.campaigns.api import router as campaigns_router
 from sscard.cards.api import router as cards_router
+from sscard.cards.api_mass import router as cards_mass_router
 from sscard.core.errors import ApplicationError
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ErrorOut
@@ -77,6 +78,7 @@ api.add_router("", campaigns_router)
 api.add_router("", notifications_router)
 api.add_router("", applications_router)
 api.add_router("", cards_router)
+api.add_router("", cards_mass_router)
 api.add_router("", production_router)
 api.add_router("", delivery_router)
 api.add_router("", reports_router)

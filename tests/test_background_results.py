@@ -71,9 +71,25 @@ def held(exported: tuple[Batch, bytes], settings: Any) -> Iterator[threading.Eve
         background.reset()
 
 
-def _uploads() -> list[Path]:
+_before: set[Path] = set()
+
+
+def _all_uploads() -> set[Path]:
     folder = Path(settings.SSCARD_UPLOADS_DIR)
-    return list(folder.iterdir()) if folder.exists() else []
+    return set(folder.iterdir()) if folder.exists() else set()
+
+
+@pytest.fixture(autouse=True)
+def _uploads_of_this_test() -> None:
+    """What the uploads directory held before the test: a job another test left awaiting an
+    officer's word keeps its file there, as it would in production."""
+    _before.clear()
+    _before.update(_all_uploads())
+
+
+def _uploads() -> list[Path]:
+    """The spooled files this test's uploads left."""
+    return sorted(_all_uploads() - _before)
 
 
 def test_a_result_file_is_imported_by_the_pool_and_the_page_follows_it(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from sscard.applications.models import CollectiveApplication
 from sscard.cards.choices import CardStage
 from sscard.cards.models import Card
-from sscard.cards.tests.support import application, card, in_force
+from sscard.cards.tests.support import application, card_ordered, in_force
 from sscard.core.actors import Actor
 from sscard.network.services import banks_load
 from sscard.registry.services import divisions_load
@@ -64,7 +64,7 @@ def _city(code: str, district: str, word: str, pack: str, n: int) -> City:
     late = application(campaign, staff)
     late.due_date = TODAY - timedelta(days=10)
     late.save(update_fields=["due_date"])
-    ordered = card(resident, stage=CardStage.ORDERED)
+    ordered = card_ordered(resident, campaign=campaign)
     collective = CollectiveApplication.objects.create(
         employer=employer,
         channel="collective_online",

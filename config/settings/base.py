@@ -318,6 +318,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sscard.network.booking_reminders",
         "schedule": crontab(minute=5, hour="9-19"),
     },
+    # Cards running out within their pack's notice period (到期换卡): each holder told once, by
+    # day (no texts at night).
+    "card-renewal-notices": {
+        "task": "sscard.cards.renewal_notices",
+        "schedule": crontab(minute=15, hour=10),
+    },
 }
 LOGGING["loggers"] = {
     "sscard.notifications.sms": {"level": "INFO"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, Protocol, cast
 
 from django.apps import apps
@@ -37,7 +38,9 @@ from sscard.applications.photos import (
     STORED_CONTENT_TYPE,
     photo_file_intact,
 )
+from sscard.campaigns.selectors import pack_decided_under
 from sscard.core.actors import Actor, Role
+from sscard.core.clock import today
 from sscard.core.crypto import PHONE, field_cipher
 from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.scope import city_prefix, person_in_city, region_in_city
@@ -45,6 +48,7 @@ from sscard.kernel import regions
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
 from sscard.notifications.services import Recipient
+from sscard.policy import Pack
 from sscard.policy.engine import CHANNEL_NAMES
 from sscard.registry.models import Person
 from sscard.registry.selectors import person_find_by_id_number, person_identifiers
@@ -169,25 +173,58 @@ def roster_progress(collective: CollectiveApplication) -> dict[str, int]:
     )
     out = {status: int(counts.get(status, 0)) for status in RosterStatus.values}
     out["total"] = sum(out.values())
-    held, elsewhere = roster_holds(collective.card_generation)
+    decided = pack_decided_under(collective.pack_hash) if collective.pack_hash else None
+    until = renewable_until_for(decided[1], collective.channel, today()) if decided else None
+    held, elsewhere = roster_holds(collective.card_generation, renewable_until=until)
     out["not_applicable"] = (
         RosterEntry.objects.filter(collective=collective).filter(held | elsewhere).count()
     )
     return out
 
 
-def roster_holds(generation: int | None) -> tuple[Exists, Exists]:
+def roster_holds(
+    generation: int | None, *, renewable_until: date | None = None
+) -> tuple[Exists, Exists]:
     """Over roster entries: whether the person holds a current card of ``generation`` (the
     collective's), and whether they have an open application other than this roster's own.
 
     Either keeps them out of the collective application: they are neither invited nor
     submitted, and the roster shows them as "already has a card" or "application in progress".
+    A card in its holder's hands that runs out by ``renewable_until`` (the pack's renewal
+    notice period, :func:`renewable_until_for`) does not keep them out: it is renewed
+    (:func:`roster_renewing`).
     """
     cards = cards_current().filter(person_id=OuterRef("person_id"), generation=generation)
+    if renewable_until is not None:
+        cards = cards.exclude(stage="handed_over", valid_until__lte=renewable_until)
     open_apps = Application.objects.filter(
         person_id=OuterRef("person_id"), status__in=OPEN_STATUSES
     ).exclude(roster_entry_id=OuterRef("pk"))
     return Exists(cards), Exists(open_apps)
+
+
+def roster_renewing(generation: int | None, *, renewable_until: date | None) -> Exists:
+    """Over roster entries: whether the person's current card of ``generation`` is in their
+    hands and runs out by ``renewable_until``: their application is a renewal (到期换卡)."""
+    if renewable_until is None:
+        return Exists(cards_current().none())
+    return Exists(
+        cards_current().filter(
+            person_id=OuterRef("person_id"),
+            generation=generation,
+            stage="handed_over",
+            valid_until__lte=renewable_until,
+        )
+    )
+
+
+def renewable_until_for(pack: Pack, channel: str, day: date) -> date | None:
+    """The last day a card may run out on to be renewed on ``channel`` on ``day``: the pack's
+    renewal notice period from ``day``, if the pack takes renewals on that channel."""
+    terms = pack.renewal
+    if terms is None or channel not in terms.channels:
+        return None
+    return day + timedelta(days=terms.notice_days)
 
 
 def _choice_names(field: str, values: Sequence[tuple[str, object]]) -> Case:

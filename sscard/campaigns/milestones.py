@@ -47,6 +47,7 @@ from sscard.core.models import Milestone, MilestoneKind
 from sscard.core.scope import person_in_city
 from sscard.kernel.regions import city_prefix
 from sscard.policy import Pack
+from sscard.registry.departures import present_on
 from sscard.registry.eligibility import predicate_q
 from sscard.registry.models import Person
 
@@ -216,7 +217,7 @@ def eligible_record(
     anyone = Q(pk__in=[])
     for group_id in groups:
         anyone |= predicate_q(pack.groups[group_id].predicate, today=day)
-    in_city = person_in_city(city_prefix(campaign.city_code))
+    in_city = person_in_city(city_prefix(campaign.city_code)) & present_on(day)
     ids = Person.objects.order_by().values_list("pk", flat=True)
     low, high = ids.order_by("pk").first(), ids.order_by("-pk").first()
     recorded = 0

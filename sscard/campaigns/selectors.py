@@ -55,6 +55,7 @@ from sscard.policy import (
     load_pack,
 )
 from sscard.policy.schema import Outreach, Template, directory_values
+from sscard.registry.departures import present_on
 from sscard.registry.eligibility import EligibleFigures, eligible_figures, person_facts
 from sscard.registry.models import Employer, Person
 
@@ -585,7 +586,10 @@ def outreach_candidates(target: OutreachTarget) -> QuerySet[Person]:
     if f.group:
         eligible = eligible.filter(group=f.group)
     applied = Milestone.objects.filter(person_id=OuterRef("pk"), kind=MilestoneKind.APPLIED)
-    persons = Person.objects.filter(Exists(eligible)).exclude(Exists(applied))
+    # A person who has died or left since they became eligible is reminded no more.
+    persons = Person.objects.filter(Exists(eligible), present_on(target.day)).exclude(
+        Exists(applied)
+    )
     if f.district_code:
         persons = persons.filter(person_in_district(f.district_code))
     if f.employer_id is not None:

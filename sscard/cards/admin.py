@@ -17,9 +17,14 @@ from sscard.cards.models import (
     CardCertificate,
     CardChallenge,
     CardCounter,
+    CardReissueFlag,
+    CardRenewalNotice,
     CardVerification,
     CertificateAuthority,
     LossReport,
+    MassAction,
+    MassActionCard,
+    RevocationList,
 )
 from sscard.core.admin import ReadOnlyAdmin
 
@@ -130,10 +135,19 @@ class CertificateAuthorityAdmin(ReadOnlyAdmin):
 
 @admin.register(CardCertificate)
 class CardCertificateAdmin(ReadOnlyAdmin):
-    list_display = ("serial", "card", "authority", "issued_at")
+    list_display = ("serial", "card", "authority", "issued_at", "revoked_at")
     list_select_related = ("card", "authority")
     search_fields = ("serial", "card__card_number")
-    fields = ("card", "authority", "serial", "issued_at", "der_hex")
+    fields = (
+        "card",
+        "authority",
+        "serial",
+        "issued_at",
+        "revoked_at",
+        "revocation_reason",
+        "revoked_by",
+        "der_hex",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("certificate (DER)"))
@@ -190,4 +204,70 @@ class CardVerificationAdmin(ReadOnlyAdmin):
         "device_number",
         "status",
     )
+    readonly_fields = fields
+
+
+@admin.register(CardRenewalNotice)
+class CardRenewalNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("told_at", "card", "valid_until", "texts")
+    list_select_related = ("card",)
+    search_fields = ("card__card_number",)
+    date_hierarchy = "told_at"
+    fields = ("card", "valid_until", "told_at", "run", "texts")
+    readonly_fields = fields
+
+
+@admin.register(CardReissueFlag)
+class CardReissueFlagAdmin(ReadOnlyAdmin):
+    list_display = ("flagged_at", "card", "fields", "holder_told")
+    list_select_related = ("card",)
+    search_fields = ("card__card_number",)
+    date_hierarchy = "flagged_at"
+    fields = ("card", "fields", "flagged_at", "approval_id", "holder_told")
+    readonly_fields = fields
+
+
+@admin.register(RevocationList)
+class RevocationListAdmin(ReadOnlyAdmin):
+    list_display = ("authority", "number", "this_update", "next_update", "revoked_count")
+    list_select_related = ("authority",)
+    fields = ("authority", "number", "this_update", "next_update", "revoked_count", "der_hex")
+    readonly_fields = fields
+
+    @admin.display(description=_("CRL (DER)"))
+    def der_hex(self, obj: RevocationList) -> str:
+        return bytes(obj.der).hex()
+
+
+@admin.register(MassAction)
+class MassActionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "selection", "card_count", "state", "created_by")
+    list_filter = ("kind", "state")
+    date_hierarchy = "created_at"
+    fields = (
+        "kind",
+        "selection",
+        "selection_value",
+        "revocation_reason",
+        "reason",
+        "state",
+        "city_code",
+        "district_code",
+        "card_count",
+        "approval_id",
+        "job_id",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(MassActionCard)
+class MassActionCardAdmin(ReadOnlyAdmin):
+    list_display = ("mass_action", "card", "outcome", "code", "done_at")
+    list_filter = ("outcome",)
+    list_select_related = ("card",)
+    search_fields = ("card__card_number",)
+    fields = ("mass_action", "card", "outcome", "code", "done_at")
     readonly_fields = fields

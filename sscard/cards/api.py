@@ -20,7 +20,9 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja import Router, Status
 
+from sscard.cards.departure_api import router as departure_router
 from sscard.cards.errors import CardsErrorCode
+from sscard.cards.expiry_api import router as expiry_router
 from sscard.cards.models import Card, LossReport
 from sscard.cards.progress import HolderProgress
 from sscard.cards.rules import (
@@ -431,8 +433,9 @@ minutes at `/cards/challenges/{code}/answer`.
 """
 _CHALLENGE_ANSWER = """Check the card's answer: `authenticated` when the signature verifies with
 the card certificate, whose chain reaches the root (else `reason`: `signature_invalid`,
-`no_certificate`, …). Refusals: `not_found` (unknown, or another party's challenge),
-`challenge_expired`, `challenge_used`, `signature_encoding` (not base64).
+`no_certificate`, `certificate_revoked` (listed in the CRL, `/cards/crl`), …). Refusals:
+`not_found` (unknown, or another party's challenge), `challenge_expired`, `challenge_used`,
+`signature_encoding` (not base64).
 
 """
 
@@ -480,3 +483,8 @@ def challenges_answer(request: HttpRequest, code: str, body: AnswerIn) -> dict[s
         "reason": outcome.reason,
         "verification": verification_body(outcome.verification),
     }
+
+
+# Expiry and renewal (到期换卡) keep their operations in a module of their own.
+router.add_router("", expiry_router)
+router.add_router("", departure_router)

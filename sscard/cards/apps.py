@@ -26,6 +26,19 @@ class CardsConfig(AppConfig):
             fields=("kind", "certificate"),
         )
         _register_person_statuses()
+        # Mass actions go through the approval framework; a starting server resumes their
+        # chunks where a stopped or killed one left them.
+        from sscard.cards.services.mass import mass_action_jobs_resume, mass_action_register
+        from sscard.core import background
+
+        mass_action_register()
+        background.on_startup(mass_action_jobs_resume)
+        _register_departure_reversal()
+        # A corrected name or ID number flags the person's cards for reissue (issue 15).
+        from sscard.cards.services.reissue import cards_flag_for_reissue_in_transaction
+        from sscard.registry.corrected import register_person_corrected
+
+        register_person_corrected("cards", cards_flag_for_reissue_in_transaction)
 
 
 def _register_person_statuses() -> None:
@@ -60,3 +73,11 @@ def _authority_key_labels(rows: Sequence["CertificateAuthority"]) -> list[str]:
     from sscard.cards.services.authority import _label, _serial_of
 
     return [_label(row.kind, _serial_of(row)) for row in rows]
+
+
+def _register_departure_reversal() -> None:
+    """A recorded death or departure is undone only with a second officer's approval."""
+    from sscard.cards.services.departure import DEPARTURE_REVERSAL
+    from sscard.core.approvals import approval_kind_register
+
+    approval_kind_register(DEPARTURE_REVERSAL)

@@ -85,3 +85,51 @@ class AuthorityKind(models.TextChoices):
 
     ROOT = "root", _("Root CA")
     ISSUING = "issuing", _("Issuing CA")
+
+
+class RevocationReason(models.TextChoices):
+    """Why a card certificate was revoked: the RFC 5280 CRLReason the CRL carries
+    (``sscard.kernel.pki.CRL_REASONS``)."""
+
+    UNSPECIFIED = "unspecified", _("Unspecified")
+    KEY_COMPROMISE = "key_compromise", _("Key compromise")
+    AFFILIATION_CHANGED = "affiliation_changed", _("Affiliation changed")
+    SUPERSEDED = "superseded", _("Superseded")
+    CESSATION_OF_OPERATION = "cessation_of_operation", _("Cessation of operation")
+
+
+class MassActionKind(models.TextChoices):
+    """What a mass action does to each card of its selection."""
+
+    BLOCK = "block", _("Block the cards")
+    CANCEL = "cancel", _("Cancel the cards")
+    REVOKE = "revoke", _("Revoke the card certificates")
+    ENABLE = "enable", _("Enable the social-security function")
+
+
+class MassSelection(models.TextChoices):
+    """How a mass action's cards are chosen."""
+
+    BATCH = "batch", _("Production batch")
+    RANGE = "range", _("Range of card numbers")
+    LOT = "lot", _("Card-factory file")
+    LIST = "list", _("List of card numbers")
+    EMPLOYER = "employer", _("Employer visited")
+
+
+class MassActionState(models.TextChoices):
+    """Where a mass action stands: awaiting the second officer, applying, done."""
+
+    PROPOSED = "proposed", _("Awaiting approval")
+    APPLYING = "applying", _("Being applied")
+    APPLIED = "applied", _("Applied")
+    CLOSED = "closed", _("Rejected or withdrawn")
+
+
+class MassOutcome(models.TextChoices):
+    """What a mass action did to one card."""
+
+    PENDING = "", _("Pending")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Already in the target state")
+    REFUSED = "refused", _("Refused")

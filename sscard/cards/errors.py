@@ -239,3 +239,189 @@ class CardsErrorCode(ErrorCode):
         "签名须为Base64编码。",
         "The signature must be base64.",
     )
+
+    # The legacy-cards import (cards.legacy): one row of the legacy system's export refused
+    LEGACY_ID_NUMBER_INVALID = (
+        "legacy_id_number_invalid",
+        422,
+        "持卡人身份证件号码格式不对。",
+        "The holder's identity number is malformed.",
+    )
+    LEGACY_HOLDER_UNKNOWN = (
+        "legacy_holder_unknown",
+        422,
+        "持卡人未在系统中登记，请先导入人员信息。",
+        "The holder is not in the registry; import the person first.",
+    )
+    LEGACY_CARD_NUMBER_INVALID = (
+        "legacy_card_number_invalid",
+        422,
+        "卡号应为9位：1位大写字母、7位数字和1位校验位。",
+        "A card number has 9 characters: a capital letter, seven digits and a check digit.",
+    )
+    LEGACY_CARD_ID_CODE_INVALID = (
+        "legacy_card_id_code_invalid",
+        422,
+        "卡识别码应为32位：6位区划代码、D156000005和16位十六进制数。",
+        "A card identification code has 32 characters: a 6-digit region code, D156000005 "
+        "and 16 hexadecimal digits.",
+    )
+    LEGACY_GENERATION_UNKNOWN = (
+        "legacy_generation_unknown",
+        422,
+        "卡代次应为1、2或3。",
+        "The card generation must be 1, 2 or 3.",
+    )
+    LEGACY_BANK_UNKNOWN = (
+        "legacy_bank_unknown",
+        422,
+        "发卡银行不在银行名录中。",
+        "The issuing bank is not in the list of banks.",
+    )
+    LEGACY_DATE_INVALID = (
+        "legacy_date_invalid",
+        422,
+        "日期格式不对，应为YYYY-MM-DD或YYYYMMDD。",
+        "The date is malformed; YYYY-MM-DD or YYYYMMDD is expected.",
+    )
+    LEGACY_VALID_UNTIL_BEFORE_ISSUED_ON = (
+        "legacy_valid_until_before_issued_on",
+        422,
+        "卡有效期早于发卡日期。",
+        "The card expires before the day it was issued.",
+    )
+    LEGACY_STATE_UNKNOWN = (
+        "legacy_state_unknown",
+        422,
+        "卡状态应为：{states}。",
+        "The card state must be one of: {states}.",
+    )
+    LEGACY_FINANCIAL_STATE_UNKNOWN = (
+        "legacy_financial_state_unknown",
+        422,
+        "金融状态应为：{states}（可不填）。",
+        "The financial state must be one of: {states} (or empty).",
+    )
+    LEGACY_BLOCKED_UNTIL_UNEXPECTED = (
+        "legacy_blocked_until_unexpected",
+        422,
+        "只有临时挂失的卡才有挂失截止日期。",
+        "Only a card under a temporary loss report has a date its block ends.",
+    )
+    LEGACY_CARD_NUMBER_DUPLICATE_IN_FILE = (
+        "legacy_card_number_duplicate_in_file",
+        422,
+        "卡号与本文件第{first_row}行重复，已导入第{first_row}行。",
+        "The card number repeats row {first_row} of this file; row {first_row} was imported.",
+    )
+    LEGACY_CARD_ID_CODE_DUPLICATE_IN_FILE = (
+        "legacy_card_id_code_duplicate_in_file",
+        422,
+        "卡识别码与本文件第{first_row}行重复，已导入第{first_row}行。",
+        "The card identification code repeats row {first_row} of this file; row {first_row} "
+        "was imported.",
+    )
+    LEGACY_CARD_NUMBER_EXISTS = (
+        "legacy_card_number_exists",
+        422,
+        "该卡号已在系统中登记且内容不同。",
+        "The card number is already registered with other data.",
+    )
+    LEGACY_CARD_ID_CODE_EXISTS = (
+        "legacy_card_id_code_exists",
+        422,
+        "该卡识别码已属于系统中的另一张卡。",
+        "The card identification code already belongs to another card.",
+    )
+    LEGACY_HOLDER_TWO_CARDS_IN_FORCE = (
+        "legacy_holder_two_cards_in_force",
+        422,
+        "持卡人在本文件第{first_row}行已有一张有效的卡（同一代次只能有一张，启用的卡只能有一张）。",
+        "The holder already has a card in force on row {first_row} of this file (one per "
+        "generation, and one enabled card).",
+    )
+    LEGACY_HOLDER_CARD_IN_FORCE = (
+        "legacy_holder_card_in_force",
+        422,
+        "持卡人在系统中已有一张有效的卡（同一代次只能有一张，启用的卡只能有一张）。",
+        "The holder already has a card in force in the system (one per generation, and one "
+        "enabled card).",
+    )
+
+    # Expiry and renewal (到期换卡, issue 15 point 4)
+    RENEWAL_NOT_OFFERED = (
+        "renewal_not_offered",
+        409,
+        "现行政策包未规定到期换卡。",
+        "The policy pack in force sets no renewal of cards.",
+    )
+    RENEWAL_NOT_DUE = (
+        "renewal_not_due",
+        409,
+        "该卡尚未到换卡时间：到期前{days}天起可办理到期换卡。",
+        "This card is not due for renewal yet: it can be renewed from {days} days before it "
+        "runs out.",
+    )
+    CARD_NOT_RENEWABLE = (
+        "card_not_renewable",
+        409,
+        "该卡已注销、已被替换或尚未交到持卡人手中，不能办理到期换卡。",
+        "This card is cancelled, replaced or not yet in its holder's hands; it cannot be renewed.",
+    )
+    RENEWAL_ALREADY_APPLIED = (
+        "renewal_already_applied",
+        409,
+        "该卡已申请换卡或补换。",
+        "A renewal or replacement of this card has been applied for already.",
+    )
+    RENEWAL_CHANNEL_NOT_OFFERED = (
+        "renewal_channel_not_offered",
+        422,
+        "该渠道不受理到期换卡。",
+        "Renewals are not taken on this channel.",
+    )
+
+    # Certificate revocation, the CRL and mass actions (issue 15 point 5)
+    CRL_NO_AUTHORITY = (
+        "crl_no_authority",
+        404,
+        "尚无发卡CA，没有可发布的证书吊销列表。",
+        "There is no issuing CA yet, so there is no revocation list to publish.",
+    )
+    MASS_ACTION_UNKNOWN = (
+        "mass_action_unknown",
+        422,
+        "批量处理的操作无效：须为挂失冻结、注销、吊销证书或启用社保功能。",
+        "The mass action is not valid: it must block, cancel, revoke certificates or enable.",
+    )
+    MASS_SELECTION_INVALID = (
+        "mass_selection_invalid",
+        422,
+        "批量处理的选卡条件无效（批次、卡号区间、制卡文件、卡号清单或单位）。",
+        "The selection of cards is not valid (batch, range of card numbers, card-factory "
+        "file, list of card numbers or employer).",
+    )
+    MASS_SELECTION_EMPTY = (
+        "mass_selection_empty",
+        422,
+        "按该条件没有选中任何卡。",
+        "No card matches this selection.",
+    )
+    MASS_SELECTION_TOO_LARGE = (
+        "mass_selection_too_large",
+        422,
+        "一次批量处理最多{limit}张卡，请缩小范围。",
+        "A mass action takes at most {limit} cards; narrow the selection.",
+    )
+    MASS_OUT_OF_SCOPE = (
+        "mass_action_out_of_scope",
+        403,
+        "所选的卡中有{count}张不在您的辖区内，不能批量处理。",
+        "{count} of the selected cards are outside your area; the mass action is refused.",
+    )
+    MASS_REVOCATION_REASON = (
+        "mass_revocation_reason_invalid",
+        422,
+        "吊销原因无效。",
+        "The revocation reason is not valid.",
+    )

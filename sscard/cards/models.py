@@ -15,8 +15,14 @@ from sscard.cards.choices import (
     LossChannel,
     LossEnd,
     LossKind,
+    MassActionKind,
+    MassActionState,
+    MassOutcome,
+    MassSelection,
+    RevocationReason,
     SocialSecurityFunction,
 )
+from sscard.core.models import ImportJob
 from sscard.network.models import Outlet, RelyingParty
 from sscard.registry.models import Person
 
@@ -122,6 +128,21 @@ class Card(models.Model):
         related_name="+",
         verbose_name=_("handed over at outlet"),
     )
+    # A card the legacy system issued (first and second generation, earlier third-generation
+    # ones) comes in by the legacy-cards import (``cards.legacy``): the digest of its row, so
+    # the same file imported again writes nothing, its job, and its row in the file, so a
+    # second row with the same card number can name the first. Empty on cards sscard orders.
+    source_digest = models.BinaryField(max_length=16, null=True, blank=True, editable=False)
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("import job"),
+    )
+    import_row = models.PositiveIntegerField(_("row in the imported file"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("card")
@@ -280,6 +301,21 @@ class CardCertificate(models.Model):
     serial = models.CharField(_("serial"), max_length=40)
     der = models.BinaryField(_("certificate (DER)"))
     issued_at = models.DateTimeField(_("issued at"))
+    # Revocation (证书吊销): listed in the issuing CA's CRL from then on; the challenge check
+    # refuses the card (``certificate_revoked``).
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Database defaults: personalisation writes certificates by COPY, naming its own columns.
+    revocation_reason = models.CharField(
+        _("revocation reason"),
+        max_length=32,
+        choices=RevocationReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    revoked_by = models.CharField(
+        _("revoked by"), max_length=150, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("card certificate")
@@ -363,3 +399,149 @@ class CardVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_number} {self.status} ({self.terminal_number}/{self.device_number})"
+
+
+class CardReissueFlag(models.Model):
+    """A card to be reissued after its holder's name or ID number was corrected (信息变更待换卡).
+
+    Written by the registry's correction (through its hook) for each card in force or on its
+    way when the change was applied; the card itself is not touched, so a hand-over or an
+    enabling that runs at the same moment is not held up by it, and neither refuses the other.
+    """
+
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="reissue_flags", verbose_name=_("card")
+    )
+    fields = models.JSONField(_("corrected fields"), default=list)
+    flagged_at = models.DateTimeField(_("flagged at"))
+    # The correction's approval (``core.Approval``) where there was one: a plain id, so this
+    # app's migrations do not wait on the approvals framework's.
+    approval_id = models.PositiveBigIntegerField(_("approval"), null=True, blank=True)
+    holder_told = models.PositiveSmallIntegerField(_("texts to the holder"), default=0)
+
+    class Meta:
+        verbose_name = _("card reissue flag")
+        verbose_name_plural = _("card reissue flags")
+        ordering = ["-flagged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {','.join(self.fields)}"
+
+
+class CardRenewalNotice(models.Model):
+    """That a card's holder was told it runs out (到期换卡提醒): one per card and expiry date,
+    so a second sweep tells no one twice."""
+
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="renewal_notices", verbose_name=_("card")
+    )
+    # The last day the holder was told of: a card whose term is changed is told again.
+    valid_until = models.DateField(_("valid until"))
+    told_at = models.DateTimeField(_("told at"))
+    # The run that wrote the notice: a sweep tells only the cards whose notice it wrote itself.
+    run = models.CharField(_("run"), max_length=32)
+    texts = models.PositiveSmallIntegerField(_("texts to the holder"), default=0)
+
+    class Meta:
+        verbose_name = _("card renewal notice")
+        verbose_name_plural = _("card renewal notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "valid_until"], name="one_renewal_notice_per_card_and_term"
+            )
+        ]
+        indexes = [models.Index(fields=["run"], name="renewal_notice_run")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.valid_until}"
+
+
+class RevocationList(models.Model):
+    """A CRL (证书吊销列表) the issuing CA signed: the newest one per CA is published."""
+
+    authority = models.ForeignKey(
+        CertificateAuthority,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issuing CA"),
+    )
+    number = models.PositiveBigIntegerField(_("CRL number"))
+    this_update = models.DateTimeField(_("this update"))
+    next_update = models.DateTimeField(_("next update"))
+    revoked_count = models.PositiveIntegerField(_("revoked certificates"))
+    der = models.BinaryField(_("CRL (DER)"))
+    # The same list (the same signed part) signed again with the empty SM2 user ID, which is
+    # the ID OpenSSL 3's CRL check uses and cannot be told otherwise (``openssl crl -verify``
+    # has no ``-vfyopt``): served to relying parties whose tools are OpenSSL's.
+    der_empty_id = models.BinaryField(_("CRL (DER), signed with the empty SM2 user ID"))
+
+    class Meta:
+        verbose_name = _("certificate revocation list")
+        verbose_name_plural = _("certificate revocation lists")
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "number"], name="one_crl_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"CRL {self.number} of CA {self.authority_id}"
+
+
+class MassAction(models.Model):
+    """A mass action on cards (批量处理): prepared by one officer, approved by another (the
+    approval's id, a plain id so this app's migrations do not wait on core's), applied in
+    chunks by a background job, one :class:`MassActionCard` per card selected."""
+
+    kind = models.CharField(_("action"), max_length=16, choices=MassActionKind.choices)
+    selection = models.CharField(_("selection"), max_length=16, choices=MassSelection.choices)
+    # The batch or file id, the range ``first-last``, the employer's credit code, or the list
+    # of card numbers one a line.
+    selection_value = models.TextField(_("selected"))
+    revocation_reason = models.CharField(
+        _("revocation reason"), max_length=32, choices=RevocationReason.choices, blank=True
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=MassActionState.choices,
+        default=MassActionState.PROPOSED,
+    )
+    city_code = models.CharField(_("city"), max_length=6, blank=True)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
+    card_count = models.PositiveIntegerField(_("cards"))
+    approval_id = models.PositiveBigIntegerField(_("approval"), null=True, blank=True)
+    job_id = models.PositiveBigIntegerField(_("background job"), null=True, blank=True)
+    created_by = models.CharField(_("prepared by"), max_length=150)
+    created_at = models.DateTimeField(_("prepared at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mass action")
+        verbose_name_plural = _("mass actions")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.selection}:{self.selection_value} ({self.state})"
+
+
+class MassActionCard(models.Model):
+    """One card of a mass action and what the action did to it (nothing yet: pending)."""
+
+    mass_action = models.ForeignKey(
+        MassAction, on_delete=models.CASCADE, related_name="cards", verbose_name=_("mass action")
+    )
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=16, choices=MassOutcome.choices, blank=True)
+    code = models.CharField(_("why"), max_length=64, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card in a mass action")
+        verbose_name_plural = _("cards in mass actions")
+        constraints = [
+            models.UniqueConstraint(fields=["mass_action", "card"], name="one_entry_per_card")
+        ]
+        indexes = [models.Index(fields=["mass_action", "outcome"], name="mass_card_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.mass_action_id}/{self.card_id} {self.outcome}"

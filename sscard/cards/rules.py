@@ -156,6 +156,9 @@ LOSS_CHANNEL_ROLES: dict[str, frozenset[Role]] = {
 LOSS_WITHDRAW_ROLES = CLERK_ROLES | {Role.CARDHOLDER, Role.CITY_OFFICER, Role.SYSTEM}
 # The engine's action for each reason a card is replaced (补换).
 REPLACE_ACTIONS = {"lost": "replace_lost", "damaged": "replace_damaged"}
+# A renewal (到期换卡) replaces the card that runs out as a replacement does (``cards.expiry``).
+RENEWAL_ACTION = "renewal"
+REPLACING_ACTIONS = frozenset({*REPLACE_ACTIONS.values(), RENEWAL_ACTION})
 # Statuses a card can be reported lost or replaced in: in force, blocked, or not yet enabled.
 REPORTABLE = frozenset(
     {
@@ -380,7 +383,7 @@ def replacements_applied(cards: Iterable[Card]) -> set[int]:
             Application.objects.filter(
                 person_id__in=waiting,
                 status__in=OPEN_STATUSES,
-                action__in=list(REPLACE_ACTIONS.values()),
+                action__in=sorted(REPLACING_ACTIONS),
             ).values_list("person_id", flat=True)
         )
         applied |= {c.pk for c in cards if c.person_id in persons and _holds_place(c)}
@@ -484,9 +487,10 @@ def counter_replacement_defaults(
     staff: at the branch or by post), the first handed over at an outlet, since the holder
     stands at one. A pickup that needs a backup centre for an undeliverable card (SH-13) falls
     back to the card's own application's centre, else this counter when it is a community
-    centre. Nothing is decided where the engine refuses: the service then says why.
+    centre. Nothing is decided where the engine refuses: the service then says why. A renewal
+    (``reason`` ``renewal``) takes its defaults the same way.
     """
-    action = REPLACE_ACTIONS.get(reason)
+    action = RENEWAL_ACTION if reason == RENEWAL_ACTION else REPLACE_ACTIONS.get(reason)
     in_force = pack_in_force_or_none(city_of_person(card.person))
     if action is None or in_force is None:
         return ReplacementDefaults(None, None)
@@ -600,3 +604,15 @@ def counter_id_number(raw: str | None) -> str:
     if not value:
         raise CardsErrorCode.ID_NUMBER_REQUIRED.error()
     return value
+
+
+MASS_ACTION_ROLES = frozenset({Role.CITY_OFFICER, Role.DISTRICT_OFFICER})
+
+
+def mass_action_refusal(actor: Actor) -> ApplicationError | None:
+    """Why ``actor`` may not prepare a mass action on cards (``cards.services.mass``), or
+    ``None``: officers only; the page offers the form by this predicate. Which cards they may
+    take (their area) is checked against the selection."""
+    if actor.role not in MASS_ACTION_ROLES:
+        return PermissionDenied("prepare a mass action on cards", "发起卡片批量处理")
+    return None

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from sscard.applications.models import Application
 from sscard.applications.selectors import application_list
 from sscard.cards.choices import CardStage, CardStatus
-from sscard.cards.models import Card, LossReport
+from sscard.cards.models import Card, CardReissueFlag, LossReport
 from sscard.cards.progress import HolderProgress, ProgressStep, progress_of
 from sscard.cards.rules import pack_by_hash, packs_by_hash
 from sscard.cards.status import card_status
@@ -77,9 +77,12 @@ class CounterView:
 def cards_at_counter(*, actor: Actor, id_number: str) -> CounterView:
     """A clerk types the ID number from the holder's ID card: the person and all their cards."""
     person = person_find_by_id_number(actor=actor, id_number=id_number)
-    cards = list(
+    flagged = CardReissueFlag.objects.filter(card_id=OuterRef("pk"))
+    cards: list[Card] = []
+    cards.extend(
         Card.objects.filter(person=person)
         .select_related("application", "handed_over_outlet", "pickup_outlet")
+        .annotate(reissue_flagged=Exists(flagged))  # to reissue after a correction
         .order_by("-pk")
     )
     return CounterView(person, cards)

@@ -8,8 +8,8 @@ children's; the actions are for their own (the services refuse anyone else's).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -23,8 +23,17 @@ from django_htmx.http import reswap, retarget
 from sscard.applications.rules import application_cancel_refusal, application_receipt_refusal
 from sscard.applications.selectors import application_get, roster_invitations
 from sscard.applications.services import application_cancel
-from sscard.campaigns.selectors import pack_in_force_for_person
+from sscard.campaigns.selectors import (
+    city_of_person,
+    decision_for_person,
+    pack_in_force_for_person,
+)
 from sscard.cards.choices import CardStage, CardStatus, LossChannel
+from sscard.cards.expiry import (
+    in_notice_period,
+    renewal_refusal,
+    renewal_terms_for_person_city,
+)
 from sscard.cards.models import Card, LossReport
 from sscard.cards.progress import HolderProgress, ProgressStep
 from sscard.cards.rules import (
@@ -60,7 +69,8 @@ from sscard.core.views import (
     flash_refusal,
     request_actor,
 )
-from sscard.policy import Pack
+from sscard.policy import DecisionRequest, Pack
+from sscard.policy.schema import NOTICE_DAYS_MAX, Renewal
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,10 @@ class HolderCard:
     error_message: str = ""
     # The question asked before a loss report or its withdrawal (``core.confirm``).
     confirm: ConfirmStep | None = None
+    # The card's last day while it runs out within the pack's notice period, not renewed yet
+    # ("your card expires on … — renew"), and whether the holder may renew it online.
+    renew_until: date | None = None
+    renew_online: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,10 @@ class _Known:
     standing: dict[int, LossReport]
     replaced: set[int]
     packs: dict[str, Pack]
+    # The cards whose renewal or replacement was applied for, and the renewal terms of the
+    # pack in force in each holder's city (asked once per city).
+    renewing: frozenset[int] = frozenset()
+    renewal: dict[str, Renewal | None] = field(default_factory=dict)
 
 
 def _can_report_online(actor: Actor, card: Card, standing: LossReport | None, today: date) -> bool:
@@ -126,6 +144,7 @@ def _holder_card(
     paths = enable_paths(card) if waiting else ()
     where_zh, where_en = paths_text(p for p in paths if p != "online")
     message, error = flash or ("", None)
+    renew_until, renew_online = _renewal(actor, card, today, known) if own else (None, False)
     # Each action is offered only when the predicate its service checks accepts it.
     return HolderCard(
         card=card,
@@ -147,7 +166,33 @@ def _holder_card(
         error=error,
         error_message=error_text(error) if error is not None else "",
         confirm=confirm,
+        renew_until=renew_until,
+        renew_online=renew_online,
     )
+
+
+def _renewal(actor: Actor, card: Card, today: date, known: _Known) -> tuple[date | None, bool]:
+    """The card's last day when it runs out within the notice period and is not renewed yet,
+    and whether the holder may renew it online (the service's own predicate)."""
+    if card.stage != CardStage.HANDED_OVER or card.pk in known.renewing:
+        return None, False
+    terms = known.renewal.get(city_of_person(card.person))
+    if not in_notice_period(card, terms, today=today):
+        return None, False
+    refused = renewal_refusal(
+        actor=actor, card=card, terms=terms, today=today, renewal_applied=False, channel="online"
+    )
+    if refused is not None and refused.code == "card_not_renewable":
+        return None, False
+    return card.valid_until, refused is None and _engine_renews_online(card, today)
+
+
+def _engine_renews_online(card: Card, today: date) -> bool:
+    """Whether the pack's rules take this holder's renewal online, with the one pickup method
+    the page can apply with (what ``application_submit`` asks the engine)."""
+    request = DecisionRequest("renewal", "online", today, bank=card.bank_code or None)
+    decision = decision_for_person(person=card.person, request=request)
+    return decision is not None and decision.allowed and len(decision.pickup_methods) == 1
 
 
 def _cards_context(
@@ -160,11 +205,25 @@ def _cards_context(
     flash = flash or {}
     held = cards_of_holder(actor=actor)
     standing = standing_loss_reports(held, today=today)
+    # The holder's own cards in hand that may be in a notice period (no pack's is longer than
+    # NOTICE_DAYS_MAX): only those ask for their pack's renewal terms.
+    near = [
+        c
+        for c in held
+        if c.person_id == actor.person_id
+        and c.stage == CardStage.HANDED_OVER
+        and c.valid_until <= today + timedelta(days=NOTICE_DAYS_MAX)
+    ]
     known = _Known(
         standing=standing,
         # only a standing report asks whether a replacement was applied for (withdrawal)
         replaced=replacements_applied(c for c in held if c.pk in standing),
         packs=packs_by_hash(c.pack_hash for c in held),
+        renewing=frozenset(replacements_applied(near)),
+        renewal={
+            city: renewal_terms_for_person_city(city)
+            for city in {city_of_person(c.person) for c in near}
+        },
     )
     cards = [
         _holder_card(

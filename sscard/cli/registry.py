@@ -14,7 +14,7 @@ from sscard.cli.common import _console, _django, _refused, _system_actor, cli
 if TYPE_CHECKING:
     from sscard.core.models import ImportJob
 
-IMPORT_KINDS = ("employers", "schools", "outlets", "persons")
+IMPORT_KINDS = ("employers", "schools", "outlets", "persons", "departures", "legacy-cards")
 
 
 def _run_import_with_bar(kind: str, path: Path, *, quiet: bool = False) -> ImportJob:
@@ -27,6 +27,8 @@ def _run_import_with_bar(kind: str, path: Path, *, quiet: bool = False) -> Impor
         TimeRemainingColumn,
     )
 
+    from sscard.cards.departure_import import import_departures
+    from sscard.cards.legacy import import_legacy_cards
     from sscard.network.imports import import_outlets
     from sscard.registry.imports import import_employers, import_persons, import_schools
 
@@ -35,6 +37,8 @@ def _run_import_with_bar(kind: str, path: Path, *, quiet: bool = False) -> Impor
         "employers": import_employers,
         "schools": import_schools,
         "outlets": import_outlets,
+        "departures": import_departures,
+        "legacy-cards": import_legacy_cards,
     }[kind]
     total = path.stat().st_size
     with Progress(
@@ -70,7 +74,9 @@ def _summarise(job: ImportJob) -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def import_command(kind: str, file: Path, quiet: bool) -> None:
-    """Import persons, employers, schools or outlets from CSV or XLSX."""
+    """Import persons, employers, schools, outlets, the civil-affairs file of deaths and
+    departures (``departures``) or the legacy system's cards (``legacy-cards``) from CSV or
+    XLSX."""
     _django()
     from sscard.core.errors import ApplicationError
 
@@ -81,6 +87,15 @@ def import_command(kind: str, file: Path, quiet: bool) -> None:
         console.print(f"[red]{exc.code}[/red] {exc.message_zh}\n{exc.message_en}")
         sys.exit(2)
     console.print(_summarise(job))
+    if kind == "departures":
+        from sscard.cards.departure_import import departure_import_summary
+
+        done = departure_import_summary(job)
+        console.print(
+            f"死亡及转出 / departures recorded: {done.recorded:,}; 注销卡 / cards cancelled: "
+            f"{done.cards_cancelled:,}; 撤回申请 / applications withdrawn: "
+            f"{done.applications_withdrawn:,}; 停发短信 / texts stopped: {done.messages_stopped:,}"
+        )
     if job.rows_refused:
         console.print(
             f"[yellow]有 {job.rows_refused:,} 行未导入 / {job.rows_refused:,} rows refused[/yellow]"
@@ -165,3 +180,44 @@ def keys_retire(version: int) -> None:
     except ApplicationError as exc:
         _refused(exc)
     _console().print(f"已停用 / retired: v{version}")
+
+
+@cli.command("person-updates")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--apply", "apply_", is_flag=True, help="Apply the changes after the preview (else preview)."
+)
+def person_updates_command(file: Path, apply_: bool) -> None:
+    """Update persons from a file keyed by id_number (the persons import's columns): list
+    every change per row, masked, and write nothing; with --apply, write the non-identity
+    changes. Identity changes (name, ID number, birth date, sex) need an officer's proposal and
+    a second officer's approval: propose them from the page or the API."""
+    _django()
+    from django.core.files.uploadedfile import UploadedFile
+
+    from sscard.core.errors import ApplicationError
+    from sscard.core.models import BackgroundJob
+    from sscard.registry.updates import person_updates_confirm, person_updates_queue
+
+    console = _console()
+    actor = _system_actor()
+    try:
+        with file.open("rb") as handle:
+            upload = UploadedFile(handle, name=file.name, size=file.stat().st_size)
+            job = person_updates_queue(actor=actor, upload=upload)
+        if apply_ and job.status == BackgroundJob.Status.AWAITING:
+            job = person_updates_confirm(actor=actor, job_id=job.pk)
+    except ApplicationError as exc:
+        console.print(f"[red]{exc.code}[/red] {exc.message_zh}\n{exc.message_en}")
+        sys.exit(2)
+    if job.error_code:
+        console.print(f"[red]{job.error_code}[/red] {job.error_message_zh}\n{job.error_message_en}")
+        sys.exit(2)
+    for row in job.result.get("rows", []):
+        changes = "; ".join(f"{k}: {o} → {n}" for k, (o, n) in row.get("changes", {}).items())
+        errors = ", ".join(e["code"] for e in row.get("errors", []))
+        console.print(f"{row['row']:>7} {row.get('person', '')} {changes} {errors}".rstrip())
+    counts = job.result.get("counts", {})
+    console.print(f"#{job.pk} {job.status}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if counts.get("refused"):
+        sys.exit(1)

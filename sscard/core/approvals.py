@@ -251,8 +251,9 @@ def approval_decide(*, actor: Actor, approval_id: int, approve: bool, note: str 
         else:
             row.state = Approval.State.REJECTED
         row.save(update_fields=["state", "checker_label", "decided_at", "note", "result"])
-        action = "approval_apply" if approve else "approval_reject"
-        audit_append(actor=actor, fact=_fact(action, row))
+        audit_append(
+            actor=actor, fact=_fact("approval_apply" if approve else "approval_reject", row)
+        )
     return row
 
 

@@ -24,6 +24,8 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "field_key_retire": _("Field encryption key retired"),
     "departure_record": _("Death or departure recorded"),
     "departure_reverse": _("Death or departure reversed"),
+    "person_correct": _("Record corrected"),
+    "card_reissue_flag": _("Card flagged for reissue after a correction"),
     # Notifications
     "message_queue": _("Text message queued"),
     "message_queue_many": _("Text messages queued"),
@@ -74,6 +76,9 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     "card_loss_withdraw": _("Loss report withdrawn"),
     "card_password_reset": _("Card password reset at the counter"),
     "card_cancel_departure": _("Card cancelled: the holder died or left"),
+    "card_block": _("Card blocked by a mass action"),
+    "card_cancel": _("Card cancelled by a mass action"),
+    "card_certificate_revoke": _("Card certificate revoked"),
     # Production
     "batch_form": _("Production batch formed"),
     "batch_start": _("Production batch started"),
@@ -119,6 +124,7 @@ OBJECT_LABELS: Final[dict[str, Promise]] = {
     "calendar_year": _("Calendar year"),
     "card": _("Card"),
     "cards.certificateauthority": _("Certificate authority"),
+    "cards.massaction": _("Mass action on cards"),
     "production.batch": _("Production batch"),
     "delivery.shipment": _("Shipment"),
     "network.booking": _("Booking"),

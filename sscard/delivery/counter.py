@@ -10,10 +10,15 @@ would refuse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sscard.campaigns.selectors import pack_in_force_for_person
+from sscard.campaigns.selectors import city_of_person, pack_in_force_for_person
 from sscard.cards.choices import CardStatus, LossChannel
+from sscard.cards.expiry import (
+    counter_renewal_channel,
+    renewal_refusal,
+    renewal_terms_for_person_city,
+)
 from sscard.cards.models import Card, LossReport
 from sscard.cards.rules import (
     enable_refusal,
@@ -35,7 +40,7 @@ from sscard.delivery.models import Shipment
 from sscard.delivery.selectors import open_shipments_here
 from sscard.network.models import Outlet
 from sscard.policy import Pack, instant_pickup
-from sscard.policy.schema import Loss, PasswordReset
+from sscard.policy.schema import NOTICE_DAYS_MAX, Loss, PasswordReset, Renewal
 from sscard.registry.choices import DisclosurePurpose
 from sscard.registry.services import CARD_COUNTER_FIELDS, disclosure_record
 
@@ -51,6 +56,7 @@ WITHDRAW_LOSS = "withdraw-loss"
 REPLACE = "replace"
 INSTANT_REPLACEMENT = "instant-replacement"
 PASSWORD_RESET = "password-reset"  # noqa: S105 (an action name, not a password)
+RENEW = "renew"  # 到期换卡: a card within its pack's notice period, or run out
 COUNTER_ACTIONS = (
     HAND_OVER,
     VISIT_HAND_OVER,
@@ -62,13 +68,22 @@ COUNTER_ACTIONS = (
     WITHDRAW_LOSS,
     REPLACE,
     INSTANT_REPLACEMENT,
+    RENEW,
     PASSWORD_RESET,
 )
 # Actions that cannot be taken back at the counter (a block, a lifted block, a closed account,
 # a replacement applied for, a password reset and its text to the holder): the page asks the
 # clerk to confirm each before it acts; the API, a counter system's call, acts at once.
 CONFIRMED_ACTIONS = frozenset(
-    {CLOSE_FINANCIAL, REPORT_LOSS, REPORT_LOSS_TEMPORARY, WITHDRAW_LOSS, REPLACE, PASSWORD_RESET}
+    {
+        CLOSE_FINANCIAL,
+        REPORT_LOSS,
+        REPORT_LOSS_TEMPORARY,
+        WITHDRAW_LOSS,
+        REPLACE,
+        RENEW,
+        PASSWORD_RESET,
+    }
 )
 
 
@@ -125,6 +140,7 @@ def counter_cards(
     terms = pack.loss if pack is not None else None
     reset = pack.password_reset if pack is not None else None
     instant = instant_offered(outlet, pack)
+    renewal = _renewal_terms(view, today)
     rows = []
     for card in view.cards:
         card.person = view.person  # the one person served: no query per card for it
@@ -146,6 +162,7 @@ def counter_cards(
                         instant,
                     )
                     + _password_reset(actor, card, outlet, reset, today)
+                    + _renew(actor, card, outlet, renewal, card.pk in replaced, today)
                 ),
             )
         )
@@ -187,6 +204,38 @@ def _password_reset(
         actor=actor, card=card, outlet=outlet, terms=terms, today=today
     )
     return [PASSWORD_RESET] if refused is None else []
+
+
+def _renewal_terms(view: CounterView, today: date) -> Renewal | None:
+    """The renewal terms of the pack in force for the person, asked only when one of their
+    cards may be within a notice period (none is longer than ``NOTICE_DAYS_MAX``)."""
+    horizon = today + timedelta(days=NOTICE_DAYS_MAX)
+    if not any(c.valid_until <= horizon for c in view.cards):
+        return None
+    return renewal_terms_for_person_city(city_of_person(view.person))
+
+
+def _renew(
+    actor: Actor,
+    card: Card,
+    outlet: Outlet,
+    terms: Renewal | None,
+    applied: bool,
+    today: date,
+) -> list[str]:
+    """The renewal, where the pack takes it at this counter's channel for a card within the
+    notice period or run out (``cards.expiry.renewal_refusal``, the service's predicate)."""
+    if terms is None:
+        return []
+    refused = renewal_refusal(
+        actor=actor,
+        card=card,
+        terms=terms,
+        today=today,
+        renewal_applied=applied,
+        channel=counter_renewal_channel(outlet.kind, terms),
+    )
+    return [RENEW] if refused is None else []
 
 
 def _actions(

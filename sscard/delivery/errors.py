@@ -60,6 +60,13 @@ class DeliveryErrorCode(ErrorCode):
         "所出示的身份证件与持卡人不符，不能交付。",
         "The ID presented is not the cardholder's; the card is not handed over.",
     )
+    HAND_OVER_CARD_CANCELLED = (
+        "hand_over_card_cancelled",
+        409,
+        "该卡已注销（持卡人已登记死亡或转出），不能交付。",
+        "This card is cancelled (its holder's death or departure is recorded); it is not handed "
+        "over.",
+    )
     INSTANT_OTHER_BANK = (
         "instant_other_bank",
         422,

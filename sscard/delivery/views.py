@@ -31,8 +31,10 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from sscard.campaigns.selectors import pack_in_force_for_city
 from sscard.cards.choices import CardStatus, LossChannel
+from sscard.cards.expiry import counter_renewal_channel, renewal_terms_for_card
 from sscard.cards.models import Card
 from sscard.cards.rules import (
+    RENEWAL_ACTION,
     counter_id_number,
     counter_replacement_channel,
     counter_replacement_defaults,
@@ -48,6 +50,7 @@ from sscard.cards.services import (
     card_replacement_apply,
     card_report_loss,
 )
+from sscard.cards.services.renewal import card_renewal_apply
 from sscard.core.actors import Actor, Role
 from sscard.core.clock import today as _today
 from sscard.core.confirm import ConfirmStep, confirmed
@@ -120,6 +123,7 @@ class CardRow:
     withdraw: bool
     replace: bool
     report_temporary: bool = False
+    renew: bool = False
     password_reset: bool = False
     bank_name: str = ""
     message: str = ""
@@ -195,6 +199,7 @@ def _row(
         report_temporary=actions.REPORT_LOSS_TEMPORARY in offered,
         withdraw=actions.WITHDRAW_LOSS in offered,
         replace=actions.REPLACE in offered,
+        renew=actions.RENEW in offered,
         password_reset=actions.PASSWORD_RESET in offered,
         message=message,
         error=error,
@@ -408,12 +413,42 @@ def _action(
         return _replace(replacement, actor, outlet, card, id_number)
     if name == actions.PASSWORD_RESET:
         return _password_reset(actor, card, id_number, presenter)
+    if name == actions.RENEW:
+        return _renew(actor, outlet, card)
     raise Http404
+
+
+def _renew(actor: Actor, outlet: Outlet, card: Card) -> str:
+    """Take the renewal of a card running out (到期换卡), as the API's twin does: the channel
+    this counter takes renewals on, the pickup the policy leaves to a counter."""
+    channel = counter_renewal_channel(outlet.kind, renewal_terms_for_card(card))
+    defaults = counter_replacement_defaults(
+        outlet, card, reason=RENEWAL_ACTION, channel=channel, day=_today()
+    )
+    application = card_renewal_apply(
+        actor=actor,
+        card=card,
+        channel=channel,
+        day=_today(),
+        pickup=defaults.pickup,
+        backup_centre_id=defaults.backup_centre_id,
+    )
+    text = _("Renewal application #%(id)d taken.") % {"id": application.pk}
+    if application.due_date:
+        text += " " + _("The new card is to be made by %(due)s.") % {
+            "due": application.due_date.isoformat()
+        }
+    return text
 
 
 def _question(action: str, card: Card, request: HttpRequest) -> tuple[str, str]:
     """What the clerk is asked before ``action`` on ``card``, and the button that says yes."""
     number = {"number": card.card_number}
+    if action == actions.RENEW:
+        return _(
+            "Take the renewal of card %(number)s, which runs out on %(until)s? A new card is "
+            "applied for; the old one works until the new one is enabled."
+        ) % {**number, "until": card.valid_until.isoformat()}, _("Yes, renew it")
     if action == actions.REPORT_LOSS:
         return _(
             "Report card %(number)s lost with a formal report? It is blocked at once and "

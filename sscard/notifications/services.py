@@ -22,7 +22,7 @@ import re
 import string
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -118,6 +118,65 @@ def _ensure_sendable(text: str, *, template_key: str | None) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Persons no text may reach (deaths and departures)
+# --------------------------------------------------------------------------------------------
+
+UnreachableFinder = Callable[[Collection[int]], Collection[int]]
+"""Given person ids, the ones no text may reach any more (the registry's departed persons)."""
+
+_unreachable_finders: list[UnreachableFinder] = []
+
+
+def unreachable_register(finder: UnreachableFinder) -> None:
+    """Let an app above name the persons no text may reach (from its ``AppConfig.ready()``):
+    the notifications sit below the registry and cannot ask it themselves. Every queueing path
+    below drops them, so no flow has to remember to."""
+    if finder not in _unreachable_finders:
+        _unreachable_finders.append(finder)
+
+
+def _unreachable(person_ids: Collection[int]) -> set[int]:
+    if not person_ids:
+        return set()
+    found: set[int] = set()
+    for finder in _unreachable_finders:
+        found.update(finder(person_ids))
+    return found
+
+
+def _reachable(recipients: Sequence[Recipient]) -> Sequence[Recipient]:
+    gone = _unreachable({r.person_id for r in recipients if r.person_id is not None})
+    if not gone:
+        return recipients
+    return [r for r in recipients if r.person_id not in gone]
+
+
+def messages_stop_in_transaction(*, actor: Actor, person_id: int, why: str) -> int:
+    """End every message still queued to ``person_id`` unsent (failed, ``why`` as its error)
+    in the caller's transaction, audited; answer how many. A message already being sent is
+    left to its sender."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("messages_stop_in_transaction must run inside the transaction")
+    pending = OutboxMessage.objects.select_for_update().filter(
+        person_id=person_id, status=OutboxStatus.QUEUED
+    )
+    ids = sorted(pending.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    OutboxMessage.objects.filter(pk__in=ids).update(status=OutboxStatus.FAILED, last_error=why)
+    audit_append(
+        actor=actor,
+        fact=AuditFact(
+            action="message_stop",
+            object_type=OBJECT_TYPE,
+            object_id=f"{ids[0]}-{ids[-1]}",
+            changes={"person_id": person_id, "count": len(ids), "why": why},
+        ),
+    )
+    return len(ids)
+
+
+# --------------------------------------------------------------------------------------------
 # Queueing
 # --------------------------------------------------------------------------------------------
 
@@ -144,6 +203,9 @@ def message_queue(
     number = (phone or "").strip()
     if not number:
         logger.info("no SMS (template %s): no phone on record", template_key)
+        return None
+    if person_id is not None and _unreachable([person_id]):
+        logger.info("no SMS (template %s): the person has died or left", template_key)
         return None
     if not MOBILE_RE.fullmatch(number):
         raise NotificationErrorCode.PHONE_INVALID.error()
@@ -227,6 +289,7 @@ def message_queue_many(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_queue_many must run inside the transaction of the change")
     _ensure_sendable(text, template_key=template_key)
+    recipients = _reachable(recipients)
     if not recipients:
         return 0
     # One COPY (PostgreSQL) or one executemany (SQLite), ids reserved up front: no ORM object
@@ -418,6 +481,13 @@ def _claim(
         for message in rows:
             gave_up = message.status == OutboxStatus.SENDING and message.attempts >= max_attempts
             (lost if gave_up else claimed).append(message)
+        # A text queued in a transaction that raced the person's recorded death goes nowhere.
+        gone = _unreachable({m.person_id for m in claimed if m.person_id is not None})
+        if gone:
+            OutboxMessage.objects.filter(
+                pk__in=[m.pk for m in claimed if m.person_id in gone]
+            ).update(status=OutboxStatus.FAILED, last_error=SendError.RECIPIENT_DEPARTED)
+            claimed = [m for m in claimed if m.person_id not in gone]
         for message in claimed:
             if message.status == OutboxStatus.SENDING:
                 logger.warning("SMS #%s: its sender stopped before recording; retrying", message.pk)

@@ -25,6 +25,7 @@ class SendError(models.TextChoices):
     PROVIDER_ERROR = "provider_error", _("The SMS service failed while sending")
     PHONE_UNREADABLE = "phone_unreadable", _("The stored phone number cannot be read")
     SENDER_LOST = "sender_lost", _("The sender stopped before recording whether it was sent")
+    RECIPIENT_DEPARTED = "recipient_departed", _("Not sent: the person has died or left")
     UNKNOWN = "unknown", _("Sending failed for an unknown reason")
 
 

@@ -62,6 +62,7 @@ ACTION_NAMES: Final[dict[str, tuple[str, str]]] = {
     "replace_lost": ("丢失补领", "a replacement of a lost card"),
     "replace_damaged": ("损坏换领", "a replacement of a damaged card"),
     "collective": ("单位集体申领", "a collective application"),
+    "renewal": ("到期换卡", "a renewal of a card that runs out"),
 }
 CHANNEL_NAMES: Final[dict[str, tuple[str, str]]] = {
     "bank_outlet": ("合作银行网点", "a partner bank outlet"),

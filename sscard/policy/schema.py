@@ -45,8 +45,10 @@ __all__ = [
     "ACTIONS",
     "CHANNELS",
     "DEFAULT_SAME_VISIT",
+    "NOTICE_DAYS_MAX",
     "Action",
     "ActivationPath",
+    "AgeBand",
     "Bank",
     "BankChoice",
     "BankChoiceRule",
@@ -68,6 +70,7 @@ __all__ = [
     "Phase",
     "PhotoSource",
     "PickupMethod",
+    "Renewal",
     "Rule",
     "SameVisit",
     "Template",
@@ -75,7 +78,7 @@ __all__ = [
     "Validity",
 ]
 
-Action = Literal["first", "migrate", "replace_lost", "replace_damaged", "collective"]
+Action = Literal["first", "migrate", "replace_lost", "replace_damaged", "collective", "renewal"]
 Channel = Literal[
     "bank_outlet",
     "online",
@@ -283,11 +286,100 @@ class Card(Sourced):
     security: tuple[CardSecurity, ...] = ()
 
 
+class AgeBand(_Model):
+    """How long a card is valid for a holder aged ``from_age`` (included) up to ``to_age``
+    (excluded; None: no upper end) on the day the card is issued."""
+
+    from_age: int
+    to_age: int | None = None
+    years: int = Field(ge=1, le=100)
+
+
 class Validity(Sourced):
-    """How long a card of a generation is valid from its issue date."""
+    """How long a card of a generation is valid from its issue date: ``years`` for everyone,
+    or ``bands`` by the holder's age at issue (a child's card shorter), which cover every age
+    from 0 once, in order, without a gap."""
 
     generation: int = Field(ge=1, le=9)
-    years: int = Field(ge=1, le=100)
+    years: int | None = Field(default=None, ge=1, le=100)
+    bands: tuple[AgeBand, ...] = ()
+
+    @_model_validator(mode="after")
+    def _one_term(self) -> Any:
+        if (self.years is None) == (not self.bands):
+            raise refuse(
+                "pack_schema_invalid",
+                "有效期须写 years（所有年龄）或 bands（按发卡时年龄分段）之一，且只能写一个。",
+                "A validity gives years (every age) or bands (by age at issue), exactly one.",
+                "years",
+            )
+        expected = 0
+        for i, band in enumerate(self.bands):
+            at = f"bands[{i}]"
+            if band.from_age < 0 or (band.to_age is not None and band.to_age <= band.from_age):
+                raise refuse(
+                    "pack_validity_band_invalid",
+                    f"年龄段 {band.from_age}–{band.to_age} 不成立"
+                    "（年龄不能为负，上限须大于下限）。",
+                    f"The age band {band.from_age}-{band.to_age} is impossible (no negative age; "
+                    "the upper end above the lower).",
+                    at,
+                )
+            if band.from_age < expected:
+                raise refuse(
+                    "pack_validity_bands_overlap",
+                    f"年龄段从 {band.from_age} 岁起，与前一段（至 {expected} 岁）重叠。",
+                    f"The age band from {band.from_age} overlaps the one before (to {expected}).",
+                    f"{at}.from_age",
+                )
+            if band.from_age > expected:
+                raise refuse(
+                    "pack_validity_bands_gap",
+                    f"{expected} 岁至 {band.from_age} 岁之间没有有效期。",
+                    f"No validity is given from age {expected} to {band.from_age}.",
+                    f"{at}.from_age",
+                )
+            if band.to_age is None and i != len(self.bands) - 1:
+                raise refuse(
+                    "pack_validity_bands_overlap",
+                    "没有上限的年龄段必须是最后一段。",
+                    "Only the last age band may be open-ended.",
+                    f"{at}.to_age",
+                )
+            expected = band.to_age if band.to_age is not None else -1
+        if self.bands and expected != -1:
+            raise refuse(
+                "pack_validity_bands_gap",
+                f"{expected} 岁及以上没有有效期：最后一段不写 to_age。",
+                f"No validity is given from age {expected} on: leave the last band's to_age out.",
+                f"bands[{len(self.bands) - 1}].to_age",
+            )
+        return self
+
+    def years_at(self, age: int | None) -> int:
+        """The years for a holder ``age`` years old at issue (None, unknown: the oldest band's
+        term, the ordinary card's)."""
+        if self.years is not None:
+            return self.years
+        if age is not None:
+            for band in self.bands:
+                if band.from_age <= age and (band.to_age is None or age < band.to_age):
+                    return band.years
+        return self.bands[-1].years
+
+
+#: The longest notice period a pack may set (a year).
+NOTICE_DAYS_MAX: Final = 366
+
+
+class Renewal(Sourced):
+    """Renewal of a card that runs out (到期换卡): how many days before its last day the card
+    is listed and its holder told (once, with ``template``), and on which channels a renewal
+    application is taken. The notices are silent on renewal: a pack marks it ``chosen``."""
+
+    notice_days: int = Field(ge=1, le=NOTICE_DAYS_MAX)
+    template: str
+    channels: tuple[Channel, ...] = Field(min_length=1)
 
 
 class Transition(Sourced):
@@ -856,6 +948,7 @@ class Pack(_Model):
     network: tuple[NetworkFigure, ...] = ()
     outreach: Outreach | None = None
     password_reset: PasswordReset | None = None
+    renewal: Renewal | None = None
     # Set by the loader, never written in the YAML.
     content_hash: str = ""
     source_text: str = ""
@@ -921,6 +1014,7 @@ class Pack(_Model):
         _check_same_visit(self)
         _check_network_and_contacts(self)
         _check_password_reset(self)
+        _check_renewal(self)
         _check_phase_conflicts(self)
         return self
 
@@ -980,9 +1074,15 @@ class Pack(_Model):
         """The card of a generation, if the pack issues it."""
         return next((c for c in self.cards if c.generation == generation), None)
 
-    def validity_years(self, generation: int) -> int | None:
-        """How many years a card of ``generation`` is valid, if the pack says."""
-        return next((v.years for v in self.validity if v.generation == generation), None)
+    def validity_of(self, generation: int) -> Validity | None:
+        """The validity rule of a card generation, if the pack gives one."""
+        return next((v for v in self.validity if v.generation == generation), None)
+
+    def validity_years(self, generation: int, *, age: int | None = None) -> int | None:
+        """How many years a card of ``generation`` issued to a holder ``age`` years old is
+        valid, if the pack says (age unknown: the ordinary term, the oldest band's)."""
+        found = self.validity_of(generation)
+        return found.years_at(age) if found is not None else None
 
     @property
     def window(self) -> tuple[date, date | None]:
@@ -1193,6 +1293,19 @@ def _check_references(pack: Pack) -> None:
                     group,
                     f"photo_sources[{si}].groups[{gi}]",
                 )
+
+
+def _check_renewal(pack: Pack) -> None:
+    """The renewal's text is one of the pack's templates."""
+    terms = pack.renewal
+    if terms is not None and terms.template not in pack.templates:
+        raise _unknown(
+            "pack_template_unknown",
+            "短信模板",
+            "message template",
+            terms.template,
+            "renewal.template",
+        )
 
 
 def _check_password_reset(pack: Pack) -> None:

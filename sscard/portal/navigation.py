@@ -93,6 +93,16 @@ NAVIGATION: tuple[Entry, ...] = (
         _("Insured employers and their staff."),
     ),
     Entry(
+        OFFICERS,
+        "cards:departures",
+        _("Deaths and departures"),
+        _(
+            "Deaths, emigrations and transfers out recorded: the persons' cards cancelled, "
+            "their applications withdrawn, no more texts. Filter and export."
+        ),
+        in_header=False,
+    ),
+    Entry(
         frozenset({Role.EMPLOYER_HR}),
         "registry:employer_staff",
         _("Our staff"),
@@ -205,6 +215,16 @@ NAVIGATION: tuple[Entry, ...] = (
         _("Cards not made in time per bank, outlet and district; the cards in the making."),
     ),
     Entry(
+        OFFICERS,
+        "cards:expiring",
+        _("Cards running out"),
+        _(
+            "Cards that run out within the notice period, whether their holders were told and "
+            "renewed; tell them; export."
+        ),
+        in_header=False,
+    ),
+    Entry(
         STATISTICS_READERS,
         "reports:statistics",
         _("Statistics"),
@@ -273,6 +293,13 @@ NAVIGATION: tuple[Entry, ...] = (
         "portal:approvals",
         _("Changes awaiting approval"),
         _("Changes another officer proposed that need your approval, and your own."),
+        in_header=False,
+    ),
+    Entry(
+        OFFICERS,
+        "cards:mass_actions",
+        _("Mass actions on cards"),
+        _("Block, cancel, revoke or enable a batch, a range or a list of cards, with approval."),
         in_header=False,
     ),
     Entry(

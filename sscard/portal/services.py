@@ -15,6 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from sscard.cards.departure_import import DepartureDestinationSpec, departure_spec
+from sscard.cards.legacy import LegacyCardSpec, legacy_card_spec
 from sscard.core import background
 from sscard.core.actors import ROLE_LABELS, Actor, Role
 from sscard.core.audit import AuditFact, audit_append
@@ -362,6 +364,8 @@ IMPORT_SPECS: dict[str, Callable[[Path], ImportSpec]] = {
     ImportJob.Kind.EMPLOYERS: lambda _path: EmployerSpec(),
     ImportJob.Kind.SCHOOLS: school_spec,
     ImportJob.Kind.OUTLETS: lambda _path: OutletSpec(),
+    ImportJob.Kind.DEPARTURES: departure_spec,
+    ImportJob.Kind.LEGACY_CARDS: legacy_card_spec,
 }
 # The header row each kind of file must have.
 IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -369,6 +373,8 @@ IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     ImportJob.Kind.EMPLOYERS: EmployerSpec.columns,
     ImportJob.Kind.SCHOOLS: SchoolSpec.columns,
     ImportJob.Kind.OUTLETS: OutletSpec.columns,
+    ImportJob.Kind.DEPARTURES: DepartureDestinationSpec.columns,
+    ImportJob.Kind.LEGACY_CARDS: LegacyCardSpec.columns,
 }
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sscard.cards.departure_import import departure_import_summary
 from sscard.core.actors import ROLE_LABELS, Role
 from sscard.core.calendar import calendar_status
 from sscard.core.clock import today
@@ -155,6 +156,10 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "percent": min(100, 100 * job.bytes_read // job.file_bytes) if job.file_bytes else 0,
         "error_message": job.error_message_en if english else job.error_message_zh,
         "error_name": IMPORT_ERROR_NAMES.get(job.error_code),
+        # What a civil-affairs file did beyond its rows: cards cancelled, applications withdrawn.
+        "departures": (
+            departure_import_summary(job) if job.kind == ImportJob.Kind.DEPARTURES else None
+        ),
     }
 
 

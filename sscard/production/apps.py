@@ -20,6 +20,10 @@ class ProductionConfig(AppConfig):
         from sscard.production.models import CardKey
 
         register_wrapped_secrets(CardKey, "key_wrapped", _card_key_labels)
+        # A mass action on cards may select a production batch or a card-factory file.
+        from sscard.production.selections import register_selections
+
+        register_selections()
         # A starting embedded server queues again what a stopped one left: the batches it was
         # personalising, the result files it was importing.
         from sscard.core import background

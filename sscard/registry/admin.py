@@ -17,7 +17,15 @@ from sscard.core.admin import ReadOnlyAdmin
 from sscard.core.clock import today
 from sscard.core.crypto import id_number_indexes, phone_indexes
 from sscard.kernel import idnumber
-from sscard.registry.models import Division, Employer, FieldKeyRetirement, Person, School
+from sscard.registry.models import (
+    Departure,
+    Division,
+    Employer,
+    FieldKeyRetirement,
+    FormerIdentifier,
+    Person,
+    School,
+)
 
 
 @admin.register(Division)
@@ -110,6 +118,28 @@ class PersonAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).defer("id_number_enc", "phone_enc")
+
+
+@admin.register(Departure)
+class DepartureAdmin(ReadOnlyAdmin):
+    """Deaths and departures: recorded and reversed through the audited services, read here."""
+
+    list_display = ("person", "kind", "on", "source", "district_code", "recorded_at", "reversed_at")
+    list_filter = ("kind", "source")
+    list_select_related = ("person",)
+    date_hierarchy = "on"
+    search_fields = ("reference",)
+
+
+@admin.register(FormerIdentifier)
+class FormerIdentifierAdmin(ReadOnlyAdmin):
+    """ID numbers a person held before a correction (masked; found by their index)."""
+
+    list_display = ("id_number_masked", "person", "until", "approval_id")
+    list_select_related = ("person",)
+    date_hierarchy = "until"
+    fields = ("person", "id_number_masked", "until", "approval_id")
+    readonly_fields = fields
 
 
 @admin.register(FieldKeyRetirement)

@@ -62,3 +62,19 @@ class DisclosurePurpose(models.TextChoices):
     COUNTER_LOOKUP = "counter_lookup", _("Counter lookup")
     CARD_COUNTER = "card_counter", _("Cards at the counter")
     COUNTER_APPLICATION = "counter_application", _("Application at the counter")
+
+
+class DepartureKind(models.TextChoices):
+    """Why a person leaves the city's programme (死亡、出国（境）定居、转出本市)."""
+
+    DEATH = "death", _("Death")
+    EMIGRATION = "emigration", _("Emigration")
+    TRANSFER_OUT = "transfer_out", _("Transfer to another city's programme")
+
+
+class DepartureSource(models.TextChoices):
+    """Where a departure was recorded from: an officer's page, the civil-affairs file, the API."""
+
+    COUNTER = "counter", _("Recorded by an officer")
+    CIVIL_AFFAIRS_FILE = "civil_affairs_file", _("Civil-affairs file")
+    API = "api", _("API")

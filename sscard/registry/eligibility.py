@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from sscard.policy import AllOf, AnyOf, Condition, Pack, PackError, PersonFacts, Predicate
 from sscard.policy.predicates import birth_cutoff
+from sscard.registry.departures import present_on
 from sscard.registry.models import Person
 
 __all__ = [
@@ -126,8 +127,11 @@ def _person_group(pack: Pack, group_id: str) -> Predicate:
 
 
 def eligible_persons(pack: Pack, group_id: str, *, today: date) -> QuerySet[Person]:
-    """Every person of the registry in ``group_id`` of ``pack`` on ``today`` (one query)."""
-    return Person.objects.filter(predicate_q(_person_group(pack, group_id), today=today))
+    """Every person of the registry in ``group_id`` of ``pack`` on ``today`` (one query); a
+    person who had died or left by then is in no group."""
+    return Person.objects.filter(
+        predicate_q(_person_group(pack, group_id), today=today) & present_on(today)
+    )
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -178,7 +182,7 @@ def eligible_figures(
     ``group_ids`` limits the groups (default: every person group of the pack). A person counts
     in the district of their employer's insurance, else of their own insurance, else of their
     household registration (``""`` if none is known). Groups with no one in a district are left
-    out of that district's row.
+    out of that district's row. A person who had died or left by ``today`` counts nowhere.
     """
     if group_ids is None:
         group_ids = [gid for gid, g in pack.groups.items() if g.subject == "person"]
@@ -199,7 +203,7 @@ def eligible_figures(
     # One row per person and forward joins only: Count("pk") counts persons, never a person
     # twice; "people" is the persons that any of the groups holds.
     rows = (
-        Person.objects.filter(anyone)
+        Person.objects.filter(anyone & present_on(today))
         .annotate(count_district=district)
         .order_by()
         .values("count_district")

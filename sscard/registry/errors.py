@@ -190,3 +190,63 @@ class RegistryErrorCode(ErrorCode):
         "学校标识码已在系统中登记且内容不同；修改已有记录请走变更流程。",
         "The school code is already registered with other data; change it through an update.",
     )
+
+    # Corrections of a person (issue 15, point 1).
+    CORRECTION_REASON_REQUIRED = (
+        "correction_reason_required",
+        422,
+        "请填写更正原因。",
+        "Give the reason for the correction.",
+    )
+    CORRECTION_NO_CHANGE = (
+        "correction_no_change",
+        422,
+        "提交的内容与现有登记信息相同，没有需要更正的内容。",
+        "Nothing differs from the record as it stands: there is nothing to correct.",
+    )
+    CORRECTION_FIELD_UNKNOWN = (
+        "correction_field_unknown",
+        422,
+        "该项信息不能通过更正修改。",
+        "This item cannot be changed by a correction.",
+    )
+    CORRECTION_STALE = (
+        "correction_stale",
+        409,
+        "该人员的身份信息在提交更正后已发生变化，请重新提交更正。",
+        "The person's identity data changed after this correction was proposed; propose it again.",
+    )
+    PERSON_ID_NUMBER_TAKEN = (
+        "person_id_number_taken",
+        409,
+        "该身份证件号码已登记在其他人员名下（或为其他人员的曾用号码），不能更正为该号码。",
+        "This ID number is registered to another person (or is another person's former number); "
+        "it cannot be corrected to it.",
+    )
+    BIRTH_DATE_INVALID = (
+        "birth_date_invalid",
+        422,
+        "出生日期应为 YYYY-MM-DD 格式的日期。",
+        "The birth date must be a date written YYYY-MM-DD.",
+    )
+    BIRTH_DATE_IN_FUTURE = (
+        "birth_date_in_future",
+        422,
+        "出生日期不能晚于今天。",
+        "The birth date cannot be later than today.",
+    )
+    SEX_INVALID = ("sex_invalid", 422, "性别应为男或女。", "The sex must be male or female.")
+    UPDATE_PERSON_UNKNOWN = (
+        "update_person_unknown",
+        422,
+        "您的辖区内没有该身份证件号码的人员（批量变更只修改已登记的人员）。",
+        "No person with this ID number is registered in your area (an update changes "
+        "registered persons only).",
+    )
+    UPDATES_NOT_AWAITING = (
+        "person_updates_not_awaiting",
+        409,
+        "该批量变更已确认或已放弃，不再等待确认。",
+        "This update file has already been confirmed or discarded; it no longer awaits "
+        "confirmation.",
+    )

@@ -8,9 +8,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sscard.core.actors import Actor, Role
-from sscard.registry.choices import PersonCategory
-from sscard.registry.models import Division
-from sscard.registry.selectors import PHONE_TAIL_DIGITS, SEARCH_NAME_MAX, division_districts
+from sscard.registry.choices import PersonCategory, Sex
+from sscard.registry.models import Division, Person
+from sscard.registry.selectors import (
+    PHONE_TAIL_DIGITS,
+    SEARCH_NAME_MAX,
+    division_city_districts,
+    division_districts,
+)
 from sscard.registry.statuses import person_statuses
 
 
@@ -135,4 +140,127 @@ class CounterLookupForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
         ),
         help_text=_("18 characters, the last may be X; a 15-digit old number is accepted."),
+    )
+
+
+KEEP = _("Leave empty to keep: %(current)s")
+
+
+class PersonCorrectionForm(forms.Form):
+    """Correct one person: identity fields and the phone are typed only to change them (the
+    officer reads them masked, so they are not prefilled), the others come prefilled. The
+    reason is required and the evidence named; which changes apply now and which go to a
+    second officer is the service's answer."""
+
+    name = forms.CharField(label=_("Full name"), required=False, max_length=64)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    birth_date = forms.CharField(
+        label=_("Birth date"),
+        required=False,
+        max_length=10,
+        help_text=_("YYYY-MM-DD; a new ID number brings its own."),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), required=False, choices=Sex.choices)
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    hukou_region = forms.CharField(
+        label=_("Household registration region"),
+        required=False,
+        max_length=6,
+        help_text=_("The 6-digit division code."),
+    )
+    insured_region = forms.ChoiceField(label=_("Insured region"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=PersonCategory.choices
+    )
+    employer = forms.CharField(
+        label=_("Employer"),
+        required=False,
+        max_length=18,
+        help_text=_("Its unified social credit code; empty for none."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        max_length=500,
+        required=False,
+        help_text=_("The document the correction rests on (its kind and number)."),
+    )
+
+    # Typed only to change (blank keeps); the rest are prefilled and always sent.
+    TYPED = ("name", "id_number", "birth_date", "phone", "address")
+
+    def __init__(
+        self,
+        *args: object,
+        actor: Actor,
+        person: Person,
+        english: bool = False,
+        **kwargs: object,
+    ) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "sex": person.sex,
+                "hukou_region": person.hukou_region,
+                "insured_region": person.insured_region,
+                "category": person.category,
+                "employer": person.employer.credit_code if person.employer else "",
+            },
+        )
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["insured_region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "—"),
+            *(
+                (d.code, d.name_en if english else d.name_zh)
+                for d in division_city_districts(actor=actor).only("code", "name_zh", "name_en")
+            ),
+        ]
+        current = {
+            "name": person.masked_name,
+            "id_number": person.masked_id_number,
+            "birth_date": "****-**-**",
+            "phone": person.masked_phone or "—",
+            "address": "…" if person.address else "—",
+        }
+        for name, shown in current.items():
+            self.fields[name].widget.attrs["placeholder"] = shown
+            self.fields[name].help_text = self.fields[name].help_text or KEEP % {"current": shown}
+
+    def changes(self) -> dict[str, str]:
+        """What the officer asks to change, as ``person_correct`` takes it."""
+        data = self.cleaned_data
+        out = {name: data[name] for name in self.TYPED if data.get(name)}
+        for name in ("sex", "hukou_region", "insured_region", "category", "employer"):
+            # Only what the officer changed: a prefilled sex sent back unchanged would hold
+            # against the sex a new ID number brings.
+            if (data.get(name) or "") != (self.initial.get(name) or ""):
+                out[name] = data.get(name) or ""
+        return out
+
+
+class PersonUpdatesForm(forms.Form):
+    """An update file of persons: checked and previewed first, nothing written until
+    confirmed."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or GB18030) or XLSX keyed by id_number, with the persons import's "
+            "columns; new_id_number, birth_date and sex may be added. An empty cell keeps "
+            "the stored value."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from sscard.core.models import ImportJob
 from sscard.kernel import masks
-from sscard.registry.choices import DivisionLevel, IdKind, PersonCategory, SchoolKind, Sex
+from sscard.registry.choices import (
+    DepartureKind,
+    DepartureSource,
+    DivisionLevel,
+    IdKind,
+    PersonCategory,
+    SchoolKind,
+    Sex,
+)
 
 
 class Division(models.Model):
@@ -128,6 +136,18 @@ class Person(models.Model):
     )
     pension_bank = models.CharField(_("pension bank"), max_length=16, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Set with the person's standing ``Departure`` (death, emigration, transfer out) and cleared
+    # when it is reversed: selectors exclude departed persons with this column alone.
+    departed_on = models.DateField(_("departed on"), null=True, blank=True)
+    # A database default: the persons import writes its rows by COPY, naming its own columns.
+    departure_kind = models.CharField(
+        _("departure"),
+        max_length=16,
+        choices=DepartureKind.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     source_digest = models.BinaryField(max_length=16, editable=False)
     import_job = models.ForeignKey(
         ImportJob, on_delete=models.SET_NULL, null=True, blank=True, editable=False
@@ -146,6 +166,11 @@ class Person(models.Model):
                 fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["phone_tail_index"], name="person_phone_tail"),
+            models.Index(
+                fields=["departed_on"],
+                name="person_departed_on",
+                condition=models.Q(departed_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -180,3 +205,100 @@ class FieldKeyRetirement(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+
+class FormerIdentifier(models.Model):
+    """An ID number a person was known by before a correction (曾用身份证件号码).
+
+    Stored as the person's own number is (SM4-encrypted, keyed SM3 index, masked form), so a
+    lookup by the old number still finds the person and a key rotation re-keys it too. The
+    index is unique: a number is nobody's former number twice, and a correction to a number
+    that is someone's former one is refused.
+    """
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="former_identifiers",
+        verbose_name=_("person"),
+    )
+    id_number_index = models.BinaryField(max_length=16, unique=True, editable=False)
+    id_number_enc = models.BinaryField(editable=False)
+    id_number_masked = models.CharField(_("former ID number"), max_length=18)
+    until = models.DateTimeField(_("in use until"))
+    # The approval (``core.Approval``) that replaced the number; a plain id, so the registry's
+    # migrations do not wait on the approvals framework's.
+    approval_id = models.PositiveBigIntegerField(_("approval"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("former identifier")
+        verbose_name_plural = _("former identifiers")
+        ordering = ["-until", "-pk"]
+
+    def __str__(self) -> str:
+        return self.masked_id_number
+
+    @property
+    def masked_id_number(self) -> str:
+        return masks.mask_id_number(self.id_number_masked)
+
+
+class Departure(models.Model):
+    """A person's death, emigration or transfer out of the city's programme (死亡、出国（境）定居、
+    转出本市): it cancels their cards and stops every text to them.
+
+    At most one standing (not reversed) departure per person; ``Person.departed_on`` mirrors
+    it. A departure is undone only by an approved reversal (``departure_reversal``), which
+    marks it reversed and keeps it. The counts say what recording it did.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="departures", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DepartureKind.choices)
+    # The city (6-digit division code) a transfer goes to; empty for the other kinds.
+    destination_city = models.CharField(_("destination city"), max_length=6, blank=True)
+    on = models.DateField(_("effective date"))
+    source = models.CharField(_("source"), max_length=24, choices=DepartureSource.choices)
+    # The death certificate's or the civil-affairs file's reference.
+    reference = models.CharField(_("reference"), max_length=64)
+    import_job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import job"),
+    )
+    # The person's district when it was recorded (insured, else household registration): the
+    # scope of the list of departures.
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
+    recorded_by = models.CharField(_("recorded by"), max_length=150)
+    recorded_by_role = models.CharField(_("recorded by role"), max_length=32)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    cards_cancelled = models.PositiveIntegerField(_("cards cancelled"), default=0)
+    applications_withdrawn = models.PositiveIntegerField(_("applications withdrawn"), default=0)
+    messages_stopped = models.PositiveIntegerField(_("messages stopped"), default=0)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.CharField(_("reversed by"), max_length=150, blank=True)
+    # The approval (``core.Approval``) that reversed it; a plain id, as on ``FormerIdentifier``.
+    reversal_approval_id = models.PositiveBigIntegerField(
+        _("reversal approval"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            # Two officers (or a file and an officer) recording one person at once: one wins.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(reversed_at__isnull=True),
+                name="one_standing_departure_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["district_code", "on"], name="departure_district_on")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.on}"

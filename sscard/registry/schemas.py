@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -92,6 +93,9 @@ class PersonDetailOut(_PersonFields):
         "otherwise null (beside a masked number the birth date would give it away)",
     )
     pension_bank: str
+    former_id_number: bool = Field(
+        False, description="Whether the person was found by a number they held before a correction"
+    )
 
 
 class PersonLookupIn(Schema):
@@ -110,3 +114,60 @@ class EmployerOut(Schema):
     @staticmethod
     def resolve_payroll_banks(obj: Employer) -> list[str]:
         return [str(code) for code in obj.payroll_banks or []]
+
+
+class PersonCorrectionIn(Schema):
+    """A correction of one person: the fields to change (any left out or null stay as they
+    are), the reason (required) and the evidence. Name, ID number, birth date and sex go to a
+    second officer's approval; the others apply at once."""
+
+    name: str | None = Field(None, max_length=64)
+    id_number: str | None = Field(None, max_length=32, description="Travels only encrypted")
+    birth_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
+    sex: str | None = Field(None, max_length=1, description="M or F")
+    phone: str | None = Field(None, max_length=20, description="Empty removes the phone")
+    address: str | None = Field(None, max_length=400)
+    hukou_region: str | None = Field(None, max_length=6)
+    insured_region: str | None = Field(None, max_length=6)
+    category: str | None = Field(None, max_length=24)
+    employer: str | None = Field(
+        None, max_length=18, description="The employer's credit code; empty for none"
+    )
+    reason: str = Field("", max_length=500)
+    evidence: str = Field("", max_length=500)
+
+
+class PersonCorrectionOut(Schema):
+    """What a correction did: fields written now, fields awaiting approval, each changed
+    field's old and new value as an officer may read them (identifiers masked)."""
+
+    person_id: int
+    applied: list[str]
+    proposed: list[str]
+    changes: dict[str, list[str | None]]
+    approval_id: int | None = Field(None, description="The proposal awaiting a second officer")
+
+
+class PersonUpdatesNextOut(Schema):
+    """What may be done with the job now (each exactly when its operation would accept it)."""
+
+    confirm: bool
+    discard: bool
+
+
+class PersonUpdatesJobOut(Schema):
+    """An update file's job: ``queued`` or ``running`` (poll it); ``awaiting`` with the
+    preview in ``result`` (``counts``; ``rows``: per row its changes old → new, masked, and
+    its refusals with their codes), to be confirmed or discarded; ``succeeded`` with what was
+    applied and proposed; ``discarded``; or ``refused`` (the file as a whole: its code)."""
+
+    id: int
+    status: str
+    file_name: str
+    result: dict[str, Any]
+    error_code: str
+    error_message_zh: str
+    error_message_en: str
+    created_at: datetime
+    finished_at: datetime | None
+    next: PersonUpdatesNextOut

@@ -29,7 +29,7 @@ from sscard.core.scope import city_prefix, person_in_city, region_in_city
 from sscard.kernel import idnumber, regions
 from sscard.registry.choices import DivisionLevel, PersonCategory, Sex
 from sscard.registry.errors import RegistryErrorCode
-from sscard.registry.models import Division, Employer, Person, School
+from sscard.registry.models import Division, Employer, FormerIdentifier, Person, School
 from sscard.registry.statuses import person_status_condition
 
 # Roles that work on lists of persons; the others see one person at a time or none.
@@ -111,7 +111,7 @@ def person_list(
     if employer_id is not None:
         persons = persons.filter(employer_id=employer_id)
     if id_number:
-        persons = persons.filter(id_number_index__in=id_number_indexes(_id_number(id_number)))
+        persons = persons.filter(persons_by_id_number(_id_number(id_number)))
     if name:
         persons = persons.filter(name__startswith=_search_name(name))
     if phone_tail:
@@ -178,14 +178,41 @@ def person_find_by_id_number(*, actor: Actor, id_number: str) -> Person:
     persons = Person.objects.all()
     if actor.role not in (Role.BANK_CLERK, Role.COMMUNITY_CLERK):
         persons = person_visible(actor=actor)
-    found = (
-        persons.select_related("employer", "school")
-        .filter(id_number_index__in=id_number_indexes(parsed.value))
-        .first()
-    )
+    persons = persons.select_related("employer", "school")
+    indexes = id_number_indexes(parsed.value)
+    found = persons.filter(id_number_index__in=indexes).first()
+    if found is None:
+        # A number the person held before a correction still finds them (shown as former:
+        # ``person_former_identifier``).
+        former = FormerIdentifier.objects.filter(id_number_index__in=indexes)
+        found = persons.filter(pk__in=former.values("person_id")).first()
     if found is None:
         raise NotFound("person", what_zh="该人员")
     return found
+
+
+def persons_by_id_number(number: str) -> Q:
+    """Persons who hold ``number`` (its stored form) now, or held it before a correction."""
+    indexes = id_number_indexes(number)
+    former = FormerIdentifier.objects.filter(id_number_index__in=indexes)
+    return Q(id_number_index__in=indexes) | Q(pk__in=former.values("person_id"))
+
+
+def person_former_identifier(*, person: Person, id_number: str) -> FormerIdentifier | None:
+    """The former identifier of ``person`` that ``id_number`` is, if it is one (a lookup by a
+    number that was corrected says so beside the person it found)."""
+    try:
+        value = idnumber.parse(id_number, today=today()).value
+    except idnumber.IdNumberError:
+        return None
+    return FormerIdentifier.objects.filter(
+        person=person, id_number_index__in=id_number_indexes(value)
+    ).first()
+
+
+def person_former_identifiers(*, person: Person) -> list[FormerIdentifier]:
+    """The numbers ``person`` held before corrections, newest first (masked on pages)."""
+    return list(FormerIdentifier.objects.filter(person=person).order_by("-until", "-pk"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +338,23 @@ def division_districts(*, actor: Actor) -> QuerySet[Division]:
         return districts.filter(code=actor.district_code)
     prefix = city_prefix(actor)
     return districts.filter(region_in_city(prefix, "code")) if prefix else districts
+
+
+def division_city_districts(*, actor: Actor) -> QuerySet[Division]:
+    """Current districts of the actor's city (every one for an account bound to none): where
+    a correction may move a person's insurance."""
+    districts = division_current_districts()
+    prefix = actor_city_prefix(actor)
+    return districts.filter(region_in_city(prefix, "code")) if prefix else districts
+
+
+def actor_city_prefix(actor: Actor) -> str | None:
+    """The division-code prefix of the city the actor works in: its account's city, else the
+    city of its district; ``None`` for an account bound to neither."""
+    prefix = city_prefix(actor)
+    if prefix is None and actor.district_code:
+        return regions.city_prefix(regions.city_of(actor.district_code)) or None
+    return prefix
 
 
 def division_names(codes: set[str], *, english: bool = False) -> dict[str, str]:

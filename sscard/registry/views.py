@@ -7,12 +7,12 @@ from collections.abc import Iterator, Sequence
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
-from sscard.core.actors import Role
+from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError
 from sscard.core.exports import (
     Cell,
@@ -28,11 +28,20 @@ from sscard.core.names import Kind, names_of
 from sscard.core.views import actor_required, english_page, error_text, request_actor
 from sscard.kernel.masks import mask_name
 from sscard.registry.choices import DisclosurePurpose
+from sscard.registry.corrections import field_labels, person_correct, person_correction_refusal
+from sscard.registry.departures import (
+    DEPARTURE_ROLES,
+    departure_record_refusal,
+    departure_reversal_refusal,
+    departure_standing,
+)
 from sscard.registry.forms import (
     CounterLookupForm,
     EmployerFilterForm,
+    PersonCorrectionForm,
     PersonFilterForm,
     PersonIdSearchForm,
+    PersonUpdatesForm,
 )
 from sscard.registry.models import Employer, Person
 from sscard.registry.selectors import (
@@ -42,15 +51,26 @@ from sscard.registry.selectors import (
     employer_list,
     employer_pick,
     person_find_by_id_number,
+    person_former_identifier,
+    person_former_identifiers,
     person_get,
     person_identifiers,
     person_list,
 )
 from sscard.registry.services import COUNTER_LOOKUP_FIELDS, disclosure_record
+from sscard.registry.updates import (
+    person_updates_confirm,
+    person_updates_confirm_refusal,
+    person_updates_discard,
+    person_updates_job,
+    person_updates_queue,
+)
 
 PAGE_SIZE = 25
 LIST_ROLES = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.EMPLOYER_HR)
 LOOKUP_ROLES = tuple(r for r in PERSON_LOOKUP_ROLES if r is not Role.SYSTEM)
+# Officers correct persons, one by one or from an update file (issue 15).
+UPDATE_ROLES = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
 
 
 def _page(
@@ -130,6 +150,7 @@ def person_list_page(request: HttpRequest) -> HttpResponse:
         request, "registry/person_list.html", "registry/htmx/person_results.html"
     )
     context = {"form": form, "id_form": id_form, "page": page, "regions": regions}
+    context["may_update"] = actor.role in UPDATE_ROLES
     return render(request, template, {**context, "query": query, "id_search": id_search})
 
 
@@ -203,7 +224,145 @@ def _person_page(request: HttpRequest, person: Person, *, template: str) -> Http
     actor = request_actor(request)
     shown = person_identifiers(actor=actor, person=person)
     regions = names_of(Kind.REGION, (person.hukou_region, person.insured_region))
-    return render(request, template, {"person": person, "shown": shown, "regions": regions})
+    context = {
+        "person": person,
+        "shown": shown,
+        "regions": regions,
+        "may_correct": person_correction_refusal(actor) is None,
+        "former_identifiers": person_former_identifiers(person=person),
+        **_departure_context(actor, person),
+    }
+    return render(request, template, context)
+
+
+def _departure_context(actor: Actor, person: Person) -> dict[str, object]:
+    """The person's recorded death or departure, and the actions on it the services would
+    accept (the same predicates)."""
+    if actor.role not in DEPARTURE_ROLES:
+        return {"departure": departure_standing(person) if person.departed_on else None}
+    return {
+        "departure": departure_standing(person) if person.departed_on else None,
+        "may_record_departure": departure_record_refusal(actor=actor, person=person) is None,
+        "may_reverse_departure": departure_reversal_refusal(actor=actor, person=person) is None,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(*UPDATE_ROLES)
+def person_correct_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Correct one person of the officer's scope: the form prefilled with what the officer may
+    read; on posting, which changes applied now and which wait for a second officer."""
+    actor = request_actor(request)
+    person = person_get(actor=actor, person_id=person_id)
+    form = PersonCorrectionForm(
+        request.POST or None, actor=actor, person=person, english=english_page()
+    )
+    context: dict[str, object] = {"person": person, "form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = person_correct(
+                actor=actor,
+                person=person,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ApplicationError as error:
+            if error.status >= 500 or error.code == "permission_denied":
+                raise
+            name = error.details.get("field")
+            if error.code == "correction_reason_required":
+                name = "reason"
+            form.add_error(name if name in form.fields else None, error_text(error))
+            context["error_code"] = error.code
+            status = 200 if htmx_partial(request) else error.status
+        else:
+            context["done"] = done
+            context["applied"] = _shown_changes(done.shown, done.applied)
+            context["proposed"] = _shown_changes(done.shown, done.proposed)
+            context["form"] = PersonCorrectionForm(
+                actor=actor, person=done.person, english=english_page()
+            )
+            context["person"] = done.person
+    return render(request, "registry/person_correct.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(*UPDATE_ROLES)
+def person_updates_page(request: HttpRequest) -> HttpResponse:
+    """Upload an update file of persons; its page then shows the preview to confirm."""
+    actor = request_actor(request)
+    form = PersonUpdatesForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = person_updates_queue(actor=actor, upload=form.cleaned_data["file"])
+        return redirect("registry:person_updates_job", job_id=job.pk)
+    return render(request, "registry/person_updates.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(*UPDATE_ROLES)
+def person_updates_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """An update file's preview (every changed field per row, masked; refused rows with their
+    codes) with "apply" and "discard" while it awaits, then what it applied and proposed."""
+    actor = request_actor(request)
+    job = person_updates_job(actor=actor, job_id=job_id)
+    status = 200
+    error: ApplicationError | None = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm":
+                job = person_updates_confirm(actor=actor, job_id=job.pk)
+            elif action == "discard":
+                job = person_updates_discard(actor=actor, job_id=job.pk)
+        except ApplicationError as refused:
+            if refused.status >= 500 or refused.code == "permission_denied":
+                raise
+            error, status = refused, refused.status
+            job = person_updates_job(actor=actor, job_id=job.pk)
+    labels = field_labels()
+    rows = [
+        {
+            **row,
+            "changes": [
+                (labels.get(name, name), old or "—", new or "—")
+                for name, (old, new) in row.get("changes", {}).items()
+            ],
+        }
+        for row in job.result.get("rows", [])
+    ]
+    context = {
+        "job": job,
+        "rows": rows,
+        "counts": job.result.get("counts", {}),
+        "may_confirm": person_updates_confirm_refusal(job) is None,
+        "error": error,
+        "error_message": error_text(error) if error is not None else "",
+    }
+    return render(request, "registry/person_updates_job.html", context, status=status)
+
+
+def _shown_changes(
+    shown: dict[str, list[object]], fields: Sequence[str]
+) -> list[tuple[str, object, object]]:
+    """(label, old, new) of each of ``fields``, codes named (regions, categories, sexes)."""
+    labels = field_labels()
+    named = {
+        "hukou_region": Kind.REGION,
+        "insured_region": Kind.REGION,
+        "category": Kind.CATEGORY,
+        "sex": Kind.SEX,
+    }
+    rows = []
+    for name in fields:
+        old, new = shown[name]
+        kind = named.get(name)
+        if kind is not None:
+            names = names_of(kind, {str(v) for v in (old, new) if v})
+            old, new = names.get(str(old), old), names.get(str(new), new)
+        rows.append((labels.get(name, name), old or "—", new or "—"))
+    return rows
 
 
 @actor_required()
@@ -250,6 +409,9 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
                 status = error.status
         else:
             context["person"] = person
+            context["former"] = person_former_identifier(
+                person=person, id_number=form.cleaned_data["id_number"]
+            )
             context["shown"] = person_identifiers(actor=actor, person=person)
             context["regions"] = names_of(Kind.REGION, (person.hukou_region, person.insured_region))
             # The number has done its job: do not echo it back into the page.

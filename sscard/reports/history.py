@@ -72,6 +72,8 @@ APPLICATION = "applications.application"
 # Bulk events name a range of objects; they are matched by the ids in their changes.
 PERSON_IMPORT = ("import", PERSON, "ids")
 CARD_ORDER = ("card_order", CARD, "card_ids")
+# A chunk of the legacy system's cards (cards/legacy.py): they came from the old system's export.
+CARDS_IMPORTED = ("import", CARD, "ids")
 CARDS_PERSONALISED = ("cards_personalise", "production.batch", "card_ids")
 BATCH_DISPATCHED = ("batch_dispatch", "production.batch", "card_ids")
 SHIPMENTS_RECEIVED = ("outlet_receive", "delivery.shipment", "shipment_ids")
@@ -154,8 +156,9 @@ def _bulk_event_ids(
 
 
 def _cards_in_bulk(card_ids: Sequence[int]) -> list[int]:
-    """The bulk events of the cards' way: ordered, personalised (per chunk of their batch),
-    dispatched with their batch, received at the outlet with their shipments."""
+    """The bulk events of the cards' way: imported from the legacy system, or ordered,
+    personalised (per chunk of their batch), dispatched with their batch, received at the
+    outlet with their shipments."""
     wanted = set(card_ids)
     if not wanted:
         return []
@@ -165,6 +168,7 @@ def _cards_in_bulk(card_ids: Sequence[int]) -> list[int]:
     shipments = list(Shipment.objects.filter(card_id__in=wanted).values_list("pk", "outlet_id"))
     outlets = sorted({f"outlet:{outlet}" for _pk, outlet in shipments if outlet is not None})
     return [
+        *_bulk_event_ids(CARDS_IMPORTED, wanted),
         *_bulk_event_ids(CARD_ORDER, wanted),
         *_bulk_event_ids(CARDS_PERSONALISED, wanted, object_ids=batches),
         *_bulk_event_ids(BATCH_DISPATCHED, wanted, object_ids=batches),

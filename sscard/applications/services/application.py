@@ -46,6 +46,7 @@ from sscard.network.models import Outlet
 from sscard.notifications.services import holder_tell
 from sscard.policy import Decision, DecisionRequest, decide, made_in_the_visit
 from sscard.policy.schema import DEFAULT_SAME_VISIT
+from sscard.registry.departure_errors import DepartureErrorCode
 from sscard.registry.eligibility import person_facts
 from sscard.registry.models import Person
 
@@ -176,6 +177,8 @@ def _submit_check(
         else None
     )
     _check_channel(actor, channel, person, outlet)
+    if person.departed_on is not None:
+        raise DepartureErrorCode.PERSON_DEPARTED.error()
     applicant: Person | None = None
     if channel == "parent_online" and actor.person_id is not None:
         applicant = Person.objects.get(pk=actor.person_id)

@@ -40,7 +40,12 @@ from sscard.applications.errors import ApplicationsErrorCode, bank_required
 from sscard.applications.milestones import application_milestones_record, roster_invited_record
 from sscard.applications.models import CollectiveApplication, Photo, RosterEntry
 from sscard.applications.rules import ensure_allowed, photo_origin
-from sscard.applications.selectors import roster_holds, roster_recipients
+from sscard.applications.selectors import (
+    renewable_until_for,
+    roster_holds,
+    roster_recipients,
+    roster_renewing,
+)
 from sscard.applications.services.common import (
     backup_centre_or_none,
     decided_fields,
@@ -618,8 +623,12 @@ def collective_notify(*, actor: Actor, collective_id: int) -> CollectiveApplicat
         in_force = pack_in_force_for_employer(collective.employer)
         pack = in_force.pack
         now = timezone.now()
-        held, elsewhere = roster_holds(collective.card_generation)
-        # Staff who already have a card or an application in progress are not asked to confirm.
+        held, elsewhere = roster_holds(
+            collective.card_generation,
+            renewable_until=renewable_until_for(pack, collective.channel, today()),
+        )
+        # Staff who already have a card or an application in progress are not asked to confirm
+        # (a card running out is renewed: they are).
         invited = (
             entries.filter(status=RosterStatus.LISTED)
             .exclude(held | elsewhere)
@@ -648,7 +657,10 @@ def roster_remind(*, actor: Actor, collective_id: int) -> int:
         collective = _locked_in_transaction(actor, collective_id)
         _require_step(collective, CollectiveStep.NOTIFIED)
         in_force = pack_in_force_for_employer(collective.employer)
-        held, elsewhere = roster_holds(collective.card_generation)
+        held, elsewhere = roster_holds(
+            collective.card_generation,
+            renewable_until=renewable_until_for(in_force.pack, collective.channel, today()),
+        )
         pending = RosterEntry.objects.filter(
             collective=collective, status=RosterStatus.INVITED
         ).exclude(held | elsewhere)
@@ -883,7 +895,8 @@ class _Submission:
     collective: CollectiveApplication
     in_force: PackInForce
     decision: Decision
-    ready: list[tuple[Any, ...]]  # (entry, person, address, centre, source, photo, busy, held)
+    # (entry, person, address, centre, source, photo, renewing, busy, held)
+    ready: list[tuple[Any, ...]]
     confirmed: int
     already_held: int
 
@@ -923,16 +936,22 @@ def _submit_check_in_transaction(actor: Actor, *, collective_id: int, day: date)
     decision = _decide_unit(
         in_force.pack, collective, day, bank=collective.bank_code, pickup=collective.pickup
     )
-    held, open_elsewhere = roster_holds(decision.card_generation)
+    renewable_until = renewable_until_for(in_force.pack, collective.channel, day)
+    held, open_elsewhere = roster_holds(decision.card_generation, renewable_until=renewable_until)
+    renewing = roster_renewing(decision.card_generation, renewable_until=renewable_until)
+    # A staff member who died or left since confirming gets no application.
     confirmed = RosterEntry.objects.filter(
-        collective=collective, status=RosterStatus.CONFIRMED, photo__isnull=False
+        collective=collective,
+        status=RosterStatus.CONFIRMED,
+        photo__isnull=False,
+        person__departed_on__isnull=True,
     )
     rows = list(
-        confirmed.annotate(busy=open_elsewhere, held=held)
+        confirmed.annotate(busy=open_elsewhere, held=held, renewing=renewing)
         .order_by("pk")
         .values_list(
             "pk", "person_id", "mailing_address", "backup_centre_id", "photo_source", "photo_id",
-            "busy", "held",
+            "renewing", "busy", "held",
         )
     )  # fmt: skip
     ready = [r for r in rows if not r[-1] and not r[-2]]
@@ -1022,14 +1041,17 @@ def _applications_insert(
                 APPLICATION_COLUMNS,
                 [
                     (
-                        pk, person, collective.channel, "migrate", status, submitted_on,
+                        # A staff member whose card of the generation runs out renews it
+                        # (到期换卡): their new card takes the old one's place when ordered.
+                        pk, person, collective.channel, "renewal" if renewal else "migrate",
+                        status, submitted_on,
                         collective.bank_code, collective.pickup, outlet, address, centre,
                         source, photo, collective.pk, entry, label, role, stamp,
                         fixed["pack_id"], fixed["pack_hash"], fixed["phase_id"],
                         fixed["rule_id"], fixed["clause"], fixed["reason_code"],
                         fixed["card_generation"], due, fee, groups[person],
                     )
-                    for pk, (entry, person, address, centre, source, photo, *_) in zip(
+                    for pk, (entry, person, address, centre, source, photo, renewal, *_) in zip(
                         ids, submission.ready, strict=True
                     )
                 ],

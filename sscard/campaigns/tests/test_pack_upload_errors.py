@@ -17,13 +17,13 @@ pytestmark = pytest.mark.django_db
 
 def _bad_pack() -> bytes:
     """The Beijing pack with an unknown top-level key (line 18) and a word for a number of
-    years (line 57): two errors in two places."""
+    years (the second-generation card's term, line 66): two errors in two places."""
     text = (PACKS_DIR / "beijing-2024.yaml").read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[16] == "timezone: Asia/Shanghai"
-    assert lines[55] == "    years: 10"
+    assert lines[63:65] == ["  - generation: 2", "    years: 10"]
     lines.insert(17, "colour: blue")
-    lines[56] = "    years: ten"
+    lines[65] = "    years: ten"
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -42,7 +42,7 @@ def test_every_error_of_a_refused_pack_is_listed_with_its_line_and_key(
     page = answer.content.decode()
     assert 'id="pack-errors"' in page
     # with both errors, each at its line and key, in Chinese
-    assert "第 57 行 · <code>validity[0].years</code>: 应为整数" in page
+    assert "第 66 行 · <code>validity[1].years</code>: 应为整数" in page
     assert "第 18 行 · <code>colour</code>: 未知字段“colour”。" in page
     # and the choice from the list kept, the file to be chosen again
     assert '<option value="shanghai-2019" selected>' in page

@@ -118,7 +118,8 @@ def card_challenge_answer(*, actor: Actor, code: str, signature: bytes) -> Chall
     """Check the card's signature over the challenge ``code``; the challenge is spent.
 
     ``authenticated`` is true only if the signature verifies with the card certificate's key,
-    the certificate chains to the root, and everything is within its validity now. Refusals:
+    the certificate chains to the root, is not revoked (``reason`` ``certificate_revoked``),
+    and everything is within its validity now. Refusals:
     ``not_found`` (no such challenge, or another party's), ``challenge_expired``,
     ``challenge_used``.
     """
@@ -160,6 +161,9 @@ def _check_signature(challenge: CardChallenge, signature: bytes, now: datetime) 
     record = CardCertificate.objects.filter(card_id=challenge.card_id).first()
     if record is None:
         return False, "no_certificate"
+    if record.revoked_at is not None:
+        # Listed in the issuing CA's CRL (cards.services.revocation): the key is not trusted.
+        return False, "certificate_revoked"
     chain = chain_of(record.authority_id)
     if chain is None:
         return False, "no_chain"

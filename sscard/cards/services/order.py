@@ -25,7 +25,7 @@ from sscard.cards.choices import CardBlock, CardStage, FinancialFunction, Social
 from sscard.cards.errors import CardsErrorCode
 from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card, CardCounter
-from sscard.cards.rules import REPLACE_ACTIONS, packs_by_hash
+from sscard.cards.rules import REPLACING_ACTIONS, packs_by_hash
 from sscard.cards.services._shared import CARD_OBJECT, CLERKS, in_transaction_or_fail
 from sscard.core.actors import Actor, Role
 from sscard.core.audit import AuditFact, audit_append
@@ -34,6 +34,9 @@ from sscard.core.errors import NotFound, PermissionDenied
 from sscard.core.models import MilestoneKind
 from sscard.kernel.cardcodes import card_identification_code, card_number
 from sscard.policy import Pack, made_in_the_visit
+from sscard.policy.predicates import age_on
+from sscard.policy.schema import Validity
+from sscard.registry.departure_errors import DepartureErrorCode
 from sscard.registry.models import Person
 
 ISSUERS = frozenset({Role.SYSTEM, Role.CITY_OFFICER, Role.PRODUCTION_OPERATOR})
@@ -95,24 +98,25 @@ _CARD_COLUMNS = (
 )  # fmt: skip
 
 
-def _spec(packs: dict[str, Pack], order: CardOrder) -> tuple[list[str], list[str], int]:
+def _spec(packs: dict[str, Pack], order: CardOrder) -> tuple[list[str], list[str], Validity]:
     pack = packs.get(order.pack_hash)
     spec = pack.card(order.generation) if pack is not None else None
-    years = pack.validity_years(order.generation) if pack is not None else None
+    validity = pack.validity_of(order.generation) if pack is not None else None
     if pack is None:
         raise CardsErrorCode.CARD_PACK_UNKNOWN.error(application_id=order.application_id)
     if spec is None:
         raise CardsErrorCode.CARD_GENERATION_UNKNOWN.error(generation=order.generation)
-    if years is None:
+    if validity is None:
         raise CardsErrorCode.CARD_VALIDITY_UNKNOWN.error(generation=order.generation)
-    return [str(i) for i in spec.interfaces], [str(f) for f in spec.functions], years
+    return [str(i) for i in spec.interfaces], [str(f) for f in spec.functions], validity
 
 
 def cards_create(*, actor: Actor, orders: Sequence[CardOrder], today: date) -> list[int]:
     """Write one card per order (stage ``ordered``) with fresh codes; answer their ids.
 
     Runs inside the caller's transaction. Generation, interfaces, functions and validity come
-    from the pack each application was decided under (BJ-01, SH-04); the card number (卡号) and
+    from the pack each application was decided under (BJ-01, SH-04), the validity by the
+    holder's age on ``today`` (the pack's age bands); the card number (卡号) and
     the card identification code (卡识别码) come from one reserved run of serials, so they are
     unique whatever else is ordering at the same time.
     """
@@ -125,7 +129,12 @@ def cards_create(*, actor: Actor, orders: Sequence[CardOrder], today: date) -> l
     table = Card._meta.db_table
     ids = writer.allocate_ids(table, len(orders))
     first = _reserve_serials(len(orders))
-    rows = _card_rows(writer, zip(ids, orders, strict=True), specs, first=first, today=today)
+    births = dict(
+        Person.objects.filter(pk__in={o.person_id for o in orders}).values_list("pk", "birth_date")
+    )
+    rows = _card_rows(
+        writer, zip(ids, orders, strict=True), specs, births, first=first, today=today
+    )
     replaced = {o.replaces_id: pk for pk, o in zip(ids, orders, strict=True) if o.replaces_id}
     if replaced:
         # The card replaced gives up its place first, so the new one can take it.
@@ -145,7 +154,8 @@ def cards_create(*, actor: Actor, orders: Sequence[CardOrder], today: date) -> l
 def _card_rows(
     writer: BulkWriter,
     numbered: Iterable[tuple[int, CardOrder]],
-    specs: dict[tuple[str, int], tuple[list[str], list[str], int]],
+    specs: dict[tuple[str, int], tuple[list[str], list[str], Validity]],
+    births: dict[int, date],
     *,
     first: int,
     today: date,
@@ -155,7 +165,11 @@ def _card_rows(
     rows: list[tuple[object, ...]] = []
     for n, (pk, order) in enumerate(numbered):
         serial = first + n
-        interfaces, functions, years = specs[(order.pack_hash, order.generation)]
+        interfaces, functions, validity = specs[(order.pack_hash, order.generation)]
+        # The pack's term for the holder's age on the day the card is issued (a child's card
+        # may run shorter).
+        birth = births.get(order.person_id)
+        years = validity.years_at(age_on(birth, today) if birth is not None else None)
         rows.append(
             (pk, order.person_id, order.application_id, order.generation,
              json.dumps(interfaces), json.dumps(functions),
@@ -221,10 +235,11 @@ def card_order_conflicts_in_transaction(
 
     * a first application, a change to the new card or a collective one gets no card of a
       generation the person already holds a current card of (``card_already_held``);
-    * a replacement (lost or damaged) replaces the person's current card of the generation it
-      orders, if any: the old card gives up its place to the new one when the new one is
-      ordered (``replaced_by``), and keeps answering as before — blocked if it was reported
-      lost, valid if merely damaged — until the new card is enabled and it becomes invalid;
+    * a replacement (lost or damaged) or a renewal replaces the person's current card of the
+      generation it orders, if any: the old card gives up its place to the new one when the
+      new one is ordered (``replaced_by``), and keeps answering as before — blocked if it was
+      reported lost, valid if merely damaged, expired if run out — until the new card is
+      enabled and it becomes invalid;
     * a card of another generation is no conflict: enabling the new card invalidates the old
       one (BJ-10, SH-16).
 
@@ -248,7 +263,7 @@ def card_order_conflicts_in_transaction(
         current = held.get((person, generation))
         if current is None:
             continue
-        if action in REPLACE_ACTIONS.values():
+        if action in REPLACING_ACTIONS:
             replaces[application_id] = current
         else:
             refused.append(application_id)
@@ -352,7 +367,19 @@ def _slots_checked(locked: Sequence[tuple[Any, ...]]) -> dict[int, int]:
     # Lock the persons, in primary-key order, as a counter application does: an application
     # taken at this moment waits, then sees the card (``card_already_held``).
     persons = sorted({r[2] for r in locked})
-    list(Person.objects.select_for_update().filter(pk__in=persons).order_by("pk").values("pk"))
+    departed = {
+        pk
+        for pk, departed_on in Person.objects.select_for_update()
+        .filter(pk__in=persons)
+        .order_by("pk")
+        .values_list("pk", "departed_on")
+        if departed_on is not None
+    }
+    if departed:
+        # A death recorded while this order waited for the lock: no card for a departed person.
+        raise DepartureErrorCode.PERSON_DEPARTED.error(
+            application_ids=[r[0] for r in locked if r[2] in departed]
+        )
     # (Every generation is known here: ``card_generation_unknown`` was refused before.)
     wanted = [(r[0], r[2], r[3], r[9]) for r in locked if r[3] is not None]
     replaces, held = card_order_conflicts_in_transaction(wanted)

@@ -61,7 +61,7 @@ def card_replacement_apply(
                 replacement_applied=this.pk in replacements_applied([this]),
             )
         )
-        photo_source, photo_id = _photo_for(this, photo_source)
+        photo_source, photo_id = new_card_photo(this, photo_source)
         application = application_submit(
             actor=actor,
             person=this.person,
@@ -101,7 +101,7 @@ def _replacement_action(actor: Actor, reason: str) -> str:
     return action
 
 
-def _photo_for(card: Card, photo_source: str | None) -> tuple[str, int | None]:
+def new_card_photo(card: Card, photo_source: str | None) -> tuple[str, int | None]:
     """The photo the new card is made with: the old card's unless another source is named."""
     previous = card.application
     if photo_source is None and previous is not None:

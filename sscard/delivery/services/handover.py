@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sscard.campaigns.selectors import city_of_person, pack_in_force_or_none
-from sscard.cards.choices import CardStage
+from sscard.cards.choices import CardStage, SocialSecurityFunction
 from sscard.cards.milestones import card_milestones_record
 from sscard.cards.models import Card
 from sscard.cards.rules import counter_replacement_channel
@@ -85,6 +85,9 @@ def _hand_over_from_stock(
         raise NotFound(what, what_zh="本网点的该卡")
     before = this.stage
     _check_holder(this, id_number)
+    if this.ss_function == SocialSecurityFunction.CANCELLED:
+        # Its holder died or left while it waited here (the departure locked it first).
+        raise DeliveryErrorCode.HAND_OVER_CARD_CANCELLED.error()
     _hand_over_locked(this, shipment, outlet, day=day)
     audit_append(
         actor=actor,

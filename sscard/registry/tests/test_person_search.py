@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from sscard.applications.tests.support import branch
 from sscard.cards.choices import CardBlock, CardStage, SocialSecurityFunction
-from sscard.cards.tests.support import application, card, in_force
+from sscard.cards.services.departure import departure_record
+from sscard.cards.tests.support import TODAY, application, card, card_ordered, in_force
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import PHONE_TAIL, field_cipher
 from sscard.core.errors import ApplicationError
+from sscard.delivery.tests.page_support import in_stock
 from sscard.registry.models import Person
 from sscard.registry.selectors import employer_list, employer_pick, person_list
 from sscard.registry.statuses import person_statuses
@@ -122,13 +125,13 @@ def test_filters_combine_category_and_district() -> None:
 def test_each_card_and_application_status_selects_its_persons() -> None:
     # given a person in each state the filter knows
     campaign = in_force()
+    at_outlet, _id_number, waiting = in_stock(branch("ICBC"))
+    assert waiting.stage == CardStage.AT_OUTLET
     nothing = PersonFactory.create()
     applied = PersonFactory.create()
     application(campaign, applied)
     being_made = PersonFactory.create()
-    card(being_made, stage=CardStage.PERSONALISED)
-    at_outlet = PersonFactory.create()
-    card(at_outlet, stage=CardStage.AT_OUTLET)
+    card_ordered(being_made, campaign=campaign)
     not_enabled = PersonFactory.create()
     card(not_enabled)  # handed over, not enabled
     enabled = PersonFactory.create()
@@ -137,14 +140,20 @@ def test_each_card_and_application_status_selects_its_persons() -> None:
     card(blocked, ss_function=SocialSecurityFunction.ENABLED, block=CardBlock.FORMAL)
     replaced_only = PersonFactory.create()
     card(replaced_only, ss_function=SocialSecurityFunction.CANCELLED)
+    died = PersonFactory.create()
+    card(died, ss_function=SocialSecurityFunction.ENABLED)
+    departure_record(
+        actor=CITY, person=died, kind="death", on=TODAY, reference="死亡证明", today=TODAY
+    )  # the card is cancelled with it
     expected = {
-        "no_card": {nothing.pk, applied.pk, replaced_only.pk},
+        "no_card": {nothing.pk, applied.pk, replaced_only.pk, died.pk},
         "application_open": {applied.pk},
         "card_being_made": {being_made.pk},
         "card_at_outlet": {at_outlet.pk},
         "card_not_enabled": {not_enabled.pk},
         "card_enabled": {enabled.pk, blocked.pk},
         "card_blocked": {blocked.pk},
+        "departed": {died.pk},
     }
     # then every registered status is one of these, and each selects exactly its persons
     assert [s.key for s in person_statuses()] == list(expected)

@@ -24,6 +24,7 @@ from sscard.applications.models import Application, Photo, RosterEntry
 from sscard.applications.tests.support import in_force
 from sscard.cards.models import Card
 from sscard.cards.services import card_enable, card_report_loss
+from sscard.cards.tests.support import card as old_card
 from sscard.core.actors import Actor, Role
 from sscard.core.audit_labels import ACTION_LABELS, OBJECT_LABELS
 from sscard.core.models import AuditEvent
@@ -48,6 +49,7 @@ from sscard.testing.factories import (
     DivisionFactory,
     EmployerFactory,
     OutletFactory,
+    PersonFactory,
 )
 
 SRC = Path(__file__).resolve().parents[2]
@@ -239,7 +241,8 @@ def _owner(event: AuditEvent) -> set[int]:
             if _covers(_ranges(event.changes, "ids"), pk)
         }
     cards = _card_of(event)
-    if event.action in CARD_BULK or event.action == "outlet_receive":
+    legacy = event.action == "import" and kind == "card"
+    if event.action in CARD_BULK or event.action == "outlet_receive" or legacy:
         return set(Card.objects.filter(pk__in=cards).values_list("person_id", flat=True))
     if event.action == "message_queue_many":
         first, _sep, last = ident.partition("-")
@@ -273,6 +276,9 @@ def _card_of(event: AuditEvent) -> set[int]:
     kind, ident = event.object_type, event.object_id
     if event.action in CARD_BULK:
         ranges = _ranges(event.changes, "card_ids")
+        return {pk for pk in Card.objects.values_list("pk", flat=True) if _covers(ranges, pk)}
+    if event.action == "import" and kind == "card":  # the legacy system's cards
+        ranges = _ranges(event.changes, "ids")
         return {pk for pk in Card.objects.values_list("pk", flat=True) if _covers(ranges, pk)}
     if event.action == "outlet_receive":
         ranges = _ranges(event.changes, "shipment_ids")
@@ -356,6 +362,22 @@ def test_a_cards_history_is_every_event_of_the_card(life: Life) -> None:
         "card_enable",
         "card_report_loss",
     } <= {row["action"] for row in body["events"]}
+
+
+@pytest.mark.django_db
+def test_a_legacy_cards_history_begins_with_its_import() -> None:
+    # given a card of the old system, brought in by the legacy import (as every test's old
+    # card is), among other cards imported in the same chunk
+    holder = PersonFactory.create()
+    old_card(PersonFactory.create())
+    legacy = old_card(holder, generation=2)
+
+    answer = ApiClient(AccountFactory.create()).get(f"/cards/{legacy.pk}/history")
+
+    assert answer.status_code == 200, answer.content
+    events = answer.json()["events"]
+    assert [row["action"] for row in events] == ["import"]
+    assert [row["id"] for row in events] == independent_card_history(legacy)
 
 
 def test_the_page_and_the_api_agree(life: Life, client_for: Any) -> None:

@@ -33,7 +33,9 @@ from sscard.applications.tests.support import (
     written,
 )
 from sscard.cards.models import Card
-from sscard.cards.tests.support import card
+from sscard.cards.services import card_replacement_apply, cards_order
+from sscard.cards.tests.support import card, card_ordered
+from sscard.core.actors import Actor
 from sscard.core.errors import ApplicationError
 from sscard.registry.models import Person
 
@@ -68,21 +70,21 @@ def _online(person: Person) -> Application:
 
 @pytest.mark.parametrize("apply", [_at_centre, _online], ids=["counter", "online"])
 @pytest.mark.parametrize(
-    "facets",
+    "held",
     [
-        {"ss_function": "enabled"},
-        {"ss_function": "not_enabled", "stage": "ordered"},
-        {"ss_function": "enabled", "block": "formal"},
+        lambda person, _campaign: card(person, generation=3, ss_function="enabled"),
+        lambda person, campaign: card_ordered(person, campaign=campaign),
+        lambda person, _campaign: card(person, generation=3, ss_function="enabled", block="formal"),
     ],
     ids=["in_force", "on_its_way", "reported_lost"],
 )
 def test_a_person_holding_a_third_generation_card_is_refused_and_nothing_is_written(
-    apply: Any, facets: dict[str, str]
+    apply: Any, held: Any
 ) -> None:
     # given a Shanghai resident who already holds a third-generation card that is not void
-    in_force("shanghai-2019")
+    campaign = in_force("shanghai-2019")
     person = shanghai_person()
-    card(person, generation=3, **facets)
+    held(person, campaign)
     before = written()
     # when a channel takes a first application or a change to the new card for them
     with pytest.raises(ApplicationError) as caught:
@@ -100,10 +102,9 @@ def test_a_person_holding_a_third_generation_card_is_refused_and_nothing_is_writ
     [
         {"ss_function": "invalid"},
         {"ss_function": "cancelled"},
-        {"stage": "defective", "ss_function": "cancelled"},
         {"generation": 2, "ss_function": "enabled"},
     ],
-    ids=["invalid", "cancelled", "defective", "second_generation"],
+    ids=["invalid", "cancelled", "second_generation"],
 )
 def test_a_void_card_or_one_of_another_generation_does_not_stand_in_the_way(
     facets: dict[str, Any],
@@ -119,8 +120,14 @@ def test_a_card_whose_replacement_is_ordered_gives_up_its_place() -> None:
     # given the old card in force and the card that replaces it on its way
     in_force("shanghai-2019")
     person = shanghai_person()
-    new = card(person, stage="ordered")
-    card(person, ss_function="enabled", replaced_by=new)
+    old = card(person, generation=3, ss_function="enabled", bank_code="BOSC")
+    replacement = card_replacement_apply(
+        actor=clerk(centre()), card=old, reason="damaged", channel="community_centre",
+        day=SH_DAY, backup_centre_id=centre().pk,
+    )  # fmt: skip
+    cards_order(actor=Actor.system("test"), application_ids=[replacement.pk], today=SH_DAY)
+    old.refresh_from_db()
+    assert old.replaced_by is not None
     # then the card on its way holds the place, and nothing else may be applied for
     with pytest.raises(ApplicationError) as caught:
         _online(person)
@@ -128,9 +135,9 @@ def test_a_card_whose_replacement_is_ordered_gives_up_its_place() -> None:
 
 
 def test_a_parent_cannot_apply_for_a_child_who_already_has_a_card() -> None:
-    in_force("shanghai-2019")
+    campaign = in_force("shanghai-2019")
     parent, child = pupil_with_parent(notified=date(2019, 4, 8))
-    card(child, generation=3, stage="at_outlet")
+    card_ordered(child, campaign=campaign)
     before = written()
     with pytest.raises(ApplicationError) as caught:
         application_submit(
@@ -167,11 +174,11 @@ def test_collective_submit_leaves_out_staff_who_already_hold_a_card() -> None:
 
 def test_collective_submit_leaves_out_someone_who_got_a_card_after_confirming() -> None:
     # given a confirmed staff member whose card arrived through another channel meanwhile
-    in_force("beijing-2024")
+    campaign = in_force("beijing-2024")
     employer, staff = beijing_unit(2)
     collective = notified_collective(employer)
     confirm_all(collective, staff, BJ_PILOT_DAY)
-    card(staff[1], generation=3, stage="ordered")
+    card_ordered(staff[1], campaign=campaign)
     # when HR submits
     result = collective_submit(actor=hr(employer), collective_id=collective.pk, day=BJ_PILOT_DAY)
     # then only the other one is submitted
@@ -197,10 +204,10 @@ def test_nobody_applicable_on_the_roster_is_refused_and_nothing_is_written() -> 
 
 def test_a_reminder_does_not_reach_someone_who_got_a_card_meanwhile() -> None:
     # given two invited staff, one of whom has meanwhile got a card through another channel
-    in_force("beijing-2024")
+    campaign = in_force("beijing-2024")
     employer, staff = beijing_unit(2)
     collective = notified_collective(employer)
-    card(staff[0], generation=3, stage="at_outlet")
+    card_ordered(staff[0], campaign=campaign)
     # when HR sends a reminder
     sent = roster_remind(actor=hr(employer), collective_id=collective.pk)
     # then only the other one is reminded

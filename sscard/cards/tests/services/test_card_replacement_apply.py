@@ -10,9 +10,10 @@ import pytest
 
 from sscard.applications.models import Application
 from sscard.applications.tests.support import centre, holder, shanghai_person
+from sscard.campaigns.models import Campaign
 from sscard.cards.models import Card, LossReport
 from sscard.cards.services import card_replacement_apply, card_report_loss
-from sscard.cards.tests.support import card
+from sscard.cards.tests.support import card, card_ordered
 from sscard.core.actors import Actor
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
@@ -87,19 +88,27 @@ def test_a_damaged_card_is_replaced_without_a_loss_report(held):
     assert lost.block == "none"
 
 
+def _on_its_way() -> Card:
+    campaign = Campaign.objects.get(pack_id="shanghai-2019")
+    return card_ordered(shanghai_person(), campaign=campaign)
+
+
 @pytest.mark.parametrize(
-    ("change", "reason", "code"),
+    ("given", "reason", "code"),
     [
-        ({}, "stolen", "replacement_reason_invalid"),
-        ({"ss_function": "invalid"}, "lost", "card_not_replaceable"),
-        ({"stage": "at_outlet"}, "lost", "card_not_in_holders_hands"),
+        (lambda: card(shanghai_person(), generation=2, bank_code="BOSC"), "stolen",
+         "replacement_reason_invalid"),
+        (lambda: card(shanghai_person(), generation=2, bank_code="BOSC", ss_function="invalid"),
+         "lost", "card_not_replaceable"),
+        (_on_its_way, "lost", "card_not_in_holders_hands"),
     ],
-)
+    ids=["reason", "void", "on_its_way"],
+)  # fmt: skip
 def test_a_replacement_that_cannot_be_taken_is_refused_and_nothing_is_written(
-    held, change, reason, code
+    held, given, reason, code
 ):
     # given a Shanghai card (the pack is in force) in the state the case names
-    other = card(shanghai_person(), generation=2, bank_code="BOSC", **change)
+    other = given()
     before = _written()
     with pytest.raises(ApplicationError) as caught:
         _apply(other, reason=reason)

@@ -22,7 +22,15 @@ from sscard.cards.services import (
     cards_order,
 )
 from sscard.cards.tests.scenarios import beijing_pilot_unit, status
-from sscard.cards.tests.support import SYSTEM, TODAY, application, card, in_force, person
+from sscard.cards.tests.support import (
+    SYSTEM,
+    TODAY,
+    application,
+    card,
+    card_ordered,
+    in_force,
+    person,
+)
 from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
 from sscard.delivery.services import replacement_instant
@@ -46,7 +54,7 @@ def test_ordering_a_second_card_of_the_generation_is_refused_and_nothing_is_writ
     # another one that slipped in before the card existed
     campaign = in_force()
     holder = person()
-    card(holder, generation=3, stage="produced")
+    card_ordered(holder, campaign=campaign)
     second = application(campaign, holder, generation=3)
     before = _written()
     # when production orders the cards of the submitted applications
@@ -61,7 +69,7 @@ def test_ordering_a_second_card_of_the_generation_is_refused_and_nothing_is_writ
 def test_a_void_card_leaves_the_place_free() -> None:
     campaign = in_force()
     holder = person()
-    card(holder, generation=3, stage="defective", ss_function="cancelled")
+    card(holder, generation=3, ss_function="cancelled")
     card(holder, generation=3, ss_function="invalid")
     app = application(campaign, holder, generation=3)
     (new_id,) = cards_order(actor=SYSTEM, application_ids=[app.pk], today=TODAY)
@@ -140,12 +148,13 @@ def test_the_builder_answers_the_stable_code_when_the_index_refuses() -> None:
 
 def test_the_database_holds_one_current_card_per_person_and_generation() -> None:
     holder = person()
-    first = card(holder, generation=3, stage="ordered")
+    first = card_ordered(holder)
     card(holder, generation=2, ss_function="enabled")  # another generation: no conflict
+    # a void card of the generation stands beside it, and may not come back into force
+    second = card(holder, generation=3, ss_function="cancelled")
     with pytest.raises(IntegrityError), transaction.atomic():
-        card(holder, generation=3, stage="at_outlet")
+        Card.objects.filter(pk=second.pk).update(ss_function="not_enabled")
     # a card that replaces the first one may stand beside it once the first names it
-    second = card(holder, generation=3, stage="ordered", ss_function="cancelled")
     with transaction.atomic():
         Card.objects.filter(pk=first.pk).update(replaced_by=second)
         Card.objects.filter(pk=second.pk).update(ss_function="not_enabled")

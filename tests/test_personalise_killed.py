@@ -9,105 +9,44 @@ certificates, keys, stage changes (and audit event) written, not committed.
 
 from __future__ import annotations
 
-import json
-import os
-import select
-import signal
 import socket
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sscard.testing.children import (
+    child_database,
+    child_kill,
+    child_next_line,
+    child_run,
+    child_start,
+)
+
 # the workers run on the suite's database (a fresh one of its kind)
 pytestmark = [pytest.mark.slow, pytest.mark.database, pytest.mark.timeout(300)]
 
 CARDS = 300
 CHUNK = 20
+CHILD = "sscard.testing.personalise_child"
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = dict(os.environ)
-    for name in ("SSCARD_BROKER_URL", "SSCARD_TASKS_EAGER", "PYTEST_CURRENT_TEST"):
-        env.pop(name, None)  # no broker: a resume runs its tasks in-process
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        SSCARD_DATA_DIR=str(tmp_path / "data"),
-        SSCARD_PERSONALISE_CHUNK=str(CHUNK),
-    )
-    url = os.environ.get("SSCARD_DATABASE_URL", "")
-    name = f"sscard_pkill_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    if url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["SSCARD_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
-    else:
-        env.pop("SSCARD_DATABASE_URL", None)
-    migrate = subprocess.run(
-        [sys.executable, "-m", "sscard.cli", "manage", "migrate", "-v", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-    yield env
-    if url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "sscard.testing.personalise_child", *args]
+    settings = {"SSCARD_PERSONALISE_CHUNK": str(CHUNK)}
+    with child_database(tmp_path / "data", prefix="sscard_pkill", **settings) as env:
+        yield env
 
 
 def _run(env: dict[str, str], *args: str) -> dict[str, Any]:
-    """Run one command of the helper to its end; answer what it printed."""
-    done = subprocess.run(
-        _command(*args), env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return child_run(CHILD, env, *args)
 
 
 def _start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        _command(*args),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-def _next_line(child: subprocess.Popen[str], *, timeout: float = 120) -> dict[str, Any]:
-    """The next JSON line the child prints (it flushes each one)."""
-    assert child.stdout is not None
-    ready, _, _ = select.select([child.stdout], [], [], timeout)
-    assert ready, "the child said nothing in time"
-    line = child.stdout.readline()
-    assert line, f"the child ended (exit code {child.wait()})"
-    result: dict[str, Any] = json.loads(line)
-    return result
-
-
-def _kill(child: subprocess.Popen[str]) -> None:
-    if child.poll() is None:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
+    return child_start(CHILD, env, *args)
 
 
 def _count(env: dict[str, str], sql: str) -> int:
@@ -154,11 +93,11 @@ def test_a_worker_killed_mid_chunk_leaves_no_card_half_done_and_a_resume_finishe
         "--hold-chunk", "4",
     )  # fmt: skip
     try:
-        holding = _next_line(child)
+        holding = child_next_line(child)
         assert holding["written"] == {"certificates": CHUNK, "keys": CHUNK, "personalised": CHUNK}
         # when it is killed there
     finally:
-        _kill(child)
+        child_kill(child)
 
     # then the three committed chunks are whole and the fourth left no trace
     state = _run(env, "state", "--batch", batch)
@@ -185,7 +124,7 @@ def test_the_other_worker_takes_over_the_chunk_of_a_killed_one(
     )  # fmt: skip
     second: subprocess.Popen[str] | None = None
     try:
-        held = _next_line(first)["holding"]
+        held = child_next_line(first)["holding"]
         # and a second worker at work beside it, past the locked chunk
         second = _start(env, "work", "--batch", batch, "--chunk", str(CHUNK), "--delay", "0.1")
         deadline = time.monotonic() + 120
@@ -194,14 +133,14 @@ def test_the_other_worker_takes_over_the_chunk_of_a_killed_one(
             assert second.poll() is None, "the second worker stopped"
             time.sleep(0.05)
         # when the first is killed while it holds its chunk
-        _kill(first)
+        child_kill(first)
         # then the second personalises the rest of the batch, the killed one's chunk included
-        outcome = _next_line(second)
+        outcome = child_next_line(second)
         assert second.wait(timeout=120) == 0
     finally:
-        _kill(first)
+        child_kill(first)
         if second is not None and second.poll() is None:
-            _kill(second)
+            child_kill(second)
     assert outcome["done"] == CARDS
     state = _run(env, "state", "--batch", batch, "--verify", "--keys-every", "10")
     _assert_done_once(state)

@@ -5,11 +5,9 @@ internal error, never a half-written chunk."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from sscard.cards.models import Card
 from sscard.cards.services import cards_order
@@ -21,10 +19,10 @@ from sscard.cards.tests.support import (
     in_force,
     person,
 )
-from sscard.core.errors import ApplicationError
 from sscard.kernel.cardcodes import card_identification_code, card_number
 from sscard.testing.card_life import id_number_of
 from sscard.testing.factories import XICHENG, BankFactory
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on row locks"),
@@ -50,33 +48,17 @@ def test_an_import_and_an_order_at_once_leave_one_current_card(serial: int) -> N
         "valid_until": "2031-01-04",
         "state": "enabled",
     }
-    start = threading.Barrier(2)
-    outcomes: dict[str, Any] = {}
 
-    def imports() -> None:
-        try:
-            start.wait()
-            job = import_legacy_rows([legacy])
-            outcomes["import"] = (job.status, job.rows_inserted, job.rows_refused)
-        finally:
-            connections.close_all()
+    def imports() -> tuple[str, int, int]:
+        job = import_legacy_rows([legacy])
+        return (job.status, job.rows_inserted, job.rows_refused)
 
-    def orders() -> None:
-        try:
-            start.wait()
-            cards_order(actor=SYSTEM, application_ids=[waiting.pk], today=TODAY)
-            outcomes["order"] = "ok"
-        except ApplicationError as exc:
-            outcomes["order"] = exc.code
-        finally:
-            connections.close_all()
+    def orders() -> str:
+        cards_order(actor=SYSTEM, application_ids=[waiting.pk], today=TODAY)
+        return "ok"
 
     # when the import and production act for the holder at the same moment
-    threads = [threading.Thread(target=imports), threading.Thread(target=orders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes: dict[str, Any] = race({"import": imports, "order": orders})
     # then exactly one wins, and the other is refused with its stable code
     assert outcomes in (
         {"import": ("succeeded", 1, 0), "order": "card_already_held"},

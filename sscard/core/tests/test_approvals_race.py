@@ -3,17 +3,16 @@ the second is told it is no longer pending, and the trail holds one approval."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connections
 
 from sscard.core.actors import Actor, Role
 from sscard.core.approvals import approval_decide, approval_propose
-from sscard.core.errors import ApplicationError
 from sscard.core.models import Approval, AuditEvent
 from sscard.registry.models import Employer
 from sscard.testing.factories import XICHENG, EmployerFactory
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(
@@ -33,26 +32,12 @@ ROUNDS = 5
 
 
 def _race(approval_id: int) -> list[str]:
-    start = threading.Barrier(len(CHECKERS))
-    outcomes: list[str] = []
+    def run(checker: Actor) -> str:
+        approval_decide(actor=checker, approval_id=approval_id, approve=True)
+        return "applied"
 
-    def run(checker: Actor) -> None:
-        try:
-            start.wait(30)
-            approval_decide(actor=checker, approval_id=approval_id, approve=True)
-            outcomes.append("applied")
-        except ApplicationError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(checker,)) for checker in CHECKERS]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return sorted(outcomes)
+    outcomes = race({checker.label: partial(run, checker) for checker in CHECKERS})
+    return sorted(outcomes.values())
 
 
 def test_two_checkers_at_once_apply_the_change_once() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,12 +18,12 @@ from sscard.applications.tests.support import SH_DAY, centre, clerk, in_force, s
 from sscard.cards.models import Card
 from sscard.cards.services import cards_advance
 from sscard.core.actors import Actor, Role
-from sscard.core.errors import ApplicationError
 from sscard.core.models import AuditEvent
 from sscard.delivery.models import PostEvent, Shipment
 from sscard.delivery.services import PostEventResult, post, post_event_record
 from sscard.notifications import services as notifications
 from sscard.testing.card_life import dispatch, produce
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on one callback"),
@@ -102,25 +103,13 @@ def test_two_identical_callbacks_at_once_record_one_change(monkeypatch):
 
 def test_delivered_and_failed_at_once_one_wins_and_the_other_finds_the_item_closed(monkeypatch):
     tracking = posted_card(monkeypatch)
-    start = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
-
-    def callback(kind: str) -> None:
-        try:
-            start.wait()
-            outcomes[kind] = post_event_record(
-                actor=POST, tracking_number=tracking, kind=kind, occurred_at=WHEN
-            )
-        except ApplicationError as exc:
-            outcomes[kind] = exc.code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=callback, args=(k,)) for k in ("delivered", "failed")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    calls = {
+        kind: partial(
+            post_event_record, actor=POST, tracking_number=tracking, kind=kind, occurred_at=WHEN
+        )
+        for kind in ("delivered", "failed")
+    }
+    outcomes = race(calls, timeout=30)
     codes = [v for v in outcomes.values() if isinstance(v, str)]
     assert codes == ["shipment_closed"]
     (winner,) = [k for k, v in outcomes.items() if isinstance(v, PostEventResult)]

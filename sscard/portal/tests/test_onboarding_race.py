@@ -12,20 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.db.models import Count
 
 from sscard.applications.tests.support import HUANGPU
 from sscard.core.actors import Actor
-from sscard.core.errors import ApplicationError
 from sscard.network.models import RelyingParty
 from sscard.portal.models import Account, ApiToken
 from sscard.portal.onboarding import Onboarding, relying_parties_onboard
 from sscard.registry.services import divisions_load
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(
@@ -52,25 +51,11 @@ def _file(*codes: str) -> Path:
 
 
 def _race(files: dict[str, Path]) -> dict[str, Onboarding | str]:
-    start = threading.Barrier(len(files))
-    outcomes: dict[str, Onboarding | str] = {}
-
-    def run(name: str, path: Path) -> None:
-        try:
-            start.wait(30)
-            outcomes[name] = relying_parties_onboard(actor=SYSTEM, path=path, file_name=name)
-        except ApplicationError as exc:
-            outcomes[name] = exc.code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in files.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+    calls = {
+        name: partial(relying_parties_onboard, actor=SYSTEM, path=path, file_name=name)
+        for name, path in files.items()
+    }
+    return race(calls)
 
 
 def test_overlapping_files_onboarded_at_once_write_each_party_once_with_one_token():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import pytest
 from django.db import IntegrityError, connections, transaction
@@ -25,7 +26,7 @@ from sscard.applications.tests.support import (
     in_force,
     shanghai_person,
 )
-from sscard.core.errors import ApplicationError
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(
@@ -39,38 +40,19 @@ def test_two_channels_racing_for_one_person_write_exactly_one_application():
     in_force("shanghai-2019")
     person = shanghai_person()
     desk, backup = centre(), centre()
-    start = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
 
-    def apply(name: str, **kwargs: object) -> None:
-        try:
-            start.wait()
-            app = application_submit(
-                person=person, day=SH_DAY, bank="CCB", backup_centre_id=backup.pk,
-                photo_source="id_card", **kwargs,  # type: ignore[arg-type]
-            )  # fmt: skip
-            outcomes[name] = f"ok:{app.channel}"
-        except ApplicationError as exc:
-            outcomes[name] = exc.code
-        finally:
-            connections.close_all()
+    def apply(**kwargs: object) -> str:
+        app = application_submit(
+            person=person, day=SH_DAY, bank="CCB", backup_centre_id=backup.pk,
+            photo_source="id_card", **kwargs,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return f"ok:{app.channel}"
 
-    threads = [
-        threading.Thread(
-            target=apply,
-            args=("centre",),
-            kwargs={"actor": clerk(desk), "channel": "community_centre", "action": "first"},
-        ),
-        threading.Thread(
-            target=apply,
-            args=("online",),
-            kwargs={"actor": holder(person), "channel": "online", "action": "migrate"},
-        ),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    calls = {
+        "centre": partial(apply, actor=clerk(desk), channel="community_centre", action="first"),
+        "online": partial(apply, actor=holder(person), channel="online", action="migrate"),
+    }
+    outcomes = race(calls, timeout=30)
     assert sorted(v.split(":")[0] for v in outcomes.values()) == [
         "application_already_open",
         "ok",

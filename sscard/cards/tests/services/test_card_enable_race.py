@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connections
 
 from sscard.cards.models import Card
 from sscard.cards.services import card_enable
 from sscard.cards.tests.support import TODAY, card, clerk, person
-from sscard.core.errors import ApplicationError
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on row locks"),
@@ -25,25 +24,13 @@ def test_two_enablings_at_once_leave_exactly_one_card_in_force():
     # (of two generations: one card in force or on its way per generation, issue 9 point 6)
     first = card(holder)
     second = card(holder, generation=1)
-    start = threading.Barrier(2)
-    outcomes: dict[int, str] = {}
 
-    def enable(target: Card) -> None:
-        try:
-            start.wait()
-            card_enable(actor=clerk(), card=target, today=TODAY)
-            outcomes[target.pk] = "ok"
-        except ApplicationError as exc:
-            outcomes[target.pk] = exc.code
-        finally:
-            connections.close_all()
+    def enable(target: Card) -> str:
+        card_enable(actor=clerk(), card=target, today=TODAY)
+        return "ok"
 
     # when two clerks enable them on two connections at the same moment
-    threads = [threading.Thread(target=enable, args=(c,)) for c in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    outcomes = race({c.pk: partial(enable, c) for c in (first, second)}, timeout=30)
     # then both succeed one after the other and exactly one card is in force
     assert outcomes == {first.pk: "ok", second.pk: "ok"}, outcomes
     enabled = list(Card.objects.filter(person=holder, ss_function="enabled"))

@@ -4,11 +4,10 @@ index makes the second run skip the cards the first noted, and it tells only its
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
-from django.db import connections
 
 from sscard.applications.tests.support import in_force
 from sscard.cards.models import CardRenewalNotice
@@ -20,6 +19,7 @@ from sscard.cards.services.expiry import (
 from sscard.cards.tests.support import card, person
 from sscard.core.actors import Actor, Role
 from sscard.notifications.models import OutboxMessage
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(
@@ -33,23 +33,14 @@ OFFICER = Actor(role=Role.CITY_OFFICER, label="officer", city_code="110000")
 
 
 def _race() -> list[RenewalNoticeSummary]:
-    start = threading.Barrier(2)
-    outcomes: list[RenewalNoticeSummary] = []
-
-    def run(actor: Actor) -> None:
-        try:
-            start.wait(30)
-            outcomes.append(card_renewal_notices_send(actor=actor, today=TODAY))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in (SWEEP_ACTOR, OFFICER)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+    actors = (SWEEP_ACTOR, OFFICER)
+    calls = {
+        n: partial(card_renewal_notices_send, actor=a, today=TODAY) for n, a in enumerate(actors)
+    }
+    outcomes = race(calls)
+    done = [o for o in outcomes.values() if isinstance(o, RenewalNoticeSummary)]
+    assert len(done) == len(outcomes), outcomes
+    return done
 
 
 def test_two_runs_at_once_tell_each_holder_once():

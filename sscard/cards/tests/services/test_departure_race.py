@@ -4,11 +4,10 @@ that can still be enabled, for a departed person."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connections
 
 from sscard.applications.tests.support import BJ_PILOT_DAY
 from sscard.cards.models import Card
@@ -21,6 +20,7 @@ from sscard.delivery.services import outlet_receive
 from sscard.delivery.services.handover import card_hand_over
 from sscard.registry.models import Departure, Person
 from sscard.testing.card_life import card_of, clerk_of, dispatch, id_number_of, produce
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on row locks"),
@@ -41,51 +41,24 @@ def test_a_departure_racing_a_hand_over_never_leaves_an_active_card():
     for application in unit.applications:
         c = card_of(application)
         holder = c.person
-        start = threading.Barrier(2)
-        outcomes: dict[str, str] = {}
 
-        def hand_over(
-            target: Card = c,
-            start: threading.Barrier = start,
-            outcomes: dict[str, str] = outcomes,
-        ) -> None:
-            try:
-                start.wait(30)
-                card_hand_over(actor=clerk, card=target, id_number=id_number_of(target.person))
-                outcomes["hand_over"] = "ok"
-            except ApplicationError as exc:
-                outcomes["hand_over"] = exc.code
-            finally:
-                connections.close_all()
+        def hand_over(target: Card) -> str:
+            card_hand_over(actor=clerk, card=target, id_number=id_number_of(target.person))
+            return "ok"
 
-        def record(
-            person: Person = holder,
-            start: threading.Barrier = start,
-            outcomes: dict[str, str] = outcomes,
-        ) -> None:
-            try:
-                start.wait(30)
-                departure_record(
-                    actor=OFFICER,
-                    person=person,
-                    kind="death",
-                    on=BJ_PILOT_DAY - timedelta(days=1),
-                    reference=f"SW-{person.pk}",
-                    today=BJ_PILOT_DAY,
-                )
-                outcomes["departure"] = "ok"
-            except ApplicationError as exc:
-                outcomes["departure"] = exc.code
-            finally:
-                connections.close_all()
+        def record(person: Person) -> str:
+            departure_record(
+                actor=OFFICER,
+                person=person,
+                kind="death",
+                on=BJ_PILOT_DAY - timedelta(days=1),
+                reference=f"SW-{person.pk}",
+                today=BJ_PILOT_DAY,
+            )
+            return "ok"
 
         # when the clerk hands it over while an officer records the holder's death
-        threads = [threading.Thread(target=hand_over), threading.Thread(target=record)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert not any(t.is_alive() for t in threads)
+        outcomes = race({"hand_over": partial(hand_over, c), "departure": partial(record, holder)})
         # then the death is recorded, the card is cancelled whoever came first ...
         assert outcomes["departure"] == "ok", outcomes
         assert outcomes["hand_over"] in ("ok", "hand_over_card_cancelled"), outcomes
@@ -111,34 +84,22 @@ def test_two_officers_recording_one_death_at_once_record_it_once():
 
     holder = person()
     c = card(holder, ss_function="enabled")
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def record(reference: str) -> None:
-        try:
-            start.wait(30)
-            departure_record(
-                actor=OFFICER,
-                person=holder,
-                kind="death",
-                on=TODAY,
-                reference=reference,
-                today=TODAY,
-            )
-            outcomes.append("ok")
-        except ApplicationError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connections.close_all()
+    def record(reference: str) -> str:
+        departure_record(
+            actor=OFFICER,
+            person=holder,
+            kind="death",
+            on=TODAY,
+            reference=reference,
+            today=TODAY,
+        )
+        return "ok"
 
     # when an officer and the civil-affairs file record it on two connections at once
-    threads = [threading.Thread(target=record, args=(r,)) for r in ("SW-A", "SW-B")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = race({r: partial(record, r) for r in ("SW-A", "SW-B")})
     # then one records it and the other is told it is recorded already
-    assert sorted(outcomes) == ["departure_already_recorded", "ok"]
+    assert sorted(outcomes.values()) == ["departure_already_recorded", "ok"]
     assert Departure.objects.filter(person=holder).count() == 1
     c.refresh_from_db()
     assert c.ss_function == "cancelled"
@@ -155,53 +116,27 @@ def test_a_death_recorded_while_production_orders_cards_neither_deadlocks_nor_le
         holder = person()
         mine = application(campaign, holder)
         batch = sorted([*(a.pk for a in others), mine.pk])
-        start = threading.Barrier(2)
-        outcomes: dict[str, str] = {}
 
-        def order(
-            ids: list[int] = batch,
-            start: threading.Barrier = start,
-            outcomes: dict[str, str] = outcomes,
-        ) -> None:
-            try:
-                start.wait(30)
-                cards_order(actor=SYSTEM, application_ids=ids, today=TODAY)
-                outcomes["order"] = "ok"
-            except ApplicationError as exc:
-                outcomes["order"] = exc.code
-            finally:
-                connections.close_all()
+        def order(ids: list[int]) -> str:
+            cards_order(actor=SYSTEM, application_ids=ids, today=TODAY)
+            return "ok"
 
-        def record(
-            person: Person = holder,
-            start: threading.Barrier = start,
-            outcomes: dict[str, str] = outcomes,
-            reference: str = f"SW-{n}",
-        ) -> None:
-            try:
-                start.wait(30)
-                departure_record(
-                    actor=OFFICER,
-                    person=person,
-                    kind="death",
-                    on=TODAY,
-                    reference=reference,
-                    today=TODAY,
-                )
-                outcomes["departure"] = "ok"
-            except ApplicationError as exc:
-                outcomes["departure"] = exc.code
-            finally:
-                connections.close_all()
+        def record(person: Person, reference: str) -> str:
+            departure_record(
+                actor=OFFICER,
+                person=person,
+                kind="death",
+                on=TODAY,
+                reference=reference,
+                today=TODAY,
+            )
+            return "ok"
 
         # when production orders the batch while an officer records the death
-        threads = [threading.Thread(target=order), threading.Thread(target=record)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert not any(t.is_alive() for t in threads)
-        # then both finish (no deadlock: a database error would leave an outcome missing), the
+        outcomes = race(
+            {"order": partial(order, batch), "departure": partial(record, holder, f"SW-{n}")}
+        )
+        # then both finish (no deadlock: a database error would be raised by the race), the
         # death is recorded, and the person's application is withdrawn or its card cancelled
         assert outcomes.get("departure") == "ok", outcomes
         assert outcomes.get("order") in ("ok", "application_not_open", "person_departed"), outcomes

@@ -4,19 +4,18 @@ pending."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from functools import partial
 
 import pytest
-from django.db import connections
 
 from sscard.cards.models import Card, MassAction
 from sscard.cards.services.mass import mass_action_counts, mass_action_propose
 from sscard.cards.tests.support import card, person
 from sscard.core.actors import Actor, Role
 from sscard.core.approvals import approval_decide
-from sscard.core.errors import ApplicationError
 from sscard.core.models import Approval, AuditEvent, BackgroundJob
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(reason="needs PostgreSQL: two connections deciding one row at once"),
@@ -41,27 +40,14 @@ def test_two_checkers_at_once_apply_the_mass_action_once() -> None:
         reason="整批作废",
     )
     assert action.approval_id is not None
-    start = threading.Barrier(len(CHECKERS))
-    outcomes: list[str] = []
 
-    def run(checker: Actor) -> None:
-        try:
-            start.wait(30)
-            approval_decide(actor=checker, approval_id=action.approval_id or 0, approve=True)
-            outcomes.append("applied")
-        except ApplicationError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connections.close_all()
+    def run(checker: Actor) -> str:
+        approval_decide(actor=checker, approval_id=action.approval_id or 0, approve=True)
+        return "applied"
 
-    threads = [threading.Thread(target=run, args=(checker,)) for checker in CHECKERS]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
+    outcomes = race({checker.label: partial(run, checker) for checker in CHECKERS})
 
-    assert sorted(outcomes) == ["applied", "approval_not_pending"]
+    assert sorted(outcomes.values()) == ["applied", "approval_not_pending"]
     assert Approval.objects.get(pk=action.approval_id).state == Approval.State.APPLIED
     assert BackgroundJob.objects.filter(kind="card_mass_action").count() == 1
     assert MassAction.objects.get(pk=action.pk).state == "applied"

@@ -24,6 +24,7 @@ from sscard.cards.models import Card
 from sscard.cards.services import CardOrder, cards_create, cards_order
 from sscard.cards.tests.support import SYSTEM, application, in_force, person
 from sscard.core.errors import ApplicationError
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(
@@ -42,38 +43,20 @@ def test_production_and_a_counter_at_once_leave_one_card_and_no_second_applicati
         day=SH_DAY, bank="CCB", backup_centre_id=centre().pk, photo_source="id_card",
     )  # fmt: skip
     desk, backup = centre(), centre()
-    start = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
 
-    def order() -> None:
-        try:
-            start.wait()
-            cards_order(actor=SYSTEM, application_ids=[first.pk], today=SH_DAY)
-            outcomes["production"] = "ok"
-        except ApplicationError as exc:
-            outcomes["production"] = exc.code
-        finally:
-            connections.close_all()
+    def order() -> str:
+        cards_order(actor=SYSTEM, application_ids=[first.pk], today=SH_DAY)
+        return "ok"
 
-    def counter() -> None:
-        try:
-            start.wait()
-            application_submit(
-                actor=clerk(desk), person=resident, channel="community_centre", action="first",
-                day=SH_DAY, bank="BOSC", backup_centre_id=backup.pk, photo_source="id_card",
-            )  # fmt: skip
-            outcomes["counter"] = "ok"
-        except ApplicationError as exc:
-            outcomes["counter"] = exc.code
-        finally:
-            connections.close_all()
+    def counter() -> str:
+        application_submit(
+            actor=clerk(desk), person=resident, channel="community_centre", action="first",
+            day=SH_DAY, bank="BOSC", backup_centre_id=backup.pk, photo_source="id_card",
+        )  # fmt: skip
+        return "ok"
 
     # when production and a counter act for the resident at the same moment
-    threads = [threading.Thread(target=order), threading.Thread(target=counter)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    outcomes = race({"production": order, "counter": counter}, timeout=30)
     # then exactly one wins: the card is ordered, the counter gets a stable code
     assert outcomes["production"] == "ok", outcomes
     assert outcomes["counter"] in {"application_already_open", "card_already_held"}, outcomes

@@ -8,12 +8,10 @@ bookings into a slot of capacity 3 while ten others cancel: the counters still e
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
-from django.db import connections
 
-from sscard.core.errors import ApplicationError
 from sscard.network.booking_services import booking_make, booking_move
 from sscard.network.choices import BookingStatus
 from sscard.network.models import Booking, TimeSlot
@@ -26,6 +24,7 @@ from sscard.network.tests.bookings.support import (
     person,
     slot,
 )
+from sscard.testing import races
 
 pytestmark = [
     pytest.mark.postgres(
@@ -38,28 +37,11 @@ pytestmark = [
 THREADS = 20
 
 
-def race(work: list[tuple[str, object]]) -> dict[str, str]:
-    """Run each ``(name, call)`` on its own thread and connection, all released at once."""
-    start = threading.Barrier(len(work))
-    outcomes: dict[str, str] = {}
-
-    def run(name: str, call) -> None:  # type: ignore[no-untyped-def]
-        try:
-            start.wait(30)
-            call()
-            outcomes[name] = "ok"
-        except ApplicationError as exc:
-            outcomes[name] = exc.code
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in work]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+def race(work: list[tuple[str, Callable[..., object]]]) -> dict[str, str]:
+    """Run each ``(name, call)`` on its own thread and connection, all released at once;
+    ``"ok"`` for a call that succeeded, else its refusal's code."""
+    outcomes = races.race(dict(work))
+    return {name: o if isinstance(o, str) else "ok" for name, o in outcomes.items()}
 
 
 def test_twenty_clients_booking_a_slot_of_five_write_exactly_five():

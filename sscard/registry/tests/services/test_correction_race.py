@@ -11,23 +11,20 @@ deferred by PostgreSQL to the commit, deadlocked with the hand-over's wait for t
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from sscard.applications.tests.support import BJ_PILOT_DAY
 from sscard.cards.models import Card, CardReissueFlag
 from sscard.cards.tests.scenarios import beijing_pilot_unit
 from sscard.core.actors import Actor, Role
 from sscard.core.approvals import approval_decide
-from sscard.core.errors import ApplicationError
 from sscard.core.models import Approval
 from sscard.delivery.services import outlet_receive
 from sscard.delivery.services.handover import card_hand_over
 from sscard.notifications.models import OutboxMessage
 from sscard.registry.corrections import person_correct
 from sscard.testing.card_life import card_of, clerk_of, dispatch, id_number_of, produce
+from sscard.testing.races import race
 
 pytestmark = [
     pytest.mark.postgres(reason="needs PostgreSQL: two connections racing on row locks"),
@@ -41,36 +38,16 @@ ROUNDS = 4
 
 def _race(clerk: Actor, card: Card, id_number: str, approval_id: int) -> dict[str, str]:
     """Hand ``card`` over and approve ``approval_id`` at the same moment; how each ended."""
-    start = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
 
-    def hand_over() -> None:
-        try:
-            start.wait(30)
-            card_hand_over(actor=clerk, card=card, id_number=id_number)
-            outcomes["hand_over"] = "ok"
-        except ApplicationError as exc:
-            outcomes["hand_over"] = exc.code
-        finally:
-            connections.close_all()
+    def hand_over() -> str:
+        card_hand_over(actor=clerk, card=card, id_number=id_number)
+        return "ok"
 
-    def approve() -> None:
-        try:
-            start.wait(30)
-            approval_decide(actor=CHECKER, approval_id=approval_id, approve=True)
-            outcomes["correction"] = "ok"
-        except ApplicationError as exc:
-            outcomes["correction"] = exc.code
-        finally:
-            connections.close_all()
+    def approve() -> str:
+        approval_decide(actor=CHECKER, approval_id=approval_id, approve=True)
+        return "ok"
 
-    threads = [threading.Thread(target=hand_over), threading.Thread(target=approve)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
+    return race({"hand_over": hand_over, "correction": approve})
 
 
 def test_a_name_correction_racing_a_hand_over_both_succeed_and_the_card_is_flagged():

@@ -13,8 +13,6 @@ applications it withdrew is read off the departures it recorded (:func:`departur
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,10 +28,9 @@ from sscard.core.bulk import ImportContext, ImportSpec, Progress
 from sscard.core.bulk import run_import as _run_import
 from sscard.core.crypto import id_number_indexes
 from sscard.core.errors import ApplicationError
-from sscard.core.import_errors import FileRefused
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError
-from sscard.core.tables import open_table
+from sscard.core.tables import table_header_names
 from sscard.kernel import idnumber
 from sscard.kernel.errors import KernelError
 from sscard.registry.choices import DepartureKind, DepartureSource
@@ -171,17 +168,7 @@ def _same(person: Person, kind: str, on: date | None, reference: str) -> bool:
 
 def departure_spec(path: Path) -> DepartureSpec:
     """The spec that matches the file's header: with or without ``destination_city``."""
-    try:
-        stream = open_table(path)
-    except (FileRefused, OSError):
-        return DepartureSpec()  # the import refuses the file itself, and records why
-    rows = stream.rows
-    if isinstance(rows, Generator):
-        # Start the reader so that closing it closes the file.
-        with contextlib.suppress(FileRefused):
-            next(rows, None)
-        rows.close()
-    header = {h.strip().lstrip("\ufeff") for h in stream.header}
+    header = table_header_names(path)
     return DepartureDestinationSpec() if "destination_city" in header else DepartureSpec()
 
 

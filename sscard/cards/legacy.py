@@ -54,7 +54,6 @@ generation, one enabled card) or with a card in force already stored.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -75,10 +74,9 @@ from sscard.core.audit import AuditFact
 from sscard.core.bulk import ImportContext, ImportSpec, Progress, id_ranges
 from sscard.core.bulk import run_import as _run_import
 from sscard.core.crypto import ID_NUMBER, field_cipher, live_key_versions, row_digest
-from sscard.core.import_errors import FileRefused
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError
-from sscard.core.tables import table_header
+from sscard.core.tables import table_header_names
 from sscard.kernel import cardcodes, idnumber
 from sscard.network.models import Bank
 from sscard.registry.models import Person
@@ -473,10 +471,7 @@ class LegacyCardSpecZh(LegacyCardSpec):
 
 def legacy_card_spec(path: Path) -> LegacyCardSpec:
     """The spec that matches the file's header: English or Chinese column names."""
-    header: set[str] = set()
-    with contextlib.suppress(FileRefused, OSError):
-        header = {h.strip().lstrip("\ufeff") for h in table_header(path)}
-    # A file that cannot be read is refused by the import itself, which records why.
+    header = table_header_names(path)
     return LegacyCardSpecZh() if COLUMNS_ZH[0] in header else LegacyCardSpec()
 
 

@@ -29,6 +29,20 @@ def mass_action_get(*, actor: Actor, action_id: int) -> MassAction:
     return found
 
 
+def mass_action_counts(action_id: int) -> dict[str, int]:
+    """How many cards of the action are done, skipped, refused and still pending."""
+    counts = {"done": 0, "skipped": 0, "refused": 0, "pending": 0}
+    rows = (
+        MassActionCard.objects.filter(mass_action_id=action_id)
+        .values_list("outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for outcome, n in rows:
+        counts[outcome or "pending"] = n
+    return counts
+
+
 @dataclass(frozen=True, slots=True)
 class MassProgress:
     """Where a mass action stands: its own state (closed once its approval was rejected or
@@ -41,15 +55,7 @@ class MassProgress:
 
 
 def mass_progress(action: MassAction) -> MassProgress:
-    counts = {"done": 0, "skipped": 0, "refused": 0, "pending": 0}
-    rows = (
-        MassActionCard.objects.filter(mass_action=action)
-        .values_list("outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for outcome, n in rows:
-        counts[outcome or "pending"] = n
+    counts = mass_action_counts(action.pk)
     approval = Approval.objects.filter(pk=action.approval_id or 0).first()
     state = MassActionState(action.state)
     if approval is not None and approval.state in (

@@ -238,6 +238,15 @@ def table_header(path: Path) -> list[str]:
     return stream.header
 
 
+def table_header_names(path: Path) -> set[str]:
+    """The column names in the header of a CSV or XLSX file, stripped (of a BOM too), for
+    choosing the spec of an import; none if the file cannot be read as a table (the import
+    itself refuses it then, and records why)."""
+    with contextlib.suppress(FileRefused, OSError):
+        return {h.strip().lstrip("\ufeff") for h in table_header(path)}
+    return set()
+
+
 def check_header(header: list[str], expected: tuple[str, ...]) -> dict[str, int]:
     """Map each expected column to its position; refuse missing, unknown or repeated columns."""
     names = [h.strip().lstrip("\ufeff") for h in header]

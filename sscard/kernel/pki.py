@@ -300,6 +300,18 @@ def _common_name(name: x509.Name) -> str:
     return found
 
 
+# what asn1crypto raises on malformed input
+_MALFORMED_INPUT_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    NotImplementedError,
+)
+
+
 def _parse(der: bytes) -> _Parsed:
     if not isinstance(der, bytes | bytearray):
         raise PkiError("cert_malformed", {"reason": "not bytes"})
@@ -368,15 +380,7 @@ def _parse(der: bytes) -> _Parsed:
         )
     except PkiError:
         raise
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        OverflowError,
-        NotImplementedError,
-    ) as exc:  # what asn1crypto raises on malformed input
+    except _MALFORMED_INPUT_ERRORS as exc:
         raise PkiError("cert_malformed", {"reason": type(exc).__name__}) from None
 
 
@@ -931,15 +935,7 @@ def _parse_crl(der: bytes) -> tuple[CrlInfo, str]:
         return info, tbs["issuer"].hashable
     except PkiError:
         raise
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        OverflowError,
-        NotImplementedError,
-    ) as exc:  # what asn1crypto raises on malformed input
+    except _MALFORMED_INPUT_ERRORS as exc:
         raise PkiError("crl_malformed", {"reason": type(exc).__name__}) from None
 
 

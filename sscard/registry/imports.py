@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Generator
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,10 +25,9 @@ from sscard.core.crypto import (
     live_key_versions,
     row_digest,
 )
-from sscard.core.import_errors import FileRefused
 from sscard.core.models import ImportJob
 from sscard.core.prepare import RowError, RowRefused
-from sscard.core.tables import open_table
+from sscard.core.tables import table_header_names
 from sscard.kernel import creditcode
 from sscard.registry.choices import PersonCategory, SchoolKind
 from sscard.registry.errors import RegistryErrorCode
@@ -205,18 +202,7 @@ def _notice_date(text: str) -> date | None:
 
 def school_spec(path: Path) -> SchoolSpec:
     """The schools spec that matches the file's header: with or without the notice column."""
-    try:
-        stream = open_table(path)
-    except (FileRefused, OSError):
-        return SchoolSpec()  # the import refuses the file itself, and records why
-    rows = stream.rows
-    if isinstance(rows, Generator):
-        # Start the reader so that closing it closes the file (a reader never started
-        # would not run its clean-up).
-        with contextlib.suppress(FileRefused):
-            next(rows, None)
-        rows.close()
-    header = {h.strip().lstrip("\ufeff") for h in stream.header}
+    header = table_header_names(path)
     return SchoolNoticeSpec() if "notified_on" in header else SchoolSpec()
 
 

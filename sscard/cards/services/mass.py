@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +56,7 @@ from sscard.cards.errors import CardsErrorCode
 from sscard.cards.models import Card, MassAction, MassActionCard
 from sscard.cards.rules import enableable_refusal, mass_action_refusal
 from sscard.cards.selectors import card_visible
+from sscard.cards.selectors_mass import mass_action_counts as mass_action_counts
 from sscard.cards.services._shared import CARD_OBJECT
 from sscard.cards.services.block import card_block_set_in_transaction
 from sscard.cards.services.life import _enable_locked
@@ -536,20 +537,6 @@ def _fact(action: str, card: Card, changes: dict[str, Any]) -> AuditFact:
         changes=changes,
         pack_hash=card.pack_hash,
     )
-
-
-def mass_action_counts(action_id: int) -> dict[str, int]:
-    """How many cards of the action are done, skipped, refused and still pending."""
-    counts = {"done": 0, "skipped": 0, "refused": 0, "pending": 0}
-    rows = (
-        MassActionCard.objects.filter(mass_action_id=action_id)
-        .values_list("outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for outcome, n in rows:
-        counts[outcome or "pending"] = n
-    return counts
 
 
 def mass_action_apply(

@@ -9,12 +9,11 @@ from datetime import date
 from django.db import transaction
 
 from sscard.applications.models import Application
-from sscard.applications.services import application_submit
 from sscard.cards.expiry import RENEWAL_TAKERS, renewal_refusal, renewal_terms_for_card
 from sscard.cards.models import Card
 from sscard.cards.rules import RENEWAL_ACTION, replacements_applied
 from sscard.cards.services._shared import CARD_OBJECT, refuse_if, target_locked
-from sscard.cards.services.replacement import new_card_photo
+from sscard.cards.services.replacement import new_card_application_submit
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.errors import PermissionDenied
@@ -56,20 +55,17 @@ def card_renewal_apply(
                 channel=channel,
             )
         )
-        photo_source, photo_id = new_card_photo(this, photo_source)
-        application = application_submit(
+        application = new_card_application_submit(
             actor=actor,
-            person=this.person,
+            card=this,
             channel=channel,
             action=RENEWAL_ACTION,
             day=day,
-            photo_source=photo_source,
-            photo_id=photo_id,
-            bank=bank or this.bank_code or None,
             pickup=pickup,
+            bank=bank,
             mailing_address=mailing_address,
             backup_centre_id=backup_centre_id,
-            replaces_card_id=this.pk,
+            photo_source=photo_source,
         )
         audit_append(
             actor=actor,

@@ -61,20 +61,17 @@ def card_replacement_apply(
                 replacement_applied=this.pk in replacements_applied([this]),
             )
         )
-        photo_source, photo_id = new_card_photo(this, photo_source)
-        application = application_submit(
+        application = new_card_application_submit(
             actor=actor,
-            person=this.person,
+            card=this,
             channel=channel,
             action=action,
             day=day,
-            photo_source=photo_source,
-            photo_id=photo_id,
-            bank=bank or this.bank_code or None,
             pickup=pickup,
+            bank=bank,
             mailing_address=mailing_address,
             backup_centre_id=backup_centre_id,
-            replaces_card_id=this.pk,
+            photo_source=photo_source,
         )
         if reason == "lost":
             _loss_stands_for(actor, this, application, day)
@@ -99,6 +96,39 @@ def _replacement_action(actor: Actor, reason: str) -> str:
     if actor.role not in CLERKS:
         raise PermissionDenied("take a replacement application", "受理补换申请")
     return action
+
+
+def new_card_application_submit(
+    *,
+    actor: Actor,
+    card: Card,
+    channel: str,
+    action: str,
+    day: date,
+    pickup: str | None,
+    bank: str | None,
+    mailing_address: str,
+    backup_centre_id: int | None,
+    photo_source: str | None,
+) -> Application:
+    """Submit the application (``action``) for a new card to take ``card``'s place: the bank is
+    ``card``'s unless another is named, the photo the one it was made with unless another
+    source is named (:func:`new_card_photo`)."""
+    photo_source, photo_id = new_card_photo(card, photo_source)
+    return application_submit(
+        actor=actor,
+        person=card.person,
+        channel=channel,
+        action=action,
+        day=day,
+        photo_source=photo_source,
+        photo_id=photo_id,
+        bank=bank or card.bank_code or None,
+        pickup=pickup,
+        mailing_address=mailing_address,
+        backup_centre_id=backup_centre_id,
+        replaces_card_id=card.pk,
+    )
 
 
 def new_card_photo(card: Card, photo_source: str | None) -> tuple[str, int | None]:

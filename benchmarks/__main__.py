@@ -7,6 +7,7 @@ from datetime import date
 from benchmarks import (
     collective_submit,
     decide_bulk,
+    import_legacy_cards,
     import_memory,
     import_persons,
     personalise,
@@ -18,6 +19,7 @@ from benchmarks import (
 def main() -> None:
     for backend in ("postgresql", "sqlite"):
         import_persons.run(1_000_000, backend)
+    import_legacy_cards.run(100_000, "postgresql")
     import_memory.run([100, 1000], "postgresql")
     decide_bulk.run(1_000_000, day=date(2024, 6, 15))
     statistics.run(1_000_000)

@@ -6,7 +6,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -120,3 +120,37 @@ def raw_rewrite(model: type, *, what: str) -> tuple[float, str]:
     with Timer() as base, transaction.atomic():
         raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', final)
     return base.seconds, f"raw executemany of the same final {what}, one transaction"
+
+
+def city_loaded(folder: Path, *, persons: bool) -> None:
+    """Load the divisions, the banks and a generated population's employers, schools and
+    outlets (and, with ``persons``, its persons) into the database Django points at."""
+    from sscard.core.actors import Actor
+    from sscard.network.imports import import_outlets
+    from sscard.network.services import banks_load
+    from sscard.registry.imports import import_employers, import_persons, import_schools
+    from sscard.registry.services import divisions_load
+
+    actor = Actor.system("benchmark")
+    divisions_load(actor=actor)
+    banks_load(actor=actor)
+    names = ("employers", "schools", "outlets", *(("persons",) if persons else ()))
+    importers = {
+        "employers": import_employers,
+        "schools": import_schools,
+        "outlets": import_outlets,
+        "persons": import_persons,
+    }
+    for name in names:
+        importers[name](actor=actor, path=folder / f"{name}.csv", file_name=name)
+
+
+def run_main(run: Callable[[int, str], object], doc: str | None, *, persons: int) -> None:
+    """The command line of an import benchmark: ``--persons N --backend postgresql|sqlite``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--persons", type=int, default=persons)
+    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
+    args = parser.parse_args()
+    run(args.persons, args.backend)

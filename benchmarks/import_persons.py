@@ -10,30 +10,26 @@ PostgreSQL, one executemany in one transaction on SQLite. Target ratio >= 0.4.
 
 from __future__ import annotations
 
-import argparse
-
-from benchmarks._common import Timer, fresh_database, population, raw_rewrite, report
+from benchmarks._common import (
+    Timer,
+    city_loaded,
+    fresh_database,
+    population,
+    raw_rewrite,
+    report,
+    run_main,
+)
 
 
 def run(persons: int, backend: str, city: str = "beijing") -> float:
     folder = population(city, persons)
     with fresh_database(backend):
         from sscard.core.actors import Actor
-        from sscard.network.imports import import_outlets
-        from sscard.network.services import banks_load
-        from sscard.registry.imports import import_employers, import_persons, import_schools
+        from sscard.registry.imports import import_persons
         from sscard.registry.models import Person
-        from sscard.registry.services import divisions_load
 
         actor = Actor.system("benchmark")
-        divisions_load(actor=actor)
-        banks_load(actor=actor)
-        for name, importer in (
-            ("employers", import_employers),
-            ("schools", import_schools),
-            ("outlets", import_outlets),
-        ):
-            importer(actor=actor, path=folder / f"{name}.csv", file_name=name)
+        city_loaded(folder, persons=False)
 
         with Timer() as ours:
             job = import_persons(actor=actor, path=folder / "persons.csv", file_name="persons")
@@ -53,11 +49,7 @@ def run(persons: int, backend: str, city: str = "beijing") -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--persons", type=int, default=1_000_000)
-    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
-    args = parser.parse_args()
-    run(args.persons, args.backend)
+    run_main(run, __doc__, persons=1_000_000)
 
 
 if __name__ == "__main__":

@@ -38,9 +38,11 @@ _FIELD_OF = {
 
 class MassActionForm(forms.Form):
     action = forms.ChoiceField(label=gettext_lazy("Action"), choices=MassActionKind.choices)
-    selection = forms.ChoiceField(label=gettext_lazy("Cards"), choices=MassSelection.choices)
+    selection = forms.ChoiceField(
+        label=gettext_lazy("Select cards by"), choices=MassSelection.choices
+    )
     value = forms.CharField(
-        label=gettext_lazy("Selected"),
+        label=gettext_lazy("Which cards"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(

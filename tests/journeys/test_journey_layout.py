@@ -29,6 +29,7 @@ from sscard.core.models import ImportJob
 from sscard.delivery.services import card_hand_over, outlet_receive
 from sscard.delivery.tests.page_support import applicant, applied_at, overdue_unit, today
 from sscard.production.services import batches_form
+from sscard.registry.corrections import person_correct
 from sscard.registry.models import Person
 from sscard.testing.browser import screenshot
 from sscard.testing.card_life import (
@@ -237,6 +238,14 @@ def _world() -> World:
     ImportJobFactory.create(kind=ImportJob.Kind.OUTLETS)
 
     _account("layout-officer")
+    # a long name corrected by another officer, awaiting approval: the approvals page's row
+    maker = AccountFactory.create(user__username="layout-maker")
+    person_correct(
+        actor=maker.actor(),
+        person=holder,
+        changes={"name": "欧阳娜仁格日勒·巴特尔"},
+        reason="户口簿姓名变更，以公安机关出具的证明为准",
+    )
     _account("layout-hr", employer_hr=True, employer=employer)
     _account("layout-clerk", bank_clerk=True, outlet=outlet)
     _account("layout-operator", production_operator=True)
@@ -259,6 +268,10 @@ def _world() -> World:
                 Visit("/reports/funnel/", "city-officer-funnel", _charts_drawn),
                 Visit("/imports/", "city-officer-imports"),
                 Visit("/outlets/", "city-officer-outlets"),
+                Visit("/approvals/", "city-officer-approvals"),
+                Visit("/cards/mass-actions/new/", "city-officer-mass-action"),
+                Visit("/cards/expiring/", "city-officer-expiring"),
+                Visit("/departures/", "city-officer-departures"),
             ],
             "layout-hr": [
                 Visit(f"/employers/{employer.pk}/", "employer-hr-staff"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any, Protocol
 
 from django.db.models import (
@@ -62,14 +61,23 @@ from sscard.registry.models import Employer, Person
 READERS = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.SYSTEM)
 
 
-@lru_cache(maxsize=32)
-def _pack_from_source(pack_hash: str, source_text: str) -> Pack:
-    return load_pack(source_text)
+# Parsed packs by their content hash (the SM3 of their text, so a hash names one text): the
+# text, some 30 KB, is read from the database and parsed on a miss only.
+_PACKS_PARSED: dict[str, Pack] = {}
+_PACKS_PARSED_MAX = 32
 
 
 def campaign_pack(campaign: Campaign) -> Pack:
-    """The pack exactly as it was put in force (parsed once per process)."""
-    return _pack_from_source(campaign.pack_hash, campaign.source_text)
+    """The pack exactly as it was put in force (parsed once per process). A campaign read
+    without its ``source_text`` (deferred) loads it only when this process has not parsed the
+    pack yet."""
+    found = _PACKS_PARSED.get(campaign.pack_hash)
+    if found is None:
+        found = load_pack(campaign.source_text)
+        if len(_PACKS_PARSED) >= _PACKS_PARSED_MAX:
+            _PACKS_PARSED.clear()
+        _PACKS_PARSED[campaign.pack_hash] = found
+    return found
 
 
 def campaign_in_force(*, city_code: str) -> Campaign | None:
@@ -247,7 +255,13 @@ class PackInForce:
 
 def pack_in_force_or_none(city: str) -> PackInForce | None:
     """The pack in force for ``city`` (a 6-digit city code), or None when there is none."""
-    campaign = campaign_in_force(city_code=city) if city else None
+    campaign = (
+        Campaign.objects.filter(city_code=city, status=CampaignStatus.IN_FORCE)
+        .defer("source_text")
+        .first()
+        if city
+        else None
+    )
     if campaign is None:
         return None
     return PackInForce(campaign, campaign_pack(campaign), city)

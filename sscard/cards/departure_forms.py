@@ -3,6 +3,8 @@ filter. Field names are the API's, so a page and its API twin take the same inpu
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,17 +29,20 @@ class DepartureForm(forms.Form):
     )
 
 
-def _city_choices() -> list[tuple[str, str]]:
-    """Every city of the division table by its name in the page's language (a municipality,
-    a prefecture-level city, or a county-level city under its province), never by its code."""
+@functools.cache
+def _city_codes() -> tuple[str, ...]:
+    """Every city of the national division table, in code order: a municipality, a
+    prefecture-level city, or a county-level city under its province (the table is fixed data,
+    so this is worked out once per process)."""
     cities = {regions.city_of(code) for code in regions.known_codes() if code[4:] != "00"}
-    named = names_of(Kind.REGION, cities - {""})
-    choices = sorted(((code, named.get(code, code)) for code in cities if code), key=_by_code)
-    return [("", str(_("Not a transfer"))), *choices]
+    return tuple(sorted(cities - {""}))
 
 
-def _by_code(choice: tuple[str, str]) -> str:
-    return choice[0]
+def _city_choices() -> list[tuple[str, str]]:
+    """Every city by its name in the page's language, never by its code."""
+    codes = _city_codes()
+    named = names_of(Kind.REGION, codes)
+    return [("", str(_("Not a transfer"))), *((code, named.get(code, code)) for code in codes)]
 
 
 class DepartureReversalForm(forms.Form):

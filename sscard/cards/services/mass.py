@@ -489,6 +489,11 @@ def mass_action_step(*, action: MassAction, actor: Actor, size: int, today: date
                     outcomes[pk] = (MassOutcome.REFUSED, "not_found")
                     continue
                 outcomes[pk] = _one(action, actor, card, all_cards, today, facts, tag)
+            if action.kind == MassActionKind.CANCEL:
+                done = [pk for pk, (outcome, _c) in outcomes.items() if outcome == MassOutcome.DONE]
+                Card.objects.filter(pk__in=done).update(
+                    ss_function=SocialSecurityFunction.CANCELLED
+                )
         now = timezone.now()
         for entry in entries:
             entry.outcome, entry.code = outcomes[entry.card_id]
@@ -515,9 +520,9 @@ def _one(
         changes: dict[str, Any] = {"block": [str(before), CardBlock.FORMAL.value]}
         facts.append(_fact("card_block", card, changes | tag))
     elif action.kind == MassActionKind.CANCEL:
+        # Written for the whole chunk at once by ``mass_action_step``.
         before_ss = card.ss_function
         card.ss_function = SocialSecurityFunction.CANCELLED
-        card.save(update_fields=["ss_function"])
         facts.append(_fact("card_cancel", card, {"ss_function": [before_ss, "cancelled"]} | tag))
     else:
         refused = enableable_refusal(card, today)

@@ -157,16 +157,22 @@ def audit_append(*, actor: Actor, fact: AuditFact) -> AuditEvent:
 
 def audit_append_many(*, actor: Actor, facts: Sequence[AuditFact]) -> list[AuditEvent]:
     """Append events in one statement, chaining them in order."""
+    return audit_append_each([(actor, fact) for fact in facts])
+
+
+def audit_append_each(entries: Sequence[tuple[Actor, AuditFact]]) -> list[AuditEvent]:
+    """Append events of several actors (a queue's holders, each confirming their own data) in
+    one statement, chaining them in order; must run inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_append must run inside the transaction of the change")
-    if not facts:
+    if not entries:
         return []
     key = audit_key()
     head = _locked_head()
     prev = bytes(head.last_hash)
     now = timezone.now()
     events = []
-    for fact in facts:
+    for actor, fact in entries:
         digest = _link(key, prev, _fact_body(at=now, actor=actor, fact=fact))
         events.append(
             AuditEvent(

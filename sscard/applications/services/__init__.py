@@ -6,9 +6,15 @@ Only the services and their result types are exported here; the steps the flows 
 (``common``) run inside their caller's transaction and are not services.
 """
 
-from sscard.applications.services.application import application_cancel, application_submit
+from sscard.applications.services.application import (
+    SubmitRequest,
+    application_cancel,
+    application_submit,
+    application_submit_many,
+)
 from sscard.applications.services.calendar import CalendarLoadResult, calendar_year_load
 from sscard.applications.services.collective import (
+    ConfirmRequest,
     RosterResult,
     SubmitResult,
     collective_arrange,
@@ -17,6 +23,7 @@ from sscard.applications.services.collective import (
     collective_submit,
     roster_add_staff,
     roster_confirm,
+    roster_confirm_many,
     roster_remind,
     roster_upload,
     roster_upload_file,
@@ -25,10 +32,13 @@ from sscard.applications.services.photos import photo_from_source, photo_store
 
 __all__ = [
     "CalendarLoadResult",
+    "ConfirmRequest",
     "RosterResult",
+    "SubmitRequest",
     "SubmitResult",
     "application_cancel",
     "application_submit",
+    "application_submit_many",
     "calendar_year_load",
     "collective_arrange",
     "collective_notify",
@@ -38,6 +48,7 @@ __all__ = [
     "photo_store",
     "roster_add_staff",
     "roster_confirm",
+    "roster_confirm_many",
     "roster_remind",
     "roster_upload",
     "roster_upload_file",

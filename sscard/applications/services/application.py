@@ -6,8 +6,9 @@ Collective applications (单位集体申领) are in ``services/collective.py``; 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,30 +16,30 @@ from django.utils import timezone
 from sscard.applications.choices import (
     OPEN_STATUSES,
     OUTLET_CHANNELS,
+    SHARED_ORIGINS,
     ApplicationStatus,
     PhotoOrigin,
 )
 from sscard.applications.errors import ApplicationsErrorCode, bank_required, card_already_held
 from sscard.applications.milestones import application_milestones_record
-from sscard.applications.models import Application
+from sscard.applications.models import Application, Photo
 from sscard.applications.rules import application_cancel_refusal, ensure_allowed, photo_origin
-from sscard.applications.selectors import cards_current, person_recipient
+from sscard.applications.selectors import cards_current, person_recipient, photo_usable
 from sscard.applications.services.common import (
-    backup_centre_or_none,
+    QueueMemo,
     decided_fields,
     posting_checked,
     usable_photo_in_transaction,
 )
+from sscard.applications.services.photos import photos_from_source_many_in_transaction
 from sscard.campaigns.bulk import decided_group
 from sscard.campaigns.selectors import (
     PackInForce,
     city_of_person,
-    pack_in_force_for_person,
-    pack_in_force_or_none,
 )
 from sscard.core import clock
 from sscard.core.actors import Actor, Role
-from sscard.core.audit import AuditFact, audit_append
+from sscard.core.audit import AuditFact, audit_append, audit_append_each
 from sscard.core.calendar import work_calendar
 from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.core.models import MilestoneKind
@@ -54,7 +55,9 @@ CARDHOLDER_CHANNELS = ("online", "parent_online")
 APPLICATION_OBJECT = "applications.application"
 
 
-def _check_channel(actor: Actor, channel: str, person: Person, outlet: Outlet | None) -> None:
+def _check_channel(
+    actor: Actor, channel: str, person: Person, outlet: Outlet | None, memo: QueueMemo
+) -> None:
     """The channel must be the actor's own: the clerk's outlet kind, or the holder online."""
     not_yours = ApplicationsErrorCode.CHANNEL_NOT_AVAILABLE
     if actor.role is Role.CARDHOLDER:
@@ -68,16 +71,16 @@ def _check_channel(actor: Actor, channel: str, person: Person, outlet: Outlet | 
     if actor.role in (Role.BANK_CLERK, Role.COMMUNITY_CLERK) and outlet is not None:
         if channel not in OUTLET_CHANNELS.get(outlet.kind, ()):
             raise not_yours.error(channel=channel)
-        if not outlet.instant_issuance and _made_in_the_visit(person, channel):
+        if not outlet.instant_issuance and _made_in_the_visit(person, channel, memo):
             raise ApplicationsErrorCode.OUTLET_NOT_INSTANT.error(outlet=outlet.code)
         return
     raise PermissionDenied("take an application", "受理社保卡申领")
 
 
-def _made_in_the_visit(person: Person, channel: str) -> bool:
+def _made_in_the_visit(person: Person, channel: str, memo: QueueMemo) -> bool:
     """Whether the pack in force for the person makes the card on ``channel`` in the visit
     (BJ-11, SH-12); where none is in force (the decision refuses that), the schema's default."""
-    in_force = pack_in_force_or_none(city_of_person(person))
+    in_force = memo.pack_or_none(city_of_person(person))
     if in_force is None:
         return channel in DEFAULT_SAME_VISIT.channels
     return made_in_the_visit(in_force.pack, channel)
@@ -168,21 +171,20 @@ def _submit_check(
     pickup: str | None,
     mailing_address: str,
     backup_centre_id: int | None,
+    memo: QueueMemo | None = None,
 ) -> _Accepted:
     """Everything that can be refused before anything is locked, in the order it is checked:
-    the channel, the engine's decision, bank and pickup, the post (SH-13), the photo source."""
-    outlet = (
-        Outlet.objects.select_related("bank").filter(pk=actor.outlet_id).first()
-        if actor.outlet_id is not None
-        else None
-    )
-    _check_channel(actor, channel, person, outlet)
+    the channel, the engine's decision, bank and pickup, the post (SH-13), the photo source.
+    ``memo``: what the caller has already read (a queue at the same counters)."""
+    memo = memo or QueueMemo()
+    outlet = memo.outlet(actor.outlet_id)
+    _check_channel(actor, channel, person, outlet, memo)
     if person.departed_on is not None:
         raise DepartureErrorCode.PERSON_DEPARTED.error()
     applicant: Person | None = None
     if channel == "parent_online" and actor.person_id is not None:
         applicant = Person.objects.get(pk=actor.person_id)
-    in_force = pack_in_force_for_person(person)
+    in_force = memo.pack_for_person(person)
     facts = person_facts(person)
     if bank is None and outlet is not None and outlet.bank is not None:
         bank = outlet.bank.code
@@ -196,7 +198,7 @@ def _submit_check(
     )
     bank, pickup = _bank_and_pickup(decision, bank=bank, pickup=pickup)
     address = mailing_address.strip() or person.address
-    centre = backup_centre_or_none(backup_centre_id)
+    centre = memo.centre(backup_centre_id)
     kept_address = posting_checked(in_force, pickup=pickup, address=address, centre=centre)
     origin = photo_origin(in_force.pack, photo_source, facts, day)
     return _Accepted(
@@ -254,26 +256,7 @@ def _submit_write_in_transaction(
     photo = usable_photo_in_transaction(
         actor=actor, person=person, origin=accepted.origin, photo_id=photo_id
     )
-    application = Application(
-        person=person,
-        applicant=accepted.applicant,
-        channel=accepted.channel,
-        action=accepted.action,
-        applied_on=accepted.day,
-        bank_code=accepted.bank or "",
-        pickup=accepted.pickup,
-        outlet=accepted.outlet,
-        mailing_address=accepted.mailing_address,
-        backup_centre=accepted.centre,
-        photo_source=accepted.photo_source,
-        photo=photo,
-        taken_by=actor.label,
-        taken_by_role=str(actor.role),
-        submitted_at=timezone.now(),
-        fee_fen=accepted.in_force.fee(pickup=accepted.pickup),
-        group=accepted.group,
-        **decided_fields(decision),
-    )
+    application = _application_row(actor, accepted, photo=photo, at=timezone.now())
     try:
         with transaction.atomic():
             application.save(force_insert=True)
@@ -287,28 +270,29 @@ def _submit_write_in_transaction(
 
 
 def _submit_audit(actor: Actor, accepted: _Accepted, application: Application) -> None:
+    audit_append(actor=actor, fact=_submit_fact(accepted, application))
+
+
+def _submit_fact(accepted: _Accepted, application: Application) -> AuditFact:
     applicant, outlet, centre = accepted.applicant, accepted.outlet, accepted.centre
-    audit_append(
-        actor=actor,
-        fact=AuditFact(
-            action="application_submit",
-            object_type=APPLICATION_OBJECT,
-            object_id=str(application.pk),
-            changes={
-                "person_id": accepted.person.pk,
-                "applicant_id": applicant.pk if applicant else None,
-                "channel": accepted.channel,
-                "action": accepted.action,
-                "bank": accepted.bank,
-                "pickup": accepted.pickup,
-                "outlet_id": outlet.pk if outlet else None,
-                "backup_centre_id": centre.pk if centre else None,
-                "photo_source": accepted.photo_source,
-                "rule": accepted.decision.rule_id,
-                "clause": accepted.decision.clause,
-            },
-            pack_hash=accepted.decision.pack_hash,
-        ),
+    return AuditFact(
+        action="application_submit",
+        object_type=APPLICATION_OBJECT,
+        object_id=str(application.pk),
+        changes={
+            "person_id": accepted.person.pk,
+            "applicant_id": applicant.pk if applicant else None,
+            "channel": accepted.channel,
+            "action": accepted.action,
+            "bank": accepted.bank,
+            "pickup": accepted.pickup,
+            "outlet_id": outlet.pk if outlet else None,
+            "backup_centre_id": centre.pk if centre else None,
+            "photo_source": accepted.photo_source,
+            "rule": accepted.decision.rule_id,
+            "clause": accepted.decision.clause,
+        },
+        pack_hash=accepted.decision.pack_hash,
     )
 
 
@@ -350,3 +334,204 @@ def application_cancel(*, actor: Actor, application_id: int) -> Application:
             ),
         )
     return application
+
+
+# --------------------------------------------------------------------------------------------
+# Many at once: a counter's queue, a day of online applications
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """One person's application, as :func:`application_submit` takes it."""
+
+    actor: Actor
+    person: Person
+    channel: str
+    action: str
+    day: date
+    photo_source: str
+    bank: str | None = None
+    pickup: str | None = None
+    mailing_address: str = ""
+    backup_centre_id: int | None = None
+
+
+def application_submit_many(
+    requests: Sequence[SubmitRequest],
+) -> list[Application | ApplicationError]:
+    """Take many applications at once, each checked and decided as :func:`application_submit`
+    decides it, and answer each in its place: the application, or the refusal it met (nothing
+    is written for a refused one). The accepted are written together in one transaction: their
+    persons locked (in id order), their shared photos fetched and stored in one go, the rows
+    inserted in one statement, one milestone, audit event and text each, as one call writes.
+
+    Two requests for the same person: the second is refused ``application_already_open``, as
+    it would be after the first. Only shared photos (ID card, student card) are taken in bulk;
+    a request naming another source is decided as the single call decides it.
+    """
+    answers: list[_Accepted | ApplicationError] = []
+    memo = QueueMemo()
+    for request in requests:
+        try:
+            answers.append(_submit_check_cached(request, memo))
+        except ApplicationError as error:
+            answers.append(error)
+    accepted = [a for a in answers if isinstance(a, _Accepted)]
+    if not accepted:
+        return [a for a in answers if isinstance(a, ApplicationError)]
+    actors = {id(a): r.actor for r, a in zip(requests, answers, strict=True)}
+    with transaction.atomic():
+        written = _submit_many_write_in_transaction(accepted, actors)
+        _submit_many_notify_in_transaction(
+            [(actors[id(a)], a) for a in accepted if isinstance(written[id(a)], Application)]
+        )
+    out: list[Application | ApplicationError] = []
+    for answer in answers:
+        out.append(answer if isinstance(answer, ApplicationError) else written[id(answer)])
+    return out
+
+
+def _submit_many_notify_in_transaction(told: Sequence[tuple[Actor, _Accepted]]) -> None:
+    """The ``application_received`` text of each application, as one call queues it; the
+    persons told the very same text by the same actor are queued together."""
+    same: dict[tuple[Actor, str, str, str, str], list[_Accepted]] = {}
+    for actor, accepted in told:
+        due_date = accepted.decision.due_date
+        key = (
+            actor,
+            accepted.in_force.pack.content_hash,
+            accepted.bank or "",
+            accepted.outlet.name if accepted.outlet else "",
+            due_date.isoformat() if due_date else "",
+        )
+        same.setdefault(key, []).append(accepted)
+    for (actor, _, bank, outlet, due_on), group in same.items():
+        in_force = group[0].in_force
+        recipients = [r for a in group if (r := person_recipient(a.person)) is not None]
+        holder_tell(
+            actor=actor,
+            pack=in_force.pack,
+            template_key="application_received",
+            recipients=recipients,
+            bank=in_force.bank_name(bank),
+            outlet=outlet,
+            due_date=due_on,
+        )
+
+
+def _submit_check_cached(request: SubmitRequest, memo: QueueMemo) -> _Accepted:
+    return _submit_check(
+        actor=request.actor,
+        person=request.person,
+        channel=request.channel,
+        action=request.action,
+        day=request.day,
+        photo_source=request.photo_source,
+        bank=request.bank,
+        pickup=request.pickup,
+        mailing_address=request.mailing_address,
+        backup_centre_id=request.backup_centre_id,
+        memo=memo,
+    )
+
+
+def _submit_many_write_in_transaction(
+    accepted: Sequence[_Accepted], actors: dict[int, Actor]
+) -> dict[int, Application | ApplicationError]:
+    """Lock the persons, check what only the locks can tell, store the photos, write the
+    applications and their milestones and audit events; answers by ``id()`` of each accepted."""
+    person_ids = sorted({a.person.pk for a in accepted})
+    list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk").values("pk"))
+    busy = set(
+        Application.objects.filter(person_id__in=person_ids, status__in=OPEN_STATUSES).values_list(
+            "person_id", flat=True
+        )
+    )
+    generations = {a.decision.card_generation for a in accepted} - {None}
+    held = set(
+        cards_current()
+        .filter(person_id__in=person_ids, generation__in=generations)
+        .values_list("person_id", "generation")
+    )
+    answers: dict[int, Application | ApplicationError] = {}
+    going: list[_Accepted] = []
+    for one in accepted:
+        person, generation = one.person, one.decision.card_generation
+        if person.pk in busy:
+            answers[id(one)] = _open_application_exists(person)
+        elif generation is not None and (person.pk, generation) in held:
+            answers[id(one)] = card_already_held(person_id=person.pk, generation=generation)
+        else:
+            busy.add(person.pk)
+            going.append(one)
+    photos = _photos_many_in_transaction(going, actors)
+    now = timezone.now()
+    rows: list[tuple[_Accepted, Application]] = []
+    for one in going:
+        photo = photos[id(one)]
+        if isinstance(photo, ApplicationError):
+            answers[id(one)] = photo
+            continue
+        rows.append((one, _application_row(actors[id(one)], one, photo=photo, at=now)))
+    Application.objects.bulk_create([application for _, application in rows])
+    by_day: dict[date, list[int]] = {}
+    for one, application in rows:
+        by_day.setdefault(one.day, []).append(application.pk)
+        answers[id(one)] = application
+    for day, ids in by_day.items():
+        application_milestones_record(MilestoneKind.APPLIED, ids, day=day, at=now)
+    audit_append_each([(actors[id(one)], _submit_fact(one, a)) for one, a in rows])
+    return answers
+
+
+def _photos_many_in_transaction(
+    going: Sequence[_Accepted], actors: dict[int, Actor]
+) -> dict[int, Photo | ApplicationError]:
+    """Each application's photo: the shared ones fetched and stored together (per actor, who
+    is the one storing them), any other as the single call finds it."""
+    photos: dict[int, Photo | ApplicationError] = {}
+    shared: list[_Accepted] = []
+    for one in going:
+        if one.origin in SHARED_ORIGINS:
+            shared.append(one)
+            continue
+        try:
+            photos[id(one)] = usable_photo_in_transaction(
+                actor=actors[id(one)], person=one.person, origin=one.origin, photo_id=None
+            )
+        except ApplicationError as error:
+            photos[id(one)] = error
+    stored = photos_from_source_many_in_transaction(
+        [(actors[id(one)], one.person, str(one.origin)) for one in shared]
+    )
+    for one, photo in zip(shared, stored, strict=True):
+        if isinstance(photo, Photo) and not photo_usable(photo):
+            photo = ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
+        photos[id(one)] = photo
+    return photos
+
+
+def _application_row(
+    actor: Actor, accepted: _Accepted, *, photo: Photo, at: datetime
+) -> Application:
+    return Application(
+        person=accepted.person,
+        applicant=accepted.applicant,
+        channel=accepted.channel,
+        action=accepted.action,
+        applied_on=accepted.day,
+        bank_code=accepted.bank or "",
+        pickup=accepted.pickup,
+        outlet=accepted.outlet,
+        mailing_address=accepted.mailing_address,
+        backup_centre=accepted.centre,
+        photo_source=accepted.photo_source,
+        photo=photo,
+        taken_by=actor.label,
+        taken_by_role=str(actor.role),
+        submitted_at=at,
+        fee_fen=accepted.in_force.fee(pickup=accepted.pickup),
+        group=accepted.group,
+        **decided_fields(accepted.decision),
+    )

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, Field, OuterRef, QuerySet
 from django.utils import timezone
 
 from sscard.applications.choices import (
@@ -41,26 +41,27 @@ from sscard.applications.milestones import application_milestones_record, roster
 from sscard.applications.models import CollectiveApplication, Photo, RosterEntry
 from sscard.applications.rules import ensure_allowed, photo_origin
 from sscard.applications.selectors import (
+    photo_usable,
     renewable_until_for,
     roster_holds,
     roster_recipients,
     roster_renewing,
 )
 from sscard.applications.services.common import (
-    backup_centre_or_none,
+    QueueMemo,
     decided_fields,
     posting_checked,
     usable_photo_in_transaction,
 )
+from sscard.applications.services.photos import photos_from_source_many_in_transaction
 from sscard.campaigns.bulk import FACT_COLUMNS, decided_groups
 from sscard.campaigns.selectors import (
     PackInForce,
     pack_in_force_for_employer,
-    pack_in_force_for_person,
 )
 from sscard.campaigns.services import outreach_employer_round_record
 from sscard.core.actors import Actor, Role
-from sscard.core.audit import AuditFact, audit_append, audit_append_many
+from sscard.core.audit import AuditFact, audit_append, audit_append_each, audit_append_many
 from sscard.core.bulk import BulkWriter, ErrorReport, id_ranges
 from sscard.core.calendar import work_calendar
 from sscard.core.clock import today
@@ -791,12 +792,34 @@ def _confirm_check_in_transaction(
     )
     if entry is None:
         raise NotFound("invitation", what_zh="该确认邀请")
+    return _confirmation_of(
+        entry,
+        day=day,
+        phone=phone,
+        photo_source=photo_source,
+        mailing_address=mailing_address,
+        backup_centre_id=backup_centre_id,
+    )
+
+
+def _confirmation_of(
+    entry: RosterEntry,
+    *,
+    day: date,
+    phone: str,
+    photo_source: str,
+    mailing_address: str,
+    backup_centre_id: int | None,
+    memo: QueueMemo | None = None,
+) -> _Confirmation:
+    """Check what the person confirms on their locked invitation against the pack."""
+    memo = memo or QueueMemo()
     _require_step(entry.collective, CollectiveStep.NOTIFIED)
     person = entry.person
-    in_force: PackInForce = pack_in_force_for_person(person)
+    in_force: PackInForce = memo.pack_for_person(person)
     sealed = recipient_for_phone(phone, person_id=person.pk)
     address = mailing_address.strip() or person.address
-    centre = backup_centre_or_none(backup_centre_id)
+    centre = memo.centre(backup_centre_id)
     pickup = entry.collective.pickup
     kept_address = posting_checked(in_force, pickup=pickup, address=address, centre=centre)
     origin = photo_origin(in_force.pack, photo_source, person_facts(person), day)
@@ -804,13 +827,25 @@ def _confirm_check_in_transaction(
 
 
 def _confirmation_save(actor: Actor, confirmation: _Confirmation, *, photo_id: int | None) -> None:
-    entry, sealed, centre = confirmation.entry, confirmation.phone, confirmation.centre
     photo = usable_photo_in_transaction(
         actor=actor,
-        person=entry.person,
+        person=confirmation.entry.person,
         origin=confirmation.origin,
         photo_id=photo_id,
     )
+    _confirmation_apply(confirmation, photo)
+    confirmation.entry.save(update_fields=list(CONFIRMED_FIELDS))
+    audit_append(actor=actor, fact=_confirm_fact(confirmation))
+
+
+CONFIRMED_FIELDS = (
+    "phone_index", "phone_enc", "phone_masked", "mailing_address", "photo_source", "photo",
+    "backup_centre", "status", "confirmed_at",
+)  # fmt: skip
+
+
+def _confirmation_apply(confirmation: _Confirmation, photo: Photo) -> None:
+    entry, sealed, centre = confirmation.entry, confirmation.phone, confirmation.centre
     entry.phone_index = sealed.phone_index
     entry.phone_enc = sealed.phone_enc
     entry.phone_masked = sealed.phone_masked
@@ -820,27 +855,169 @@ def _confirmation_save(actor: Actor, confirmation: _Confirmation, *, photo_id: i
     entry.backup_centre = centre
     entry.status = RosterStatus.CONFIRMED
     entry.confirmed_at = timezone.now()
-    entry.save(
-        update_fields=[
-            "phone_index", "phone_enc", "phone_masked", "mailing_address", "photo_source",
-            "photo", "backup_centre", "status", "confirmed_at",
-        ]
-    )  # fmt: skip
-    audit_append(
-        actor=actor,
-        fact=AuditFact(
-            action="roster_confirm",
-            object_type="applications.rosterentry",
-            object_id=str(entry.pk),
-            changes={
-                "collective_id": entry.collective.pk,
-                "phone": sealed.phone_masked,
-                "photo_source": confirmation.photo_source,
-                "backup_centre_id": centre.pk if centre else None,
-            },
-            pack_hash=entry.collective.pack_hash,
-        ),
+
+
+def _confirm_fact(confirmation: _Confirmation) -> AuditFact:
+    entry, centre = confirmation.entry, confirmation.centre
+    return AuditFact(
+        action="roster_confirm",
+        object_type="applications.rosterentry",
+        object_id=str(entry.pk),
+        changes={
+            "collective_id": entry.collective.pk,
+            "phone": confirmation.phone.phone_masked,
+            "photo_source": confirmation.photo_source,
+            "backup_centre_id": centre.pk if centre else None,
+        },
+        pack_hash=entry.collective.pack_hash,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRequest:
+    """One staff member's confirmation, as :func:`roster_confirm` takes it."""
+
+    actor: Actor
+    entry_id: int
+    day: date
+    phone: str
+    photo_source: str
+    mailing_address: str = ""
+    backup_centre_id: int | None = None
+
+
+def roster_confirm_many(
+    requests: Sequence[ConfirmRequest],
+) -> list[RosterEntry | ApplicationError]:
+    """Many staff confirming at once (a day's confirmations of many rosters), each checked as
+    :func:`roster_confirm` checks it and answered in its place: the entry, or the refusal it
+    met. One transaction: the invitations locked in id order, the shared photos fetched and
+    stored together, the entries updated in one statement and audited in one append. A second
+    request for the same invitation in the queue is decided after the first is written, as
+    the single call would decide it."""
+    answers: list[RosterEntry | ApplicationError | None] = [None] * len(requests)
+    with transaction.atomic():
+        entries = {
+            e.pk: e
+            for e in RosterEntry.objects.select_for_update(of=("self",))
+            .select_related("collective", "person", "person__employer", "person__school")
+            .filter(pk__in=sorted({r.entry_id for r in requests}))
+            .order_by("pk")
+        }
+        going: list[tuple[int, Actor, _Confirmation]] = []
+        again: list[int] = []
+        memo = QueueMemo()
+        seen: set[int] = set()
+        for n, request in enumerate(requests):
+            if request.entry_id in seen:
+                again.append(n)
+                continue
+            seen.add(request.entry_id)
+            try:
+                confirmation = _confirmation_requested(request, entries.get(request.entry_id), memo)
+            except ApplicationError as error:
+                answers[n] = error
+                continue
+            if confirmation.unchanged(photo_id=None):
+                answers[n] = confirmation.entry
+            else:
+                going.append((n, request.actor, confirmation))
+        _confirmations_save_many(going, answers)
+        for n in again:
+            answers[n] = _roster_confirm_in_queue(requests[n])
+    return [a for a in answers if a is not None]
+
+
+def _confirmation_requested(
+    request: ConfirmRequest, entry: RosterEntry | None, memo: QueueMemo
+) -> _Confirmation:
+    actor = request.actor
+    if actor.role is not Role.CARDHOLDER or actor.person_id is None:
+        raise PermissionDenied("confirm card data", "确认制卡信息")
+    if entry is None or entry.person_id != actor.person_id:
+        raise NotFound("invitation", what_zh="该确认邀请")
+    return _confirmation_of(
+        entry,
+        day=request.day,
+        phone=request.phone,
+        photo_source=request.photo_source,
+        mailing_address=request.mailing_address,
+        backup_centre_id=request.backup_centre_id,
+        memo=memo,
+    )
+
+
+def _roster_confirm_in_queue(request: ConfirmRequest) -> RosterEntry | ApplicationError:
+    try:
+        return roster_confirm(
+            actor=request.actor,
+            entry_id=request.entry_id,
+            day=request.day,
+            phone=request.phone,
+            photo_source=request.photo_source,
+            mailing_address=request.mailing_address,
+            backup_centre_id=request.backup_centre_id,
+        )
+    except ApplicationError as error:
+        return error
+
+
+def _entries_update(entries: Sequence[RosterEntry]) -> None:
+    """Write the confirmed fields of ``entries``: one UPDATE by id each, sent as one batch
+    (Django's ``bulk_update`` builds a CASE per column, which grows with the square of a
+    queue)."""
+    if not entries:
+        return
+    fields = [cast("Field[Any, Any]", RosterEntry._meta.get_field(n)) for n in CONFIRMED_FIELDS]
+    quote = connection.ops.quote_name
+    # Names from the model's own metadata, values as parameters.
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(RosterEntry._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields] + [e.pk]
+        for e in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _confirmations_save_many(
+    going: Sequence[tuple[int, Actor, _Confirmation]],
+    answers: list[RosterEntry | ApplicationError | None],
+) -> None:
+    """Store the photos of the confirmations going ahead, then write and audit those whose
+    photo is usable; a refusal is answered in its place."""
+    photos: dict[int, Photo | ApplicationError] = {}
+    shared = [(n, actor, c) for n, actor, c in going if c.origin in SHARED_ORIGINS]
+    stored = photos_from_source_many_in_transaction(
+        [(actor, c.entry.person, str(c.origin)) for _, actor, c in shared]
+    )
+    for (n, _, _), photo in zip(shared, stored, strict=True):
+        if isinstance(photo, Photo) and not photo_usable(photo):
+            photo = ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
+        photos[n] = photo
+    for n, actor, confirmation in going:
+        if n not in photos:
+            try:
+                photos[n] = usable_photo_in_transaction(
+                    actor=actor,
+                    person=confirmation.entry.person,
+                    origin=confirmation.origin,
+                    photo_id=None,
+                )
+            except ApplicationError as error:
+                photos[n] = error
+    written: list[tuple[Actor, _Confirmation]] = []
+    for n, actor, confirmation in going:
+        photo = photos[n]
+        if isinstance(photo, ApplicationError):
+            answers[n] = photo
+            continue
+        _confirmation_apply(confirmation, photo)
+        answers[n] = confirmation.entry
+        written.append((actor, confirmation))
+    _entries_update([c.entry for _, c in written])
+    audit_append_each([(actor, _confirm_fact(c)) for actor, c in written])
 
 
 # --------------------------------------------------------------------------------------------

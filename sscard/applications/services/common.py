@@ -3,12 +3,15 @@ and what writes runs inside its caller's transaction (the name says so)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sscard.applications.choices import SHARED_ORIGINS, PhotoOrigin
 from sscard.applications.errors import ApplicationsErrorCode
 from sscard.applications.models import Photo
 from sscard.applications.selectors import photo_usable
 from sscard.applications.services.photos import photo_from_source
-from sscard.campaigns.selectors import PackInForce
+from sscard.campaigns.errors import CampaignErrorCode
+from sscard.campaigns.selectors import PackInForce, city_of_person, pack_in_force_or_none
 from sscard.core.actors import Actor
 from sscard.core.errors import NotFound
 from sscard.network.choices import OutletKind
@@ -29,6 +32,47 @@ def decided_fields(decision: Decision) -> dict[str, object]:
         "card_generation": decision.card_generation,
         "due_date": decision.due_date,
     }
+
+
+@dataclass(slots=True)
+class QueueMemo:
+    """What a queue of calls (a counter's day, a day's confirmations) reads once for all of
+    them: the outlets, the backup centres and the packs in force by city. A single call uses a
+    memo of its own, so it reads exactly what it did before."""
+
+    outlets: dict[int, Outlet | None] = field(default_factory=dict)
+    centres: dict[int, Outlet | None] = field(default_factory=dict)
+    packs: dict[str, PackInForce | None] = field(default_factory=dict)
+
+    def outlet(self, outlet_id: int | None) -> Outlet | None:
+        if outlet_id is None:
+            return None
+        if outlet_id not in self.outlets:
+            self.outlets[outlet_id] = (
+                Outlet.objects.select_related("bank").filter(pk=outlet_id).first()
+            )
+        return self.outlets[outlet_id]
+
+    def centre(self, outlet_id: int | None) -> Outlet | None:
+        """:func:`backup_centre_or_none`, remembered (its refusal is raised every time)."""
+        if outlet_id is None:
+            return None
+        if outlet_id not in self.centres:
+            self.centres[outlet_id] = backup_centre_or_none(outlet_id)
+        return self.centres[outlet_id]
+
+    def pack_or_none(self, city: str) -> PackInForce | None:
+        if city not in self.packs:
+            self.packs[city] = pack_in_force_or_none(city)
+        return self.packs[city]
+
+    def pack_for_person(self, person: Person) -> PackInForce:
+        """:func:`pack_in_force_for_person`, remembered by city."""
+        city = city_of_person(person)
+        found = self.pack_or_none(city)
+        if found is None:
+            raise CampaignErrorCode.NO_CAMPAIGN_IN_FORCE.error(city=city)
+        return found
 
 
 def backup_centre_or_none(outlet_id: int | None) -> Outlet | None:

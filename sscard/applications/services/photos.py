@@ -6,6 +6,8 @@ Checking and re-encoding an image, and the storage under its digest, are in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,13 +16,15 @@ from sscard.applications.errors import ApplicationsErrorCode
 from sscard.applications.models import Photo
 from sscard.applications.photos import (
     STORED_CONTENT_TYPE,
+    PreparedPhoto,
     photo_file_write,
+    photo_files_write_many,
     photo_source,
     prepare_photo,
 )
 from sscard.core.actors import Actor, Role
-from sscard.core.audit import AuditFact, audit_append
-from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.audit import AuditFact, audit_append, audit_append_each
+from sscard.core.errors import ApplicationError, NotFound, PermissionDenied
 from sscard.registry.models import Person
 
 # Counter clerks capture photos; HR uploads its staff's; a holder (or a parent) their own;
@@ -105,3 +109,76 @@ def photo_from_source(*, actor: Actor, person: Person, source: str) -> Photo:
     if data is None:
         raise ApplicationsErrorCode.PHOTO_SOURCE_UNAVAILABLE.error(source=source)
     return photo_store(actor=actor, person=person, source=source, data=data)
+
+
+def photos_from_source_many_in_transaction(
+    wanted: Sequence[tuple[Actor, Person, str]],
+) -> list[Photo | ApplicationError]:
+    """:func:`photo_from_source` for many persons at once, in the caller's transaction: each
+    fetched, checked and refused as one call is (the refusal answered in its place), the files
+    written and made durable together, the new rows inserted in one statement and audited in
+    one append. Two persons whose shared photos are the very same image: the second is refused
+    ``photo_duplicate``, as it would be one call after the other."""
+    answers: list[Photo | ApplicationError | PreparedPhoto] = []
+    for actor, person, source in wanted:
+        try:
+            if source not in SHARED_ORIGINS:
+                raise ApplicationsErrorCode.PHOTO_SOURCE_INVALID.error(source=source)
+            _check_may_handle(actor, person)
+            data = photo_source().fetch(person=person, source=PhotoOrigin(source))
+            if data is None:
+                raise ApplicationsErrorCode.PHOTO_SOURCE_UNAVAILABLE.error(source=source)
+            answers.append(prepare_photo(data))
+        except ApplicationError as error:
+            answers.append(error)
+    prepared = {a.digest: a for a in answers if isinstance(a, PreparedPhoto)}
+    photo_files_write_many([(p.digest, p.data) for p in prepared.values()])
+    stored = {p.digest: p for p in Photo.objects.filter(digest__in=list(prepared))}
+    now = timezone.now()
+    new: dict[str, tuple[Actor, Photo]] = {}
+    out: list[Photo | ApplicationError] = []
+    for (actor, person, source), answer in zip(wanted, answers, strict=True):
+        if not isinstance(answer, PreparedPhoto):
+            out.append(answer)
+            continue
+        photo = stored.get(answer.digest) or new.get(answer.digest, (actor, None))[1]
+        if photo is None:
+            photo = Photo(
+                digest=answer.digest,
+                source=source,
+                content_type=STORED_CONTENT_TYPE,
+                width=answer.width,
+                height=answer.height,
+                bytes=len(answer.data),
+                person=person,
+                created_at=now,
+            )
+            new[answer.digest] = (actor, photo)
+        elif photo.person_id != person.pk:
+            out.append(ApplicationsErrorCode.PHOTO_DUPLICATE.error())
+            continue
+        out.append(photo)
+    if new:
+        Photo.objects.bulk_create([photo for _, photo in new.values()])
+        audit_append_each(
+            [
+                (
+                    actor,
+                    AuditFact(
+                        action="photo_store",
+                        object_type="applications.photo",
+                        object_id=str(photo.pk),
+                        changes={
+                            "person_id": photo.person_id,
+                            "source": photo.source,
+                            "digest": photo.digest,
+                            "width": photo.width,
+                            "height": photo.height,
+                            "bytes": photo.bytes,
+                        },
+                    ),
+                )
+                for actor, photo in new.values()
+            ]
+        )
+    return out

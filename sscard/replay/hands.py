@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
 
-from sscard.applications.services import application_submit, roster_confirm
+from sscard.applications.models import Application, RosterEntry
+from sscard.applications.services import (
+    ConfirmRequest,
+    SubmitRequest,
+    application_submit_many,
+    roster_confirm_many,
+)
 from sscard.cards.models import Card
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import PHONE, field_cipher
@@ -93,39 +99,65 @@ def _phone(person: Person) -> str:
     return f"139{person.pk % 100_000_000:08d}"
 
 
-def _do(clock: SimulatedClock, work: Work, persons: dict[int, Person]) -> Outcome:
-    if isinstance(work, Apply):
-        application_submit(
-            actor=work.actor,
-            person=persons[work.person_id],
-            channel=work.channel,
-            action="migrate",
-            day=clock.day,
-            photo_source=work.photo_source,
-            bank=work.bank,
-            backup_centre_id=work.backup_centre_id,
-        )
-    elif isinstance(work, Confirm):
-        roster_confirm(
-            actor=Actor(
-                role=Role.CARDHOLDER, label=f"holder:{work.person_id}", person_id=work.person_id
-            ),
-            entry_id=work.entry_id,
-            day=clock.day,
-            phone=_phone(persons[work.person_id]),
-            photo_source="id_card",
-            backup_centre_id=work.backup_centre_id,
-        )
-    elif isinstance(work, Collect):
-        card = Card.objects.select_related("person", "pickup_outlet").get(pk=work.card_id)
-        if card.pickup_outlet is None:
-            return Outcome(refused="card_not_at_outlet")
-        card_hand_over(
-            actor=clerk_of(card.pickup_outlet), card=card, id_number=id_number_of(card.person)
-        )
-    else:  # the post's events go as reports (``_post_round``)
-        raise TypeError(f"not a call of its own: {work!r}")
+def _collect(work: Collect) -> Outcome:
+    card = Card.objects.select_related("person", "pickup_outlet").get(pk=work.card_id)
+    if card.pickup_outlet is None:
+        return Outcome(refused="card_not_at_outlet")
+    card_hand_over(
+        actor=clerk_of(card.pickup_outlet), card=card, id_number=id_number_of(card.person)
+    )
     return Outcome()
+
+
+#: Calls of one kind made together: a queue of applications or confirmations in one
+#: transaction (the bulk form of the single call, each decided as one call is).
+QUEUE_SIZE = 500
+
+
+def _answers(answers: Sequence[object]) -> list[Outcome]:
+    return [
+        Outcome(refused=a.code) if isinstance(a, ApplicationError) else Outcome() for a in answers
+    ]
+
+
+def _applications(
+    clock: SimulatedClock, works: Sequence[Apply], persons: dict[int, Person]
+) -> list[Application | ApplicationError]:
+    return application_submit_many(
+        [
+            SubmitRequest(
+                actor=w.actor,
+                person=persons[w.person_id],
+                channel=w.channel,
+                action="migrate",
+                day=clock.day,
+                photo_source=w.photo_source,
+                bank=w.bank,
+                backup_centre_id=w.backup_centre_id,
+            )
+            for w in works
+        ]
+    )
+
+
+def _confirmations(
+    clock: SimulatedClock, works: Sequence[Confirm], persons: dict[int, Person]
+) -> list[RosterEntry | ApplicationError]:
+    return roster_confirm_many(
+        [
+            ConfirmRequest(
+                actor=Actor(
+                    role=Role.CARDHOLDER, label=f"holder:{w.person_id}", person_id=w.person_id
+                ),
+                entry_id=w.entry_id,
+                day=clock.day,
+                phone=_phone(persons[w.person_id]),
+                photo_source="id_card",
+                backup_centre_id=w.backup_centre_id,
+            )
+            for w in works
+        ]
+    )
 
 
 #: Events of the post's round reported to the platform at once (one transaction each).
@@ -170,20 +202,34 @@ def _post_round(clock: SimulatedClock, works: Sequence[Deliver]) -> list[Outcome
 
 def do_work(clock: SimulatedClock, works: Sequence[Work]) -> list[Outcome]:
     """Make the calls in this process, on ``clock``'s day; a refusal is answered, not raised.
-    The post's events go as reports (``_post_round``); every other call is its own."""
+    Applications and confirmations go in queues of ``QUEUE_SIZE`` (their bulk services), the
+    post's events as reports (``_post_round``), a collection is its own call."""
     wanted = [w.person_id for w in works if isinstance(w, Apply | Confirm)]
     persons = Person.objects.select_related("employer", "school").in_bulk(wanted)
+    answered: dict[int, Outcome] = {}
+    applying = [(n, w) for n, w in enumerate(works) if isinstance(w, Apply)]
+    for start in range(0, len(applying), QUEUE_SIZE):
+        part = applying[start : start + QUEUE_SIZE]
+        outcomes = _answers(_applications(clock, [w for _, w in part], persons))
+        answered.update(zip((n for n, _ in part), outcomes, strict=True))
+    confirming = [(n, w) for n, w in enumerate(works) if isinstance(w, Confirm)]
+    for start in range(0, len(confirming), QUEUE_SIZE):
+        part_c = confirming[start : start + QUEUE_SIZE]
+        outcomes = _answers(_confirmations(clock, [w for _, w in part_c], persons))
+        answered.update(zip((n for n, _ in part_c), outcomes, strict=True))
     delivered = iter(_post_round(clock, [w for w in works if isinstance(w, Deliver)]))
-    outcomes = []
-    for work in works:
+    result = []
+    for n, work in enumerate(works):
         if isinstance(work, Deliver):
-            outcomes.append(next(delivered))
-            continue
-        try:
-            outcomes.append(_do(clock, work, persons))
-        except ApplicationError as error:
-            outcomes.append(Outcome(refused=error.code))
-    return outcomes
+            result.append(next(delivered))
+        elif isinstance(work, Collect):
+            try:
+                result.append(_collect(work))
+            except ApplicationError as error:
+                result.append(Outcome(refused=error.code))
+        else:
+            result.append(answered[n])
+    return result
 
 
 # A pool process's own clock, patched in for the whole of its life.

@@ -26,8 +26,12 @@ def population(city: str, persons: int) -> Path:
 
 
 @contextmanager
-def fresh_database(backend: str, *, prefix: str = "sscard_bench") -> Iterator[str]:
-    """Point Django at a new, empty, migrated database; drop it afterwards (PostgreSQL)."""
+def fresh_database(
+    backend: str, *, prefix: str = "sscard_bench", admin_url: str | None = None
+) -> Iterator[str]:
+    """Point Django at a new, empty, migrated database; drop it afterwards (PostgreSQL: on the
+    server of ``admin_url``, by default ``SSCARD_BENCH_PG``)."""
+    admin = admin_url or PG_ADMIN_URL
     data_dir = Path(tempfile.mkdtemp(prefix="sscard-bench-"))
     os.environ["SSCARD_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("SSCARD_FIELD_KEY", secrets.token_hex(32))
@@ -37,10 +41,10 @@ def fresh_database(backend: str, *, prefix: str = "sscard_bench") -> Iterator[st
     if backend == "postgresql":
         import psycopg
 
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["SSCARD_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["SSCARD_DATABASE_URL"] = admin.rsplit("/", 1)[0] + "/" + name
     else:
         os.environ.pop("SSCARD_DATABASE_URL", None)
     import django
@@ -57,8 +61,8 @@ def fresh_database(backend: str, *, prefix: str = "sscard_bench") -> Iterator[st
         if backend == "postgresql":
             import psycopg
 
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 class Timer:

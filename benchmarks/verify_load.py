@@ -26,6 +26,17 @@ connection open, so at 64 connections it may run PostgreSQL out of connections.
 
 Targets: ours/bare throughput >= 0.6, ours p99 / bare p99 <= 2.0, and no answer other than 200
 from either.
+
+``--replica`` (issue 16) measures instead ours with the primary alone and ours with the primary
+plus a streaming replica read through PgBouncer in transaction mode
+(``SSCARD_DATABASE_REPLICAS``): ``scripts/pg-replica-pair`` starts a throwaway primary, its
+replica and PgBouncer on ports of their own, the cards are loaded on that primary (streaming
+brings them to the replica) and the pair is stopped and removed at the end. The figures say
+what one machine shows: here the replica shares the primary's two cores, so it shows the
+route works through PgBouncer at what cost, not the capacity a replica on its own machine adds.
+
+Needs ``wrk`` (``apt-get install wrk``: installed here when run as root with apt, else named in
+one line), and for ``--replica`` Debian's ``postgresql`` and ``pgbouncer`` packages.
 """
 
 from __future__ import annotations
@@ -455,6 +466,148 @@ def _median(loads: list[Load]) -> Load:
     )
 
 
+def ensure_wrk() -> None:
+    """wrk, installed with apt when this runs as root, else named in one line."""
+    if shutil.which("wrk") is not None:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk: apt-get install wrk", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            check=True,
+            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+        )
+        return
+    raise SystemExit("verify_load needs wrk: apt-get install wrk")
+
+
+@dataclass(frozen=True)
+class ReplicaPair:
+    """The pair ``scripts/pg-replica-pair`` started: a primary, its replica, PgBouncer."""
+
+    folder: str
+    primary: str  # admin URLs (database ``postgres``)
+    replica: str
+    pgbouncer: str
+
+
+@contextmanager
+def replica_pair() -> Iterator[ReplicaPair]:
+    """Start the pair in a new folder on free ports; stop it and remove the folder at the end."""
+    folder = tempfile.mkdtemp(prefix="sscard-bench-pair-", dir="/tmp")
+    env = dict(
+        os.environ,
+        PAIR_PRIMARY_PORT=str(_free_port()),
+        PAIR_REPLICA_PORT=str(_free_port()),
+        PAIR_PGBOUNCER_PORT=str(_free_port()),
+    )
+    script = str(ROOT / "scripts" / "pg-replica-pair")
+    out = subprocess.run(
+        [script, "start", folder], check=True, capture_output=True, text=True, env=env
+    ).stdout
+    urls = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    try:
+        yield ReplicaPair(folder, urls["primary"], urls["replica"], urls["pgbouncer"])
+    finally:
+        subprocess.run([script, "stop", folder], check=False)
+
+
+def _caught_up(pair: ReplicaPair, database: str) -> float:
+    """Wait until the replica has replayed everything the primary wrote; the seconds taken."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(pair.primary, autocommit=True) as primary:
+        row = primary.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        assert row is not None
+        target = row[0]
+    replica_url = pair.replica.rsplit("/", 1)[0] + "/" + database
+    with psycopg.connect(replica_url, autocommit=True) as replica:
+        while True:
+            row = replica.execute(
+                "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target]
+            ).fetchone()
+            if row is not None and row[0]:
+                return time.monotonic() - started
+            time.sleep(0.1)
+
+
+def run_replica(
+    cards: int,
+    *,
+    seconds: int = 20,
+    connections: int = 64,
+    workers: int = 1,
+    threads: int = 1,
+    warmup: int = 5,
+    pool_size: int = 4,
+    rounds: int = 1,
+) -> dict[str, Load]:
+    """Ours with the primary alone, then with primary + replica (through PgBouncer)."""
+    ensure_wrk()
+    print(f"verification with a replica: {cards:,} cards on a fresh primary/replica pair")
+    runs: dict[str, list[Load]] = {"primary": [], "replica": []}
+    with (
+        replica_pair() as pair,
+        fresh_database("postgresql", prefix="sscard_bench_replica", admin_url=pair.primary) as db,
+    ):
+        from django.db import connections as django_connections
+
+        numbers = load(cards)
+        token = terminal_token()
+        django_connections.close_all()
+        print(f"  the replica caught up in {_caught_up(pair, db):.1f} s")
+
+        folder = Path(tempfile.mkdtemp(prefix="sscard-verify-load-"))
+        (folder / "numbers.txt").write_text("\n".join(numbers) + "\n")
+        script = folder / "verify.lua"
+        script.write_text(LUA % {"numbers": folder / "numbers.txt", "token": token})
+        bouncer = pair.pgbouncer.rsplit("/", 1)[0] + "/" + db
+        base = {k: v for k, v in os.environ.items() if k != "SSCARD_DATABASE_REPLICAS"}
+        setups = {
+            "primary": ("primary alone", dict(base, SSCARD_VERIFY_POOL_SIZE=str(pool_size))),
+            "replica": (
+                "primary + replica via PgBouncer",
+                dict(
+                    base, SSCARD_VERIFY_POOL_SIZE=str(pool_size), SSCARD_DATABASE_REPLICAS=bouncer
+                ),
+            ),
+        }
+        for turn in range(1, rounds + 1):
+            order = list(setups) if turn % 2 else list(reversed(setups))
+            for label in order:
+                what, env = setups[label]
+                with serving("config.asgi:application", workers=workers, env=env) as (port, pid):
+                    check_answer(port, token, numbers[0])
+                    drive(port, script, seconds=warmup, connections=connections, threads=threads)
+                    cpu = _cpu_seconds(pid)
+                    measured = drive(
+                        port, script, seconds=seconds, connections=connections, threads=threads
+                    )
+                    cpu = _cpu_seconds(pid) - cpu
+                measured = replace(measured, cpu_us=cpu / max(measured.requests, 1) * 1e6)
+                runs[label].append(measured)
+                print(_line(label, measured, f"round {turn}: {what}"), flush=True)
+        shutil.rmtree(folder)
+
+    results = {label: _median(loads) for label, loads in runs.items()}
+    summary = "median of each figure over " + (f"{rounds} rounds" if rounds > 1 else "1 round")
+    print(
+        f"\nverify {cards:,} cards: wrk {threads} thread(s), {connections} connections, "
+        f"{seconds} s after {warmup} s of warm-up; uvicorn {workers} worker(s), pool "
+        f"{pool_size}; {summary}"
+    )
+    for label, (what, _env) in setups.items():
+        print(_line(label, results[label], what))
+    primary, replica = results["primary"], results["replica"]
+    print(f"  ratio    : {replica.rps / primary.rps:.2f} (primary + replica / primary alone)")
+    failed = sum(x.non_2xx + x.socket_errors for x in results.values())
+    if failed:
+        raise SystemExit(f"{failed} requests failed or were not answered 200")
+    return results
+
+
 def run(
     cards: int,
     *,
@@ -467,8 +620,7 @@ def run(
     rounds: int = 1,
     stock: bool = False,
 ) -> dict[str, Load]:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed")
+    ensure_wrk()
     print(f"verification under load: {cards:,} cards on postgresql", flush=True)
     targets = [
         ("ours", "config.asgi:application", "config.asgi:application"),
@@ -539,7 +691,24 @@ def main() -> None:
     parser.add_argument("--pool-size", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1, help="turns of ours and bare")
     parser.add_argument("--stock", action="store_true", help="also run stock Django's ASGI app")
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="primary alone vs primary + streaming replica through PgBouncer (own clusters)",
+    )
     args = parser.parse_args()
+    if args.replica:
+        run_replica(
+            args.cards,
+            seconds=args.seconds,
+            connections=args.connections,
+            workers=args.workers,
+            threads=args.threads,
+            warmup=args.warmup,
+            pool_size=args.pool_size,
+            rounds=args.rounds,
+        )
+        return
     run(
         args.cards,
         seconds=args.seconds,

@@ -23,7 +23,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, URLResolver, re_path
@@ -37,6 +37,7 @@ from sscard.campaigns.api import router as campaigns_router
 from sscard.cards.api import router as cards_router
 from sscard.cards.api_mass import router as cards_mass_router
 from sscard.core.errors import ApplicationError
+from sscard.core.replicas import is_unavailable, unavailable_error
 from sscard.core.request_errors import RequestErrorCode
 from sscard.core.schemas import ErrorOut
 from sscard.delivery.api import router as delivery_router
@@ -172,6 +173,17 @@ def _malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResp
     return api.create_response(request, body, status=400)
 
 
+@api.exception_handler(DatabaseError)
+def _database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    """The primary down (a write, or a read only it can answer): 503 ``database_unavailable``;
+    any other database error is unexpected."""
+    if not is_unavailable(exc):
+        return _internal_error(request, exc)
+    logger.warning("database unavailable in %s %s: %s", request.method, request.path, exc)
+    error = unavailable_error()
+    return api.create_response(request, error.as_dict(), status=error.status)
+
+
 @api.exception_handler(Exception)
 def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error in %s %s", request.method, request.path)
@@ -193,13 +205,8 @@ def health(request: HttpRequest) -> Status[dict[str, Any]]:
             cursor.fetchone()
     except Exception:
         logger.exception("health check: database unreachable")
-        body = {
-            "code": "database_unavailable",
-            "message_zh": "数据库暂时无法访问。",
-            "message_en": "The database cannot be reached.",
-            "details": {"status": "error", "database": "error", "version": VERSION},
-        }
-        return Status(503, body)
+        details = {"status": "error", "database": "error", "version": VERSION}
+        return Status(503, unavailable_error().as_dict() | {"details": details})
     return Status(200, {"status": "ok", "database": "ok", "version": VERSION})
 
 

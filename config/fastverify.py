@@ -47,6 +47,14 @@ lifespan's start or else by the first request. Their statements are read-only by
 record, runs in an explicit ``BEGIN READ WRITE`` transaction that commits durably, as Django's
 route does: it is the trace of a disclosure, and PostgreSQL's group commit shares one flush
 among concurrent verifications.
+
+With streaming replicas (``SSCARD_DATABASE_REPLICAS``), the card is read on a replica that
+keeps within ``SSCARD_REPLICA_MAX_LAG_SECONDS`` (the rule of :mod:`sscard.core.replicas`,
+measured here on each replica's own pool at most every ``check_seconds()``), else on the
+primary; the query is not prepared there (PgBouncer's transaction pooling keeps no statement),
+and no session setting is made (it would land on another client's server connection). The
+record still goes to the primary; while the primary is down, a record that cannot be written
+is logged and counted, and the answer stands.
 """
 
 from __future__ import annotations
@@ -55,10 +63,12 @@ import asyncio
 import io
 import logging
 import os
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, NamedTuple, cast
 
+import psycopg
 import pydantic
 from asgiref.sync import sync_to_async
 from csp.middleware import CSPMiddleware
@@ -79,7 +89,7 @@ from ninja.params.models import BodyModel
 from ninja.renderers import JSONRenderer
 from psycopg import AsyncConnection, sql
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from config.api import api
 from sscard.cards.api import router as cards_router
@@ -90,11 +100,19 @@ from sscard.cards.verify import (
     RECORD_FIELDS,
     CardFacts,
     card_facts,
+    lost_records,
     verification_of,
     verification_record,
     verify_query,
 )
 from sscard.core.actors import Actor
+from sscard.core.replicas import (
+    LAG_SQL,
+    check_seconds,
+    is_unavailable,
+    lag_allowed,
+    replica_aliases,
+)
 from sscard.portal.auth import BearerTokenAuth, SessionActorAuth, api_token_attempt
 
 logger = logging.getLogger("sscard.fastverify")
@@ -323,9 +341,9 @@ def record_sql() -> str:
     )
 
 
-def _conninfo() -> str:
-    """The default database's connection string, from the very parameters Django uses."""
-    params = connections[DEFAULT_DB_ALIAS].get_connection_params()
+def _conninfo(alias: str = DEFAULT_DB_ALIAS) -> str:
+    """A database's connection string, from the very parameters Django uses."""
+    params = connections[alias].get_connection_params()
     return str(make_conninfo("", **{k: v for k, v in params.items() if isinstance(v, str | int)}))
 
 
@@ -374,6 +392,13 @@ class FastVerify:
         self._encoder = renderer.encoder_class(**renderer.json_dumps_params)
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._opening = asyncio.Lock()
+        # Streaming replicas (SSCARD_DATABASE_REPLICAS), each with a pool of its own and its
+        # lag measured at most every check_seconds() (sscard/core/replicas.py says why).
+        self._replicas = replica_aliases()
+        self._replica_pools: dict[str, AsyncConnectionPool[AsyncConnection[Any]]] = {}
+        self._measures: dict[str, tuple[float, bool]] = {}
+        self._measuring: dict[str, asyncio.Task[bool]] = {}
+        self._primary_down_until = 0.0
         self._tokens: dict[str, tuple[float, Actor]] = {}
         self._lookups: dict[tuple[str, str | None], asyncio.Task[Actor | None]] = {}
         self._lookup = sync_to_async(_token_actor, thread_sensitive=True)
@@ -470,21 +495,116 @@ class FastVerify:
         return cast(VerifyIn, getattr(params, self._payload_field))
 
     async def _facts(self, card_number: str) -> CardFacts | None:
-        """The one query, prepared on each pooled connection."""
+        """The one query: on a replica that keeps up when there are any (never prepared there:
+        PgBouncer's transaction pooling keeps no statement), else on the primary, prepared on
+        each pooled connection."""
+        for alias in await self._usable_replicas() if self._replicas else ():
+            try:
+                pool = self._replica_pools.get(alias) or await self._replica_pool(alias)
+                return await self._read(pool, card_number, prepare=False)
+            except (psycopg.Error, PoolTimeout) as exc:
+                if not is_unavailable(exc):
+                    raise
+                logger.warning("replica %s failed during a read: %s", alias, exc)
+                self._measures[alias] = (time.monotonic() + check_seconds(), False)
         pool = self._pool or await self._open_pool()
+        return await self._read(pool, card_number, prepare=True)
+
+    async def _read(
+        self, pool: AsyncConnectionPool[AsyncConnection[Any]], card_number: str, *, prepare: bool
+    ) -> CardFacts | None:
         async with pool.connection() as conn:
-            cursor = await conn.execute(self.sql, (card_number,), prepare=True)
+            cursor = await conn.execute(self.sql, (card_number,), prepare=prepare)
             row = await cursor.fetchone()
         return None if row is None else CardFacts._make(row)
 
     async def _keep(self, record: tuple[Any, ...]) -> None:
         """Insert a verification's record in a read-write transaction of its own, sent in one
-        round trip (a pipeline: ``conn.transaction()`` would wait for its ``BEGIN``)."""
+        round trip (a pipeline: ``conn.transaction()`` would wait for its ``BEGIN``).
+
+        With replicas, a primary that is down does not stop the answer: the record is lost,
+        logged and counted (:data:`~sscard.cards.verify.lost_records`), and for
+        ``check_seconds()`` after a failure records are not tried, so answers do not wait."""
+        if not self._replicas:
+            await self._insert(record, timeout=None)
+            return
+        if self._primary_down_until > time.monotonic():
+            lost_records.add(PoolTimeout("the primary failed a moment ago"))
+            return
+        try:
+            await self._insert(record, timeout=check_seconds())
+        except (psycopg.Error, PoolTimeout) as exc:
+            if not is_unavailable(exc):
+                raise
+            self._primary_down_until = time.monotonic() + check_seconds()
+            lost_records.add(exc)
+
+    async def _insert(self, record: tuple[Any, ...], *, timeout: float | None) -> None:
         pool = self._pool or await self._open_pool()
-        async with pool.connection() as conn, conn.pipeline():
+        async with pool.connection(timeout=timeout) as conn, conn.pipeline():
             await conn.execute(_RECORD_TRANSACTION[0])
             await conn.execute(self.record_sql, record, prepare=True)
             await conn.execute(_RECORD_TRANSACTION[1])
+
+    # --- replicas --------------------------------------------------------------------------
+
+    async def _usable_replicas(self) -> list[str]:
+        """The replicas that keep up, by their last measure (one measure at a time each)."""
+        usable = []
+        for alias in self._replicas:
+            measure = self._measures.get(alias)
+            if measure is None or measure[0] <= time.monotonic():
+                task = self._measuring.get(alias)
+                if task is None:
+                    task = asyncio.get_running_loop().create_task(self._measure(alias))
+                    self._measuring[alias] = task
+                if not await asyncio.shield(task):
+                    continue
+            elif not measure[1]:
+                continue
+            usable.append(alias)
+        if len(usable) > 1:
+            random.shuffle(usable)
+        return usable
+
+    async def _measure(self, alias: str) -> bool:
+        """Whether the replica may answer until its next measure (its lag, on the replica)."""
+        trusted_until = time.monotonic() + check_seconds()
+        try:
+            pool = await self._replica_pool(alias)
+            async with pool.connection(timeout=check_seconds() * 2) as conn:
+                cursor = await conn.execute(LAG_SQL)
+                row = await cursor.fetchone()
+            lag = None if row is None or row[0] is None else float(row[0])
+            usable = lag_allowed(lag)
+            if not usable:
+                logger.warning("replica %s skipped: lag %s s", alias, lag)
+        except (psycopg.Error, PoolTimeout) as exc:
+            logger.warning("replica %s cannot be reached: %s", alias, exc)
+            usable = False
+        finally:
+            self._measuring.pop(alias, None)
+        self._measures[alias] = (trusted_until, usable)
+        return usable
+
+    async def _replica_pool(self, alias: str) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        async with self._opening:
+            pool = self._replica_pools.get(alias)
+            if pool is None:
+                # No read-only SET here: through PgBouncer a session setting would land on
+                # whichever server connection comes next; a hot standby cannot write anyway.
+                pool = AsyncConnectionPool(
+                    _conninfo(alias),
+                    min_size=self.pool_size,
+                    max_size=self.pool_size,
+                    kwargs={"autocommit": True, "prepare_threshold": None},
+                    name=f"sscard-verify-{alias}",
+                    timeout=check_seconds() * 2,
+                    open=False,
+                )
+                await pool.open(wait=False)
+                self._replica_pools[alias] = pool
+            return pool
 
     # --- tokens ----------------------------------------------------------------------------
 
@@ -543,6 +663,9 @@ class FastVerify:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+        replica_pools, self._replica_pools = self._replica_pools, {}
+        for replica_pool in replica_pools.values():
+            await replica_pool.close()
         await sync_to_async(connections.close_all, thread_sensitive=True)()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -553,6 +676,8 @@ class FastVerify:
             if message["type"] == "lifespan.startup":
                 if self.enabled:
                     await self._open_pool()
+                    for alias in self._replicas:
+                        await self._replica_pool(alias)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()

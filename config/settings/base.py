@@ -170,7 +170,30 @@ def _database() -> dict[str, object]:
     return config
 
 
-DATABASES = {"default": _database()}
+def _replicas() -> dict[str, dict[str, object]]:
+    """``SSCARD_DATABASE_REPLICAS`` (comma-separated URLs of PostgreSQL streaming replicas, each
+    usually PgBouncer in transaction mode) as the aliases ``replica_1``, ``replica_2``, … that
+    card verification and challenges read from (``sscard/core/replicas.py``)."""
+    replicas: dict[str, dict[str, object]] = {}
+    urls = [u.strip() for u in os.environ.get("SSCARD_DATABASE_REPLICAS", "").split(",")]
+    for number, url in enumerate((u for u in urls if u), start=1):
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+        # Transaction pooling hands each transaction to any server connection: nothing may
+        # outlive one, so no server-side cursors and no prepared statements (psycopg prepares
+        # a query run five times unless told not to). A replica that does not answer within
+        # two seconds is skipped, not waited for.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        config["OPTIONS"] = {"prepare_threshold": None, "connect_timeout": 2}
+        # Tests never create a database for it: it mirrors the primary.
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+DATABASES = {"default": _database(), **_replicas()}
+# A replica lagging the primary by more than this (seconds) is not read: a card reported lost
+# is never answered valid from a replica for longer. Chosen: 5 s, a terminal's retry.
+SSCARD_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SSCARD_REPLICA_MAX_LAG_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,11 +12,14 @@ SQL) — so that they cannot drift apart. The terminal's fields are kept, never 
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from inspect import getattr_static
 from typing import Any, NamedTuple, cast
 
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -27,9 +30,12 @@ from sscard.cards.status import status_of
 from sscard.core.actors import Actor, Role
 from sscard.core.crypto import id_number_index_matches
 from sscard.core.errors import ApplicationError, PermissionDenied
+from sscard.core.replicas import is_unavailable, read_verification, replica_aliases
 from sscard.kernel.cardcodes import ReaderRecord, parse_card_number, parse_reader_string
 from sscard.kernel.errors import KernelError
 from sscard.registry.models import Person
+
+logger = logging.getLogger("sscard.cards.verify")
 
 # A relying party asks about the card in front of it; the city bureau may ask too.
 VERIFIERS = frozenset({Role.RELYING_PARTY, Role.CITY_OFFICER})
@@ -219,6 +225,36 @@ def verification_record(
     )
 
 
+class LostRecords:
+    """How many records of verifications this process could not keep because the primary was
+    down (verification answered from a replica all the same); each is logged at WARNING."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, exc: BaseException) -> None:
+        with self._lock:
+            self.count += 1
+            count = self.count
+        logger.warning(
+            "record of a verification not kept, the primary is unavailable (%d lost in this "
+            "process): %s",
+            count,
+            exc,
+        )
+
+
+#: The records lost in this process, by both routes.
+lost_records = LostRecords()
+
+
+def card_facts_on(alias: str, card_number: str) -> CardFacts | None:
+    """:func:`card_facts` read from the database ``alias``."""
+    rows = list(card_facts(card_number).using(alias))
+    return CardFacts(*rows[0]) if rows else None
+
+
 def card_verify(
     *,
     actor: Actor,
@@ -228,12 +264,21 @@ def card_verify(
 ) -> Verification:
     """Verify a card given by its number or by a terminal's reader string (see
     :func:`verify_query` for the refusals and :func:`verification_of` for the answer); a
-    reader string that names its terminal leaves a :class:`CardVerification` (one insert)."""
+    reader string that names its terminal leaves a :class:`CardVerification` (one insert).
+
+    The card is read from a replica that keeps up when there are any
+    (:func:`sscard.core.replicas.read_verification`); the record is always the primary's."""
     query = verify_query(actor=actor, card_number=card_number, reader_string=reader_string)
-    rows = list(card_facts(query.card_number))
-    facts = CardFacts(*rows[0]) if rows else None
+    facts = read_verification(lambda alias: card_facts_on(alias, query.card_number))
     answer = verification_of(facts, query, today=today)
     record = verification_record(actor=actor, query=query, facts=facts, answer=answer)
     if record is not None:
-        CardVerification.objects.create(**dict(zip(RECORD_FIELDS, record, strict=True)))
+        try:
+            CardVerification.objects.create(**dict(zip(RECORD_FIELDS, record, strict=True)))
+        except DatabaseError as exc:
+            # With replicas the answer stands while the primary is down; the lost record is
+            # logged and counted. Without them nothing answered, as before.
+            if not (replica_aliases() and is_unavailable(exc)):
+                raise
+            lost_records.add(exc)
     return answer

@@ -17,12 +17,19 @@ from typing import Any, Final
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.db import DatabaseError
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from sscard.core.actors import Actor
 from sscard.core.errors import ApplicationError
+from sscard.core.replicas import (
+    is_unavailable,
+    read_replica_only,
+    replica_aliases,
+    unavailable_error,
+)
 from sscard.portal.errors import PortalErrorCode
 from sscard.portal.selectors import api_token_actor
 
@@ -74,7 +81,13 @@ def api_token_attempt(request: HttpRequest, token: str) -> Actor | None:
     reaches it, so a guess made while throttled tells nothing, right or wrong.
     """
     credentials: dict[str, Any] = {"username": None, TOKEN_ATTEMPT: True}
-    if AxesProxyHandler.is_locked(request, credentials):
+    try:
+        locked = AxesProxyHandler.is_locked(request, credentials)
+    except DatabaseError as exc:
+        if not (replica_aliases() and is_unavailable(exc)):
+            raise
+        return _token_while_primary_down(token)
+    if locked:
         raise _throttled()
     actor = api_token_actor(token)
     if actor is None:
@@ -85,6 +98,16 @@ def api_token_attempt(request: HttpRequest, token: str) -> Actor | None:
         request.axes_locked_out = False  # type: ignore[attr-defined]
         if locked:
             raise _throttled()
+    return actor
+
+
+def _token_while_primary_down(token: str) -> Actor:
+    """The primary is down, so the count of unknown tokens can be neither read nor written:
+    a known token is read from a replica (verification goes on), any other is refused with 503
+    ``database_unavailable``, as every write is, rather than answered uncounted."""
+    actor = read_replica_only(lambda alias: api_token_actor(token, using=alias))
+    if actor is None:
+        raise unavailable_error()
     return actor
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import overload
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 
 from sscard.campaigns.selectors import packs_in_force
@@ -23,12 +24,14 @@ from sscard.registry.choices import DisclosedField, DisclosurePurpose
 from sscard.registry.services import DISCLOSED, PERSON_OBJECT
 
 
-def api_token_actor(plaintext: str) -> Actor | None:
-    """The actor a bearer token speaks for, or ``None`` for an unknown or revoked token."""
+def api_token_actor(plaintext: str, *, using: str = DEFAULT_DB_ALIAS) -> Actor | None:
+    """The actor a bearer token speaks for, or ``None`` for an unknown or revoked token (read
+    from the database ``using``: a replica while the primary is down)."""
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
     token = (
-        ApiToken.objects.select_related("account__user")
+        ApiToken.objects.using(using)
+        .select_related("account__user")
         .filter(digest=token_digest(plaintext), revoked_at__isnull=True)
         .first()
     )

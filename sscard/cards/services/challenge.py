@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from sscard.cards.choices import CardStatus
@@ -29,6 +29,7 @@ from sscard.cards.verify import VERIFIERS, Verification, card_verify
 from sscard.core.actors import Actor
 from sscard.core.audit import AuditFact, audit_append
 from sscard.core.errors import NotFound, PermissionDenied
+from sscard.core.replicas import read_verification
 from sscard.kernel.cardcodes import parse_card_number
 from sscard.kernel.errors import KernelError
 from sscard.kernel.gm import DEFAULT_USER_ID
@@ -89,17 +90,33 @@ def _check_verifier(actor: Actor) -> None:
         raise PermissionDenied("verify cards", "核验社会保障卡")
 
 
+def _card_id(alias: str, card_number: str) -> int | None:
+    return (
+        Card.objects.using(alias)
+        .filter(card_number=card_number)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def card_challenge_issue(*, actor: Actor, card_number: str) -> IssuedChallenge:
     """A nonce for the card with this number to sign; an unknown card gets only ``unknown``."""
     _check_verifier(actor)
     verification = card_verify(actor=actor, card_number=card_number)
     if verification.status == CardStatus.UNKNOWN:
         return IssuedChallenge(verification=verification)
-    card = Card.objects.only("pk").get(card_number=parse_card_number(card_number))
+    number = parse_card_number(card_number)
+    # The card is read where verification reads (a replica that keeps up); the challenge is
+    # written to the primary. A card another replica does not have yet is the primary's.
+    card_id = read_verification(lambda alias: _card_id(alias, number)) or _card_id(
+        DEFAULT_DB_ALIAS, number
+    )
+    if card_id is None:
+        return IssuedChallenge(verification=verification)
     now = timezone.now()
     challenge = CardChallenge.objects.create(
         code=secrets.token_hex(16),
-        card=card,
+        card_id=card_id,
         relying_party_id=actor.relying_party_id,
         asked_by_user_id=actor.user_id,
         nonce=secrets.token_bytes(NONCE_BYTES),

@@ -405,6 +405,12 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE * (1 << min(attempts, 16)), RETRY_CAP)
 
 
+#: Send results written in one transaction. A result per commit cost the sender more than the
+#: send itself (1.5 ms of 3 ms a text, measured in the Shanghai replay); a sender that dies
+#: between two commits leaves at most this many messages to be sent again after their lease.
+RECORD_GROUP = 50
+
+
 def outbox_send_due(
     *,
     now: datetime | None = None,
@@ -428,13 +434,28 @@ def outbox_send_due(
     summary = SendSummary(picked=len(claimed) + len(lost), failed=[m.pk for m in lost])
     outcomes = {"sent": summary.sent, "retrying": summary.retrying, "failed": summary.failed}
     started = time.monotonic()
+    results: list[tuple[OutboxMessage, SendResult]] = []
+
+    def record() -> None:
+        # One commit for a group: a sender that dies before it loses at most RECORD_GROUP
+        # results, whose messages go again after the lease (a duplicate rather than a loss).
+        with transaction.atomic():
+            for message, result in results:
+                outcome = _record(
+                    message, result, now=now, max_attempts=max_attempts, via=provider.name
+                )
+                outcomes[outcome].append(message.pk)
+        results.clear()
+
     for position, message in enumerate(claimed):
         if time.monotonic() - started > budget:
+            record()
             summary.released.extend(_release(claimed[position:], now=now))
             break
-        result = _attempt(provider, message)
-        outcome = _record(message, result, now=now, max_attempts=max_attempts, via=provider.name)
-        outcomes[outcome].append(message.pk)
+        results.append((message, _attempt(provider, message)))
+        if len(results) >= RECORD_GROUP:
+            record()
+    record()
     if summary.picked:
         first = min(m.pk for m in (*claimed, *lost))
         last = max(m.pk for m in (*claimed, *lost))
@@ -526,7 +547,8 @@ def _attempt(provider: SmsProvider, message: OutboxMessage) -> SendResult:
 def _record(
     message: OutboxMessage, result: SendResult, *, now: datetime, max_attempts: int, via: str
 ) -> str:
-    """Write one result at once (a crash later must not resend it); answer the outcome."""
+    """Write one result (its group's transaction commits every ``RECORD_GROUP``, so a crash later
+    resends at most that many); answer the outcome."""
     outcome: str
     if result.ok:
         outcome = "sent"

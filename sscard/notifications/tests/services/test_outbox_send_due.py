@@ -239,3 +239,36 @@ def test_the_sender_must_not_run_inside_a_transaction(sms_file):
 def test_a_limit_below_one_is_refused():
     with pytest.raises(ValueError, match="limit"):
         outbox_send_due(limit=0)
+
+
+class Dies(Recording):
+    """Sends until its ``n``-th message, where the process dies (not an error it answers)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def send(self, message: OutboxMessage, phone: str) -> SendResult:
+        if len(self.calls) + 1 == self.n:
+            raise SystemExit("killed")
+        return super().send(message, phone)
+
+
+def test_a_sender_that_dies_keeps_the_results_of_its_committed_groups_and_resends_the_rest(
+    sms_file,
+):
+    # given more messages than a group, and a sender that dies within its second group
+    group = services.RECORD_GROUP
+    messages = _queue(group + 5)
+    now = timezone.now()
+    with pytest.raises(SystemExit):
+        outbox_send_due(now=now, provider=Dies(group + 3), limit=group + 5)
+    # then the first group's results are kept; the rest are still the dead sender's
+    statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
+    assert [statuses[m.pk] for m in messages[:group]] == [OutboxStatus.SENT] * group
+    assert {statuses[m.pk] for m in messages[group:]} == {OutboxStatus.SENDING}
+    # and after the lease they go again: the two sent but unrecorded, a second time
+    provider = Recording()
+    summary = outbox_send_due(now=now + services.SENDING_LEASE, provider=provider)
+    assert summary.sent == [m.pk for m in messages[group:]]
+    assert OutboxMessage.objects.exclude(status=OutboxStatus.SENT).count() == 0

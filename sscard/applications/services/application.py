@@ -16,7 +16,6 @@ from django.utils import timezone
 from sscard.applications.choices import (
     OPEN_STATUSES,
     OUTLET_CHANNELS,
-    SHARED_ORIGINS,
     ApplicationStatus,
     PhotoOrigin,
 )
@@ -24,14 +23,14 @@ from sscard.applications.errors import ApplicationsErrorCode, bank_required, car
 from sscard.applications.milestones import application_milestones_record
 from sscard.applications.models import Application, Photo
 from sscard.applications.rules import application_cancel_refusal, ensure_allowed, photo_origin
-from sscard.applications.selectors import cards_current, person_recipient, photo_usable
+from sscard.applications.selectors import cards_current, person_recipient
 from sscard.applications.services.common import (
     QueueMemo,
     decided_fields,
     posting_checked,
     usable_photo_in_transaction,
+    usable_photos_many_in_transaction,
 )
-from sscard.applications.services.photos import photos_from_source_many_in_transaction
 from sscard.campaigns.bulk import decided_group
 from sscard.campaigns.selectors import (
     PackInForce,
@@ -465,11 +464,12 @@ def _submit_many_write_in_transaction(
         else:
             busy.add(person.pk)
             going.append(one)
-    photos = _photos_many_in_transaction(going, actors)
+    photos = usable_photos_many_in_transaction(
+        [(actors[id(one)], one.person, one.origin) for one in going]
+    )
     now = timezone.now()
     rows: list[tuple[_Accepted, Application]] = []
-    for one in going:
-        photo = photos[id(one)]
+    for one, photo in zip(going, photos, strict=True):
         if isinstance(photo, ApplicationError):
             answers[id(one)] = photo
             continue
@@ -483,33 +483,6 @@ def _submit_many_write_in_transaction(
         application_milestones_record(MilestoneKind.APPLIED, ids, day=day, at=now)
     audit_append_each([(actors[id(one)], _submit_fact(one, a)) for one, a in rows])
     return answers
-
-
-def _photos_many_in_transaction(
-    going: Sequence[_Accepted], actors: dict[int, Actor]
-) -> dict[int, Photo | ApplicationError]:
-    """Each application's photo: the shared ones fetched and stored together (per actor, who
-    is the one storing them), any other as the single call finds it."""
-    photos: dict[int, Photo | ApplicationError] = {}
-    shared: list[_Accepted] = []
-    for one in going:
-        if one.origin in SHARED_ORIGINS:
-            shared.append(one)
-            continue
-        try:
-            photos[id(one)] = usable_photo_in_transaction(
-                actor=actors[id(one)], person=one.person, origin=one.origin, photo_id=None
-            )
-        except ApplicationError as error:
-            photos[id(one)] = error
-    stored = photos_from_source_many_in_transaction(
-        [(actors[id(one)], one.person, str(one.origin)) for one in shared]
-    )
-    for one, photo in zip(shared, stored, strict=True):
-        if isinstance(photo, Photo) and not photo_usable(photo):
-            photo = ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
-        photos[id(one)] = photo
-    return photos
 
 
 def _application_row(

@@ -41,7 +41,6 @@ from sscard.applications.milestones import application_milestones_record, roster
 from sscard.applications.models import CollectiveApplication, Photo, RosterEntry
 from sscard.applications.rules import ensure_allowed, photo_origin
 from sscard.applications.selectors import (
-    photo_usable,
     renewable_until_for,
     roster_holds,
     roster_recipients,
@@ -52,8 +51,8 @@ from sscard.applications.services.common import (
     decided_fields,
     posting_checked,
     usable_photo_in_transaction,
+    usable_photos_many_in_transaction,
 )
-from sscard.applications.services.photos import photos_from_source_many_in_transaction
 from sscard.campaigns.bulk import FACT_COLUMNS, decided_groups
 from sscard.campaigns.selectors import (
     PackInForce,
@@ -987,29 +986,11 @@ def _confirmations_save_many(
 ) -> None:
     """Store the photos of the confirmations going ahead, then write and audit those whose
     photo is usable; a refusal is answered in its place."""
-    photos: dict[int, Photo | ApplicationError] = {}
-    shared = [(n, actor, c) for n, actor, c in going if c.origin in SHARED_ORIGINS]
-    stored = photos_from_source_many_in_transaction(
-        [(actor, c.entry.person, str(c.origin)) for _, actor, c in shared]
+    photos = usable_photos_many_in_transaction(
+        [(actor, c.entry.person, c.origin) for _, actor, c in going]
     )
-    for (n, _, _), photo in zip(shared, stored, strict=True):
-        if isinstance(photo, Photo) and not photo_usable(photo):
-            photo = ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
-        photos[n] = photo
-    for n, actor, confirmation in going:
-        if n not in photos:
-            try:
-                photos[n] = usable_photo_in_transaction(
-                    actor=actor,
-                    person=confirmation.entry.person,
-                    origin=confirmation.origin,
-                    photo_id=None,
-                )
-            except ApplicationError as error:
-                photos[n] = error
     written: list[tuple[Actor, _Confirmation]] = []
-    for n, actor, confirmation in going:
-        photo = photos[n]
+    for (n, actor, confirmation), photo in zip(going, photos, strict=True):
         if isinstance(photo, ApplicationError):
             answers[n] = photo
             continue

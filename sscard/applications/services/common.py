@@ -3,17 +3,21 @@ and what writes runs inside its caller's transaction (the name says so)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sscard.applications.choices import SHARED_ORIGINS, PhotoOrigin
 from sscard.applications.errors import ApplicationsErrorCode
 from sscard.applications.models import Photo
 from sscard.applications.selectors import photo_usable
-from sscard.applications.services.photos import photo_from_source
+from sscard.applications.services.photos import (
+    photo_from_source,
+    photos_from_source_many_in_transaction,
+)
 from sscard.campaigns.errors import CampaignErrorCode
 from sscard.campaigns.selectors import PackInForce, city_of_person, pack_in_force_or_none
 from sscard.core.actors import Actor
-from sscard.core.errors import NotFound
+from sscard.core.errors import ApplicationError, NotFound
 from sscard.network.choices import OutletKind
 from sscard.network.models import Outlet
 from sscard.policy import Decision
@@ -122,3 +126,29 @@ def usable_photo_in_transaction(
     if not photo_usable(photo):
         raise ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
     return photo
+
+
+def usable_photos_many_in_transaction(
+    wanted: Sequence[tuple[Actor, Person, PhotoOrigin]],
+) -> list[Photo | ApplicationError]:
+    """:func:`usable_photo_in_transaction` (no photo named) for many at once, each answered in
+    its place: the shared photos fetched and stored together, any other found as one call
+    finds it."""
+    answers: list[Photo | ApplicationError | None] = [None] * len(wanted)
+    shared = [n for n, (_, _, origin) in enumerate(wanted) if origin in SHARED_ORIGINS]
+    stored = photos_from_source_many_in_transaction(
+        [(wanted[n][0], wanted[n][1], str(wanted[n][2])) for n in shared]
+    )
+    for n, photo in zip(shared, stored, strict=True):
+        if isinstance(photo, Photo) and not photo_usable(photo):
+            photo = ApplicationsErrorCode.PHOTO_NOT_USABLE.error(photo_id=photo.pk)
+        answers[n] = photo
+    for n, (actor, person, origin) in enumerate(wanted):
+        if answers[n] is None:
+            try:
+                answers[n] = usable_photo_in_transaction(
+                    actor=actor, person=person, origin=origin, photo_id=None
+                )
+            except ApplicationError as error:
+                answers[n] = error
+    return [a for a in answers if a is not None]

@@ -22,3 +22,7 @@ urlpatterns = [
     path("", include("sscard.notifications.urls")),
     path("", include("sscard.portal.urls")),
 ]
+
+# A page whose database cannot be reached says so (503 ``database_unavailable``), not "internal
+# error"; any other unhandled error keeps Django's 500 page.
+handler500 = "sscard.core.views.server_error"

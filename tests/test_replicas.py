@@ -135,6 +135,14 @@ class Served:
         conn.close()
         return response.status, json.loads(content)
 
+    def page(self, path: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        content = response.read().decode("utf-8")
+        conn.close()
+        return response.status, content
+
     def status(self, c: Card) -> str:
         code, body = self.call("/cards/verify", self.party, {"card_number": c.card_number})
         assert code == 200, body
@@ -320,6 +328,10 @@ def test_with_the_primary_down_verification_answers_from_the_replica_and_writes_
         ) == DatabaseErrorCode.DATABASE_UNAVAILABLE.text()
         code, body = served.call("/cards/challenges", served.party, {"card_number": c.card_number})
         assert (code, body["code"]) == (503, "database_unavailable")
+        # and a page that needs the database says so too, rather than "internal error"
+        code, text = served.page("/help/")
+        assert code == 503
+        assert DatabaseErrorCode.DATABASE_UNAVAILABLE.text()[0] in text
     finally:
         served.pair.script("start-primary")
     assert "record of a verification not kept" in served.log.read_text()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -16,11 +17,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import get_language
+from django.views import defaults
 
 from sscard.core.actors import Actor, Role
 from sscard.core.errors import ApplicationError, PermissionDenied
 from sscard.core.htmx import htmx_partial, template_for
+from sscard.core.replicas import is_unavailable, unavailable_error
 from sscard.core.request_errors import RequestErrorCode
 
 
@@ -107,3 +111,18 @@ def actor_required(*roles: Role) -> Callable[[V], V]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The page for an error no view handled (``handler500``): when the database cannot be
+    reached (the primary down, verification going on from a replica) a 503 that says so, in the
+    page's language and in the API's words (``database_unavailable``); any other error,
+    Django's 500 page. Rendered without the request's context, which would read the database."""
+    raised = sys.exc_info()[1]
+    if raised is None or not is_unavailable(raised):
+        return defaults.server_error(request)
+    error = unavailable_error()
+    page = loader.get_template("503.html").render(
+        {"code": error.code, "message": error_text(error), "english": english_page()}
+    )
+    return HttpResponse(page, status=error.status)

@@ -578,15 +578,11 @@ def run_replica(
             order = list(setups) if turn % 2 else list(reversed(setups))
             for label in order:
                 what, env = setups[label]
-                with serving("config.asgi:application", workers=workers, env=env) as (port, pid):
-                    check_answer(port, token, numbers[0])
-                    drive(port, script, seconds=warmup, connections=connections, threads=threads)
-                    cpu = _cpu_seconds(pid)
-                    measured = drive(
-                        port, script, seconds=seconds, connections=connections, threads=threads
-                    )
-                    cpu = _cpu_seconds(pid) - cpu
-                measured = replace(measured, cpu_us=cpu / max(measured.requests, 1) * 1e6)
+                measured = _turn(
+                    "config.asgi:application", env, token=token, number=numbers[0],
+                    script=script, seconds=seconds, warmup=warmup, connections=connections,
+                    threads=threads, workers=workers,
+                )  # fmt: skip
                 runs[label].append(measured)
                 print(_line(label, measured, f"round {turn}: {what}"), flush=True)
         shutil.rmtree(folder)
@@ -606,6 +602,30 @@ def run_replica(
     if failed:
         raise SystemExit(f"{failed} requests failed or were not answered 200")
     return results
+
+
+def _turn(
+    target: str,
+    env: dict[str, str],
+    *,
+    token: str,
+    number: str,
+    script: Path,
+    seconds: int,
+    warmup: int,
+    connections: int,
+    threads: int,
+    workers: int,
+) -> Load:
+    """One measured turn: serve ``target`` afresh, check its answer, warm it up, then drive it
+    for ``seconds``; the load with the server's CPU time per request."""
+    with serving(target, workers=workers, env=env) as (port, pid):
+        check_answer(port, token, number)
+        drive(port, script, seconds=warmup, connections=connections, threads=threads)
+        cpu = _cpu_seconds(pid)
+        measured = drive(port, script, seconds=seconds, connections=connections, threads=threads)
+        cpu = _cpu_seconds(pid) - cpu
+    return replace(measured, cpu_us=cpu / max(measured.requests, 1) * 1e6)
 
 
 def run(
@@ -648,15 +668,11 @@ def run(
         for turn in range(1, rounds + 1):
             order = targets if turn % 2 else [*reversed(targets[:2]), *targets[2:]]
             for label, target, _what in order:
-                with serving(target, workers=workers, env=env) as (port, pid):
-                    check_answer(port, token, numbers[0])
-                    drive(port, script, seconds=warmup, connections=connections, threads=threads)
-                    cpu = _cpu_seconds(pid)
-                    measured = drive(
-                        port, script, seconds=seconds, connections=connections, threads=threads
-                    )
-                    cpu = _cpu_seconds(pid) - cpu
-                measured = replace(measured, cpu_us=cpu / max(measured.requests, 1) * 1e6)
+                measured = _turn(
+                    target, env, token=token, number=numbers[0], script=script,
+                    seconds=seconds, warmup=warmup, connections=connections, threads=threads,
+                    workers=workers,
+                )  # fmt: skip
                 runs[label].append(measured)
                 print(_line(label, measured, f"round {turn}: {target}"), flush=True)
         shutil.rmtree(folder)
